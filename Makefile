@@ -1,0 +1,123 @@
+# netcon - Network Containers: a userspace TCP/IP stack service and the
+# LD_PRELOAD library that moves unmodified programs' TCP onto it.
+#
+#   make deps      install build/test dependencies (Debian packages) and lwIP's source
+#   make           build everything (service, library, launcher, test programs)
+#   make test      unit, integration and sanitizer tests
+#   make demo      two programs on two services talking over the virtual switch
+#   make bench     benchmarks against the kernel's loopback (QUICK=1 for a short run)
+#   make install   PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+LWIP_SRC ?= $(CURDIR)/.deps/lwip
+B       ?= build
+SAN     ?=
+
+CC      ?= cc
+VERSION := 0.1
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -DNETCON_VERSION=\"$(VERSION)\"
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LWIP_INC := -Isrc/service -I$(LWIP_SRC)/src/include
+LWIP_CORE := init def inet_chksum ip mem memp netif pbuf stats sys tcp tcp_in tcp_out \
+	timeouts udp
+LWIP_FILES := $(addprefix core/,$(LWIP_CORE)) \
+	$(addprefix core/ipv4/,etharp icmp ip4 ip4_addr ip4_frag) \
+	$(addprefix core/ipv6/,ethip6 icmp6 inet6 ip6 ip6_addr ip6_frag mld6 nd6) \
+	netif/ethernet
+LWIP_OBJ := $(addprefix $(B)/lwip/,$(addsuffix .o,$(LWIP_FILES)))
+
+COMMON_SRC := $(wildcard src/common/*.c)
+SERVICE_SRC := $(wildcard src/service/*.c)
+INTERCEPT_SRC := $(wildcard src/intercept/*.c)
+COMMON_OBJ := $(patsubst src/%.c,$(B)/%.o,$(COMMON_SRC))
+COMMON_PIC := $(patsubst src/%.c,$(B)/pic/%.o,$(COMMON_SRC))
+SERVICE_OBJ := $(patsubst src/%.c,$(B)/%.o,$(SERVICE_SRC))
+INTERCEPT_OBJ := $(patsubst src/%.c,$(B)/pic/%.o,$(INTERCEPT_SRC))
+TEST_APPS := $(patsubst tests/apps/%.c,$(B)/tests/%,$(wildcard tests/apps/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit_%,$(wildcard tests/unit/*.c))
+
+SERVICE_BIN := $(B)/bin/netcon-service
+INTERCEPT_BIN := $(B)/bin/intercept
+LIBNETCON := $(B)/lib/netcon/libnetcon.so
+
+.PHONY: all lib service tests deps test test-unit test-san demo bench compat install clean lwip-check
+all: service lib tests
+
+service: $(SERVICE_BIN)
+lib: $(LIBNETCON) $(INTERCEPT_BIN)
+tests: $(TEST_APPS) $(UNIT_TESTS)
+
+deps:
+	scripts/deps.sh all
+
+lwip-check:
+	@test -f $(LWIP_SRC)/src/core/tcp.c || { echo "lwIP sources not found in $(LWIP_SRC): run 'make deps' (or set LWIP_SRC)"; exit 1; }
+
+$(B)/lwip/%.o: $(LWIP_SRC)/src/%.c src/service/lwipopts.h | lwip-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fvisibility=hidden -w $(LWIP_INC) -c $< -o $@
+
+$(B)/common/%.o: src/common/%.c src/common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(B)/pic/common/%.o: src/common/%.c src/common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(B)/service/%.o: src/service/%.c src/service/*.h src/common/*.h | lwip-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -fvisibility=hidden $(LWIP_INC) -c $< -o $@
+
+$(SERVICE_BIN): $(SERVICE_OBJ) $(COMMON_OBJ) $(LWIP_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lvdeplug
+
+$(B)/pic/intercept/%.o: src/intercept/%.c src/intercept/*.h src/common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(LIBNETCON): $(INTERCEPT_OBJ) $(COMMON_PIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ -ldl -lpthread
+
+$(INTERCEPT_BIN): src/intercept/intercept.sh
+	@mkdir -p $(dir $@)
+	cp $< $@
+	chmod +x $@
+
+$(B)/tests/%: tests/apps/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lpthread
+
+$(B)/tests/unit_%: tests/unit/%.c $(filter-out $(B)/service/main.o,$(SERVICE_OBJ)) $(COMMON_OBJ) $(LWIP_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -Wno-shadow $(LWIP_INC) -Isrc -o $@ $^ -lcmocka -lvdeplug
+
+test: all
+	tests/run.sh
+
+test-unit: tests
+	tests/run.sh unit
+
+demo: all
+	tests/demo.sh
+
+bench: all
+	bench/run.sh $(if $(QUICK),--quick)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/netcon
+	install -m 755 $(SERVICE_BIN) $(DESTDIR)$(PREFIX)/bin/netcon-service
+	install -m 755 $(INTERCEPT_BIN) $(DESTDIR)$(PREFIX)/bin/intercept
+	install -m 644 $(LIBNETCON) $(DESTDIR)$(PREFIX)/lib/netcon/libnetcon.so
+
+clean:
+	rm -rf $(B) build-san

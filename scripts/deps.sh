@@ -1,0 +1,78 @@
+#!/bin/sh
+# Installs netcon's build and test dependencies from Debian's packages and fetches
+# lwIP's sources as Debian's source package, through a private apt configuration
+# so that the system's own apt set-up is never changed.
+#
+#   scripts/deps.sh [packages|lwip|all]
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+deps_dir="$top/.deps"
+what=${1:-all}
+
+# Everything the build, `make test` and `make demo` use. Benchmarks and the
+# compatibility suite install their own extra tools.
+PACKAGES="build-essential pkg-config dpkg-dev libvdeplug-dev vdeplug libvdeplug-slirp
+libvdeplug-agno libvdeplug-vlan libcmocka-dev iproute2 iputils-ping nftables tcpdump
+curl python3 nginx-light util-linux procps"
+
+missing_packages() {
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || printf '%s ' "$p"
+	done
+}
+
+install_packages() {
+	missing=$(missing_packages)
+	[ -n "$missing" ] || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "netcon: missing Debian packages; as root, run:" >&2
+		echo "  apt-get install -y $missing" >&2
+		exit 1
+	fi
+	echo "netcon: installing $missing"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+}
+
+# Writes deb-src entries for every archive the machine uses, in both the
+# deb822 (.sources) and the one-line (sources.list) formats.
+write_private_sources() {
+	out=$1
+	: > "$out/netcon.list"
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" >> "$out/netcon.list"
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		sed 's/^Types:.*$/Types: deb-src/' "$f" > "$out/$(basename "$f")"
+	done
+}
+
+fetch_lwip() {
+	[ -f "$deps_dir/lwip/src/core/tcp.c" ] && return 0
+	command -v dpkg-source >/dev/null || { echo "netcon: dpkg-dev is needed (make deps)" >&2; exit 1; }
+	apt_dir="$deps_dir/apt"
+	rm -rf "$apt_dir" "$deps_dir/lwip"
+	mkdir -p "$apt_dir/sources" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/src"
+	write_private_sources "$apt_dir/sources"
+	opts="-o Dir::Etc::SourceList=$apt_dir/sources/netcon.list -o Dir::Etc::SourceParts=$apt_dir/sources
+-o Dir::State::Lists=$apt_dir/lists -o Dir::Cache=$apt_dir/cache -o Debug::NoLocking=1
+-o APT::Sandbox::User=root"
+	echo "netcon: fetching Debian's lwip source package (private apt configuration in $apt_dir)"
+	# shellcheck disable=SC2086
+	apt-get -q $opts update
+	# shellcheck disable=SC2086
+	(cd "$apt_dir/src" && apt-get -q $opts source --download-only lwip)
+	dsc=$(ls "$apt_dir"/src/lwip_*.dsc | head -n 1)
+	dpkg-source -x "$dsc" "$deps_dir/lwip"
+	echo "netcon: lwIP sources in $deps_dir/lwip"
+}
+
+case "$what" in
+packages) install_packages ;;
+lwip) fetch_lwip ;;
+all) install_packages; fetch_lwip ;;
+*) echo "usage: $0 [packages|lwip|all]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,17 @@
+/* fdpass.h - one message with at most one descriptor over a Unix socket. */
+#ifndef NETCON_FDPASS_H
+#define NETCON_FDPASS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Send @len bytes and, if @fd >= 0, the descriptor as SCM_RIGHTS. */
+ssize_t nc_send_fd(int sock, const void *buf, size_t len, int fd, int flags);
+/*
+ * Receive one message into @buf; a descriptor that came with it is stored in
+ * *@fd (else -1). Extra descriptors are closed. @flags may hold
+ * MSG_CMSG_CLOEXEC and MSG_DONTWAIT.
+ */
+ssize_t nc_recv_fd(int sock, void *buf, size_t len, int *fd, int flags);
+
+#endif

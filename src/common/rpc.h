@@ -1,0 +1,106 @@
+/*
+ * rpc.h - the control protocol between libnetcon (the intercept) and
+ * netcon-service.
+ *
+ * Control never travels inside a connection's data stream: each process
+ * thread holds its own SOCK_SEQPACKET connection to the service's socket and
+ * sends one fixed-size request per call, answered by one fixed-size reply.
+ * Socket descriptors (a new socket's end, an accepted connection's end) ride
+ * on the reply as SCM_RIGHTS. A socket is named by the inode of the program's
+ * end of its socketpair, which stays the same across dup, fork, exec and
+ * SCM_RIGHTS, so any process holding the descriptor can name it.
+ *
+ * Every message is validated by nc_rpc_check_request()/nc_rpc_check_reply()
+ * before any field is used: size, magic, version, operation and lengths.
+ */
+#ifndef NETCON_RPC_H
+#define NETCON_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NC_RPC_MAGIC	0x4e43u		/* "NC" */
+#define NC_RPC_VERSION	1u
+#define NC_ADDR_MAX	28u		/* sizeof(struct sockaddr_in6) */
+#define NC_OPT_MAX	256u		/* largest option value carried (tcp_info fits) */
+
+enum nc_op {
+	NC_OP_SOCKET = 1,	/* arg0 domain, arg1 type (no flags); reply: fd, sock */
+	NC_OP_BIND,		/* addr */
+	NC_OP_LISTEN,		/* arg0 backlog */
+	NC_OP_CONNECT,		/* addr, arg0 1 if non-blocking, arg1 filler bytes written */
+	NC_OP_ACCEPT,		/* reply: fd, sock, addr = peer, addr2 = local */
+	NC_OP_GETSOCKNAME,	/* reply: addr */
+	NC_OP_GETPEERNAME,	/* reply: addr */
+	NC_OP_GETSOCKOPT,	/* arg0 level, arg1 name, arg2 length asked; reply: opt */
+	NC_OP_SETSOCKOPT,	/* arg0 level, arg1 name, opt */
+	NC_OP_SHUTDOWN,		/* arg0 how */
+	NC_OP_IDENTIFY,		/* reply: arg0 domain, arg1 type, arg2 listening */
+	NC_OP_STATUS,		/* reply: opt holds struct nc_status */
+	NC_OP_MAX_
+};
+
+/* A request. sock is 0 for SOCKET and STATUS. */
+struct nc_request {
+	uint16_t magic;
+	uint8_t version;
+	uint8_t op;
+	uint32_t seq;
+	uint64_t sock;
+	int32_t arg[3];
+	uint32_t addrlen;
+	uint8_t addr[NC_ADDR_MAX];
+	uint32_t optlen;
+	uint8_t opt[NC_OPT_MAX];
+};
+
+/* A reply. result is >= 0 on success, or a negative errno. */
+struct nc_reply {
+	uint16_t magic;
+	uint8_t version;
+	uint8_t op;
+	uint32_t seq;
+	int32_t result;
+	int32_t arg[3];
+	uint64_t sock;
+	uint32_t addrlen;
+	uint8_t addr[NC_ADDR_MAX];
+	uint32_t addr2len;
+	uint8_t addr2[NC_ADDR_MAX];
+	uint32_t optlen;
+	uint8_t opt[NC_OPT_MAX];
+};
+
+/* What `netcon-service status` shows; carried in the reply's opt. */
+struct nc_status {
+	char link[96];		/* the link URL in use */
+	uint8_t mac[6];
+	uint8_t switch_host;	/* 1 if this service hosts the local switch */
+	uint8_t pad;
+	uint32_t ip4;		/* network order */
+	uint8_t ip4_prefix;
+	uint8_t ip6_prefix;
+	uint16_t mtu;
+	uint8_t ip6[16];
+	uint32_t sockets;
+	uint32_t connections;
+	uint32_t listeners;
+	uint32_t clients;
+	uint64_t bytes_in;	/* from the network to programs */
+	uint64_t bytes_out;
+	uint64_t frames_in;
+	uint64_t frames_out;
+	uint32_t pid;
+	uint32_t uptime_s;
+};
+
+_Static_assert(sizeof(struct nc_status) <= NC_OPT_MAX, "status fits a reply");
+
+void nc_rpc_init_request(struct nc_request *req, enum nc_op op, uint64_t sock);
+void nc_rpc_init_reply(struct nc_reply *rep, const struct nc_request *req);
+int nc_rpc_check_request(const void *buf, size_t len, const char **why);
+int nc_rpc_check_reply(const void *buf, size_t len, const struct nc_request *req,
+		       const char **why);
+const char *nc_rpc_op_name(unsigned op);
+
+#endif

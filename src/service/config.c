@@ -1,0 +1,269 @@
+/*
+ * config.c - the service's options. Each value is checked here, once, so the
+ * rest of the service can trust it.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "../common/paths.h"
+
+static const char usage[] =
+"usage: netcon-service [options] [program [args...]]\n"
+"       netcon-service status [--socket PATH]\n"
+"\n"
+"Runs a userspace TCP/IP stack that intercepted programs use instead of the\n"
+"kernel's. With a program, runs it through the service and exits with its status.\n"
+"\n"
+"  --net URL         the virtual network (vdeplug URL): switch://DIR or vde://DIR\n"
+"                    (a local switch: the first service hosts it, others join),\n"
+"                    tap://NAME, vxvde://..., agno://KEY{...}, vlan://N{...}, slirp://\n"
+"                    default: the per-user switch in /tmp/netcon-UID/switch\n"
+"  --ip ADDR/PREFIX  IPv4 address (default: a free one in 198.18.0.0/16)\n"
+"  --ip6 ADDR/PREFIX IPv6 address (default: fd00:6e63::/64 plus the MAC)\n"
+"  --gateway ADDR    default gateway (IPv4 or IPv6; may be given twice)\n"
+"  --mtu N           link MTU (default 9000 on a local switch, 1500 elsewhere)\n"
+"  --mac XX:XX:...   link MAC address (default: random, locally administered)\n"
+"  --socket PATH     RPC socket (default: $NETCON_SOCKET or /tmp/netcon-UID/service.sock)\n"
+"  --group NAME      let members of group NAME use the service (socket mode 0660)\n"
+"  -v, -q            more or less logging\n"
+"  --help, --version\n";
+
+const char *nc_usage_text(void)
+{
+	return usage;
+}
+
+/* parse_prefix() - a decimal prefix length in [0, max] after a '/'. */
+static int parse_prefix(const char *text, unsigned max, unsigned *prefix)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*text))
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*prefix = (unsigned)v;
+	return 0;
+}
+
+/* split_cidr() - copy the address part of "ADDR[/PREFIX]"; point at the prefix. */
+static int split_cidr(const char *text, char *addr, size_t len, const char **prefix)
+{
+	const char *slash = strchr(text, '/');
+	size_t n = slash ? (size_t)(slash - text) : strlen(text);
+
+	if (n == 0 || n >= len)
+		return -1;
+	memcpy(addr, text, n);
+	addr[n] = '\0';
+	*prefix = slash ? slash + 1 : NULL;
+	return 0;
+}
+
+/* nc_parse_ip4_cidr() - "a.b.c.d[/n]"; without a prefix, /24 is assumed. */
+int nc_parse_ip4_cidr(const char *text, struct in_addr *addr, unsigned *prefix)
+{
+	char buf[INET_ADDRSTRLEN];
+	const char *p;
+
+	if (split_cidr(text, buf, sizeof(buf), &p) || inet_pton(AF_INET, buf, addr) != 1)
+		return -1;
+	if (!p) {
+		*prefix = 24;
+		return 0;
+	}
+	return parse_prefix(p, 32, prefix);
+}
+
+/* nc_parse_ip6_cidr() - "x:y::z[/n]"; without a prefix, /64 is assumed. */
+int nc_parse_ip6_cidr(const char *text, struct in6_addr *addr, unsigned *prefix)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const char *p;
+
+	if (split_cidr(text, buf, sizeof(buf), &p) || inet_pton(AF_INET6, buf, addr) != 1)
+		return -1;
+	if (!p) {
+		*prefix = 64;
+		return 0;
+	}
+	return parse_prefix(p, 128, prefix);
+}
+
+/* nc_parse_mac() - six hex octets separated by ':'; no multicast address. */
+int nc_parse_mac(const char *text, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	int i;
+
+	if (strlen(text) != 17)
+		return -1;
+	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
+		   &v[5], &tail) != 6)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)text[i * 3]) || !isxdigit((unsigned char)text[i * 3 + 1]))
+			return -1;
+		if (i < 5 && text[i * 3 + 2] != ':')
+			return -1;
+		mac[i] = (uint8_t)v[i];
+	}
+	return (mac[0] & 1) ? -1 : 0;
+}
+
+/* nc_parse_mtu() - an MTU that IPv6 accepts and a frame of vdeplug can carry. */
+int nc_parse_mtu(const char *text, unsigned *mtu)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*text))
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || v < 1280 || v > 9000)
+		return -1;
+	*mtu = (unsigned)v;
+	return 0;
+}
+
+/*
+ * nc_classify_link() - what kind of link a --net URL asks for. For a switch,
+ * @switch_dir receives its folder (which must be absolute: vdeplug falls back
+ * to a system path for an empty one).
+ */
+enum nc_link_kind nc_classify_link(const char *url, char *switch_dir, size_t len)
+{
+	const char *dir = NULL;
+
+	if (!url || !*url) {
+		if (nc_default_switch(switch_dir, len))
+			return NC_LINK_OTHER;
+		return NC_LINK_DEFAULT_SWITCH;
+	}
+	if (!strncmp(url, "switch://", 9))
+		dir = url + 9;
+	else if (!strncmp(url, "vde://", 6))
+		dir = url + 6;
+	if (dir) {
+		if (*dir != '/' || strlen(dir) >= len || strchr(dir, '['))
+			return NC_LINK_OTHER;
+		snprintf(switch_dir, len, "%s", dir);
+		return NC_LINK_SWITCH;
+	}
+	if (!strncmp(url, "tap://", 6))
+		return NC_LINK_TAP;
+	return NC_LINK_OTHER;
+}
+
+static int fail(char *err, size_t errlen, const char *what, const char *value)
+{
+	snprintf(err, errlen, "%s: '%s'", what, value ? value : "");
+	return -1;
+}
+
+/* copy_opt() - copy an option's value, refusing one that does not fit. */
+static int copy_opt(char *dst, size_t len, const char *value)
+{
+	if (strlen(value) >= len)
+		return -1;
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, size_t errlen)
+{
+	int i = 1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (nc_default_socket(cfg->socket_path, sizeof(cfg->socket_path)))
+		return fail(err, errlen, "socket path too long", "");
+	if (argc > 1 && !strcmp(argv[1], "status")) {
+		cfg->status = true;
+		i = 2;
+	}
+	for (; i < argc; i++) {
+		const char *opt = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		int takes_value = 1;
+
+		if (opt[0] != '-')
+			break;
+		if (!strcmp(opt, "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(opt, "-v") || !strcmp(opt, "--verbose")) {
+			cfg->verbosity++;
+			takes_value = 0;
+		} else if (!strcmp(opt, "-q") || !strcmp(opt, "--quiet")) {
+			cfg->verbosity = -1;
+			takes_value = 0;
+		} else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
+			cfg->help = true;
+			takes_value = 0;
+		} else if (!strcmp(opt, "--version")) {
+			cfg->version = true;
+			takes_value = 0;
+		} else if (!val) {
+			return fail(err, errlen, "option needs a value", opt);
+		} else if (!strcmp(opt, "--net")) {
+			if (copy_opt(cfg->net, sizeof(cfg->net), val) || !*val)
+				return fail(err, errlen, "bad --net URL", val);
+		} else if (!strcmp(opt, "--socket")) {
+			if (copy_opt(cfg->socket_path, sizeof(cfg->socket_path), val) || !*val)
+				return fail(err, errlen, "bad --socket path", val);
+		} else if (!strcmp(opt, "--group")) {
+			if (copy_opt(cfg->group, sizeof(cfg->group), val) || !*val)
+				return fail(err, errlen, "bad --group", val);
+		} else if (!strcmp(opt, "--ip")) {
+			if (nc_parse_ip4_cidr(val, &cfg->ip4, &cfg->prefix4) || cfg->prefix4 < 1 ||
+			    cfg->prefix4 > 30)
+				return fail(err, errlen, "bad --ip (want A.B.C.D/PREFIX)", val);
+			cfg->have_ip4 = true;
+		} else if (!strcmp(opt, "--ip6")) {
+			if (nc_parse_ip6_cidr(val, &cfg->ip6, &cfg->prefix6) || cfg->prefix6 < 1 ||
+			    IN6_IS_ADDR_MULTICAST(&cfg->ip6))
+				return fail(err, errlen, "bad --ip6 (want ADDR/PREFIX)", val);
+			cfg->have_ip6 = true;
+		} else if (!strcmp(opt, "--gateway")) {
+			if (inet_pton(AF_INET, val, &cfg->gw4) == 1)
+				cfg->have_gw4 = true;
+			else if (inet_pton(AF_INET6, val, &cfg->gw6) == 1)
+				cfg->have_gw6 = true;
+			else
+				return fail(err, errlen, "bad --gateway", val);
+		} else if (!strcmp(opt, "--mtu")) {
+			if (nc_parse_mtu(val, &cfg->mtu))
+				return fail(err, errlen, "bad --mtu (1280..9000)", val);
+		} else if (!strcmp(opt, "--mac")) {
+			if (nc_parse_mac(val, cfg->mac))
+				return fail(err, errlen, "bad --mac (unicast XX:XX:XX:XX:XX:XX)", val);
+			cfg->have_mac = true;
+		} else {
+			return fail(err, errlen, "unknown option", opt);
+		}
+		i += takes_value;
+	}
+	if (i < argc) {
+		if (cfg->status)
+			return fail(err, errlen, "status takes no program", argv[i]);
+		cfg->app_argv = &argv[i];
+	}
+	cfg->link_kind = nc_classify_link(cfg->net, cfg->switch_dir, sizeof(cfg->switch_dir));
+	if (cfg->link_kind == NC_LINK_OTHER && !*cfg->net)
+		return fail(err, errlen, "default switch path too long", "");
+	if (!cfg->mtu)
+		cfg->mtu = (cfg->link_kind == NC_LINK_DEFAULT_SWITCH ||
+			    cfg->link_kind == NC_LINK_SWITCH) ? 9000 : 1500;
+	return 0;
+}

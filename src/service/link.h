@@ -1,0 +1,28 @@
+/*
+ * link.h - the Ethernet link under the stack: a vdeplug4 connection chosen by
+ * one URL. For the local switch, the first service hosts it in-process and
+ * later ones join; when the host goes away, a remaining service takes over.
+ */
+#ifndef NETCON_LINK_H
+#define NETCON_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+typedef void (*nc_link_frame_cb)(const uint8_t *frame, size_t len);
+
+struct nc_link_stats {
+	uint64_t frames_in, frames_out, bytes_in, bytes_out, send_errors, runts;
+};
+
+int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame);
+int nc_link_send(const void *frame, size_t len);
+void nc_link_close(void);
+bool nc_link_is_switch_host(void);
+const char *nc_link_url(void);
+const struct nc_link_stats *nc_link_stats(void);
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * lwipopts.h - how netcon configures lwIP.
+ *
+ * The service owns the stack from one thread and one event loop (NO_SYS=1): it
+ * feeds frames in, drives the timers and polls loopback itself. Memory comes
+ * from malloc so the number of connections is bounded by memory, not by pools.
+ * Windows are large and scaled, SACK and timestamps are on, and the MSS
+ * follows each interface's MTU so local links carry jumbo segments.
+ */
+#ifndef NETCON_LWIPOPTS_H
+#define NETCON_LWIPOPTS_H
+
+#define NO_SYS                          1
+#define SYS_LIGHTWEIGHT_PROT            0
+#define LWIP_NETCONN                    0
+#define LWIP_SOCKET                     0
+#define LWIP_TIMERS                     1
+
+/* Memory: the C library's allocator for everything. */
+#define MEM_LIBC_MALLOC                 1
+#define MEMP_MEM_MALLOC                 1
+#define MEM_ALIGNMENT                   8
+#define MEMP_NUM_SYS_TIMEOUT            16
+
+/* Protocols. */
+#define LWIP_IPV4                       1
+#define LWIP_IPV6                       1
+#define LWIP_ARP                        1
+#define LWIP_ETHERNET                   1
+#define LWIP_ICMP                       1
+#define LWIP_RAW                        0
+#define LWIP_UDP                        1
+#define LWIP_TCP                        1
+#define LWIP_DHCP                       0
+#define LWIP_AUTOIP                     0
+#define LWIP_IGMP                       0
+#define LWIP_DNS                        0
+#define IP_FORWARD                      0
+#define IP_REASSEMBLY                   1
+#define IP_FRAG                         1
+#define ARP_TABLE_SIZE                  64
+#define ARP_QUEUEING                    1
+#define ARP_QUEUE_LEN                   64
+#define ETHARP_SUPPORT_STATIC_ENTRIES   0
+#define LWIP_IPV6_NUM_ADDRESSES         3
+#define LWIP_IPV6_AUTOCONFIG            0
+#define LWIP_IPV6_DUP_DETECT_ATTEMPTS   1
+#define LWIP_IPV6_MLD                   1
+#define LWIP_IPV6_FRAG                  1
+#define LWIP_IPV6_REASS                 1
+#define IPV6_FRAG_COPYHEADER            1   /* pointers are 8 bytes here */
+#define LWIP_ND6_NUM_NEIGHBORS          64
+#define LWIP_ND6_NUM_DESTINATIONS       64  /* lwIP indexes it with s8_t */
+#define LWIP_ND6_QUEUEING               1
+#define MEMP_NUM_ND6_QUEUE              64
+
+/* Interfaces: an Ethernet link and the loopback interface (127.0.0.1, ::1). */
+#define LWIP_HAVE_LOOPIF                1
+#define LWIP_NETIF_LOOPBACK             1
+#define LWIP_LOOPBACK_MAX_PBUFS         0
+#define LWIP_NETIF_TX_SINGLE_PBUF       1
+#define LWIP_CHECKSUM_CTRL_PER_NETIF    1
+#define PBUF_LINK_HLEN                  14
+#define ETH_PAD_SIZE                    0
+
+/*
+ * TCP. TCP_MSS is the ceiling; TCP_CALCULATE_EFF_SEND_MSS lowers it to each
+ * interface's MTU (9000 on a local switch, 1500 on a tap, none on loopback).
+ * pbuf lengths are 16-bit, so a segment plus headers stays under 64 KiB.
+ */
+#undef TCP_MSS  /* <netinet/tcp.h> has one of its own */
+#define TCP_MSS                         (65000 - 60)
+#define TCP_CALCULATE_EFF_SEND_MSS      1
+#define LWIP_WND_SCALE                  1
+#define TCP_RCV_SCALE                   7
+#define TCP_WND                         (2 * 1024 * 1024)
+#define TCP_SND_BUF                     (2 * 1024 * 1024)
+#define TCP_SND_QUEUELEN                8192
+#define TCP_SNDLOWAT                    (TCP_SND_BUF / 4)
+#define TCP_SNDQUEUELOWAT               (TCP_SND_QUEUELEN / 2)
+#define TCP_OVERSIZE                    TCP_MSS
+#define TCP_QUEUE_OOSEQ                 1
+#define TCP_OOSEQ_MAX_BYTES             (4 * 1024 * 1024)
+#define LWIP_TCP_SACK_OUT               1
+#define LWIP_TCP_MAX_SACK_NUM           4
+#define LWIP_TCP_TIMESTAMPS             1
+#define LWIP_TCP_KEEPALIVE              1
+#define TCP_LISTEN_BACKLOG              1
+#define TCP_DEFAULT_LISTEN_BACKLOG      0xff
+#define TCP_MAXRTX                      12
+#define TCP_SYNMAXRTX                   6
+/* TIME_WAIT lasts 2*MSL: the kernel's 60 s, not lwIP's default 120 s. */
+#define TCP_MSL                         30000UL
+#define LWIP_CALLBACK_API               1
+#define LWIP_EVENT_API                  0
+#define LWIP_ALTCP                      0
+
+/* The one check left off assumes a 16-bit send buffer; window scaling makes it 32-bit. */
+#define LWIP_DISABLE_TCP_SANITY_CHECKS  1
+#define SO_REUSE                        1
+
+#define LWIP_STATS                      0
+#define LWIP_NETIF_HOSTNAME             0
+#define LWIP_NETIF_STATUS_CALLBACK      0
+#define LWIP_NETIF_LINK_CALLBACK        0
+
+/* Initial sequence numbers per RFC 6528 and random numbers from the service. */
+#define LWIP_HOOK_FILENAME              "netcon_lwip_hooks.h"
+#define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) netcon_tcp_isn((lip), (lport), (rip), (rport))
+#define LWIP_RAND()                     netcon_random_u32()
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * main.c - netcon-service: options, set-up, the event loop, and the two
+ * front ends (`netcon-service status`, `netcon-service ./app`).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "lwip/init.h"
+
+#include "config.h"
+#include "link.h"
+#include "loop.h"
+#include "server.h"
+#include "sock.h"
+#include "stack.h"
+#include "../common/fdpass.h"
+#include "../common/log.h"
+#include "../common/rpc.h"
+
+#ifndef NETCON_VERSION
+#define NETCON_VERSION "0.1"
+#endif
+
+static struct {
+	pid_t child;
+	int child_status;
+	bool child_done;
+	struct nc_loop_handler child_h, signal_h;
+	int sigpipe[2];
+} app;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (write(app.sigpipe[1], &c, 1) < 0) {
+		/* Nothing to do: the loop is already being woken. */
+	}
+	errno = saved;
+}
+
+static void signal_event(struct nc_loop_handler *h, uint32_t events)
+{
+	char buf[16];
+	ssize_t n, i;
+
+	(void)events;
+	n = read(h->fd, buf, sizeof(buf));
+	for (i = 0; i < n; i++) {
+		if (buf[i] == SIGINT || buf[i] == SIGTERM) {
+			nc_info("signal %d: shutting down", buf[i]);
+			if (app.child > 0 && !app.child_done)
+				kill(app.child, buf[i]);
+			nc_loop_stop();
+		}
+	}
+}
+
+static void child_event(struct nc_loop_handler *h, uint32_t events)
+{
+	(void)events;
+	if (waitpid(app.child, &app.child_status, WNOHANG) == app.child) {
+		app.child_done = true;
+		nc_loop_del(h);
+		nc_loop_stop();
+	}
+}
+
+/* libnetcon_path() - libnetcon.so beside our binary (build tree or installed). */
+static int libnetcon_path(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	const char *env = getenv("NETCON_LIB");
+	ssize_t n;
+	char *slash;
+	const char *candidates[] = { "/../lib/netcon/libnetcon.so", "/libnetcon.so" };
+	size_t i;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		snprintf(buf, len, "%s%s", exe, candidates[i]);
+		if (access(buf, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* start_app() - run the program with libnetcon preloaded, pointed at us. */
+static int start_app(const struct nc_config *cfg)
+{
+	char lib[PATH_MAX], preload[PATH_MAX * 2];
+	const char *old = getenv("LD_PRELOAD");
+	int pidfd;
+
+	if (libnetcon_path(lib, sizeof(lib))) {
+		nc_err("cannot find libnetcon.so (set NETCON_LIB)");
+		return -1;
+	}
+	snprintf(preload, sizeof(preload), "%s%s%s", lib, old && *old ? " " : "",
+		 old ? old : "");
+	app.child = fork();
+	if (app.child < 0)
+		return -1;
+	if (app.child == 0) {
+		setenv("LD_PRELOAD", preload, 1);
+		setenv("NETCON_SOCKET", cfg->socket_path, 1);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(cfg->app_argv[0], cfg->app_argv);
+		fprintf(stderr, "netcon-service: cannot run %s: %s\n", cfg->app_argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, app.child, 0);
+	if (pidfd < 0)
+		return -1;
+	return nc_loop_add(&app.child_h, pidfd, EPOLLIN, child_event);
+}
+
+/* print_status() - `netcon-service status`: ask the running service. */
+static int print_status(const struct nc_config *cfg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct nc_request req;
+	struct nc_reply rep;
+	struct nc_status st;
+	char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+	const char *why;
+	int fd, stray;
+	ssize_t n;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", cfg->socket_path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		fprintf(stderr, "netcon-service: no service at %s: %s\n", cfg->socket_path,
+			strerror(errno));
+		return 1;
+	}
+	nc_rpc_init_request(&req, NC_OP_STATUS, 0);
+	req.seq = 1;
+	if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
+	    (n = nc_recv_fd(fd, &rep, sizeof(rep), &stray, 0)) < 0 ||
+	    nc_rpc_check_reply(&rep, (size_t)n, &req, &why) || rep.optlen != sizeof(st)) {
+		fprintf(stderr, "netcon-service: bad status reply from %s\n", cfg->socket_path);
+		return 1;
+	}
+	close(fd);
+	memcpy(&st, rep.opt, sizeof(st));
+	inet_ntop(AF_INET, &st.ip4, a4, sizeof(a4));
+	inet_ntop(AF_INET6, st.ip6, a6, sizeof(a6));
+	printf("service     pid %u, up %us, socket %s\n", st.pid, st.uptime_s, cfg->socket_path);
+	printf("link        %.*s%s\n", (int)sizeof(st.link), st.link,
+	       st.switch_host ? " (hosting the switch)" : "");
+	printf("mac         %02x:%02x:%02x:%02x:%02x:%02x  mtu %u\n", st.mac[0], st.mac[1],
+	       st.mac[2], st.mac[3], st.mac[4], st.mac[5], st.mtu);
+	printf("ipv4        %s/%u\n", a4, st.ip4_prefix);
+	printf("ipv6        %s/%u\n", a6, st.ip6_prefix);
+	printf("sockets     %u (%u connections, %u listening), %u clients\n", st.sockets,
+	       st.connections, st.listeners, st.clients);
+	printf("link frames in %llu (%llu bytes), out %llu (%llu bytes)\n",
+	       (unsigned long long)st.frames_in, (unsigned long long)st.bytes_in,
+	       (unsigned long long)st.frames_out, (unsigned long long)st.bytes_out);
+	return 0;
+}
+
+static void on_frame(const uint8_t *frame, size_t len)
+{
+	nc_stack_input(frame, len);
+}
+
+static int setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	if (pipe2(app.sigpipe, O_NONBLOCK | O_CLOEXEC))
+		return -1;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return nc_loop_add(&app.signal_h, app.sigpipe[0], EPOLLIN, signal_event);
+}
+
+int main(int argc, char **argv)
+{
+	struct nc_config cfg;
+	char err[300];
+	int timeout = 0;
+
+	nc_log_prefix = "netcon-service";
+	if (nc_parse_config(argc, argv, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "netcon-service: %s\n%s", err, nc_usage_text());
+		return 2;
+	}
+	if (cfg.help) {
+		fputs(nc_usage_text(), stdout);
+		return 0;
+	}
+	if (cfg.version) {
+		printf("netcon-service %s (lwIP %s)\n", NETCON_VERSION, LWIP_VERSION_STRING);
+		return 0;
+	}
+	if (cfg.status)
+		return print_status(&cfg);
+	nc_log_level = cfg.verbosity < 0 ? NC_LOG_WARN :
+		       cfg.verbosity > 0 ? NC_LOG_DEBUG : NC_LOG_INFO;
+	if (nc_loop_init() || setup_signals()) {
+		nc_err("cannot set up the event loop: %m");
+		return 1;
+	}
+	nc_sock_init();
+	/* The link first: probing for a free address needs it. */
+	if (nc_link_open(&cfg, on_frame) || nc_stack_init(&cfg) || nc_server_open(&cfg))
+		return 1;
+	{
+		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &cfg.ip4, a4, sizeof(a4));
+		inet_ntop(AF_INET6, &cfg.ip6, a6, sizeof(a6));
+		nc_info("address %s/%u and %s/%u, mtu %u", a4, cfg.prefix4, a6, cfg.prefix6,
+			cfg.mtu);
+	}
+	if (cfg.app_argv && start_app(&cfg)) {
+		nc_err("cannot start %s", cfg.app_argv[0]);
+		nc_server_close();
+		return 1;
+	}
+	while (!nc_loop_stopping()) {
+		nc_loop_run_once(timeout);
+		nc_sock_flush();
+		timeout = nc_stack_poll();
+		nc_sock_flush();
+	}
+	nc_sock_shutdown_all();
+	/* Let the resets and FINs leave before the link goes. */
+	nc_stack_poll();
+	nc_server_close();
+	nc_link_close();
+	if (app.child > 0) {
+		if (!app.child_done)
+			waitpid(app.child, &app.child_status, 0);
+		if (WIFEXITED(app.child_status))
+			return WEXITSTATUS(app.child_status);
+		return 128 + WTERMSIG(app.child_status);
+	}
+	return 0;
+}

@@ -1,0 +1,10 @@
+/* netcon_lwip_hooks.h - functions the service provides to lwIP (see lwipopts.h). */
+#ifndef NETCON_LWIP_HOOKS_H
+#define NETCON_LWIP_HOOKS_H
+
+#include "lwip/ip_addr.h"
+
+u32_t netcon_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
+		     const ip_addr_t *remote_ip, u16_t remote_port);
+
+#endif

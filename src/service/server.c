@@ -1,0 +1,297 @@
+/*
+ * server.c - the service's RPC endpoint.
+ *
+ * Each program thread connects once and then sends one fixed-size request at a
+ * time. Every request is validated before use; a client that sends something
+ * malformed, floods us without reading replies, or is not allowed by its
+ * credentials is disconnected, and nothing it sent reaches the socket table.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+#include "link.h"
+#include "loop.h"
+#include "sock.h"
+#include "stack.h"
+#include "lwip/netif.h"
+#include "../common/fdpass.h"
+#include "../common/log.h"
+#include "../common/rpc.h"
+
+#define REQUESTS_PER_WAKEUP 16
+
+struct nc_client {
+	struct nc_loop_handler h;
+	pid_t pid;
+	uid_t uid;
+};
+
+static struct {
+	const struct nc_config *cfg;
+	struct nc_loop_handler listen_h;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	gid_t gid;
+	bool have_gid;
+	unsigned clients;
+	uint64_t started_ms;
+} srv;
+
+unsigned nc_server_clients(void)
+{
+	return srv.clients;
+}
+
+static void client_free(struct nc_client *c)
+{
+	nc_sock_client_gone(c);
+	nc_loop_del(&c->h);
+	close(c->h.fd);
+	srv.clients--;
+	free(c);
+}
+
+/* send_reply() - one reply; a client that cannot take it is dropped. */
+static int send_reply(struct nc_client *c, struct nc_reply *rep, int fd)
+{
+	ssize_t n = nc_send_fd(c->h.fd, rep, sizeof(*rep), fd, MSG_DONTWAIT);
+
+	return n == (ssize_t)sizeof(*rep) ? 0 : -1;
+}
+
+void nc_client_reply(struct nc_client *c, struct nc_reply *rep)
+{
+	if (send_reply(c, rep, -1))
+		nc_debug("client %d: deferred reply lost: %m", (int)c->pid);
+}
+
+static void fill_status(struct nc_reply *rep)
+{
+	struct nc_status st;
+	const struct nc_link_stats *ls = nc_link_stats();
+	struct netif *n = nc_stack_netif();
+	int i;
+
+	memset(&st, 0, sizeof(st));
+	strncpy(st.link, nc_link_url(), sizeof(st.link) - 1);
+	memcpy(st.mac, n->hwaddr, 6);
+	st.switch_host = nc_link_is_switch_host();
+	st.ip4 = ip4_addr_get_u32(netif_ip4_addr(n));
+	st.ip4_prefix = (uint8_t)srv.cfg->prefix4;
+	for (i = 1; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+		if (ip6_addr_isvalid(netif_ip6_addr_state(n, i))) {
+			memcpy(st.ip6, netif_ip6_addr(n, i)->addr, 16);
+			break;
+		}
+	}
+	st.ip6_prefix = (uint8_t)srv.cfg->prefix6;
+	st.mtu = n->mtu;
+	nc_sock_counts(&st.sockets, &st.connections, &st.listeners);
+	st.clients = srv.clients;
+	st.frames_in = ls->frames_in;
+	st.frames_out = ls->frames_out;
+	st.bytes_in = ls->bytes_in;
+	st.bytes_out = ls->bytes_out;
+	st.pid = (uint32_t)getpid();
+	st.uptime_s = (uint32_t)((nc_now_ms() - srv.started_ms) / 1000);
+	memcpy(rep->opt, &st, sizeof(st));
+	rep->optlen = sizeof(st);
+}
+
+/* client_event() - requests from one client, a few per wake-up for fairness. */
+static void client_event(struct nc_loop_handler *h, uint32_t events)
+{
+	struct nc_client *c = (struct nc_client *)h;
+	int i;
+
+	for (i = 0; i < REQUESTS_PER_WAKEUP; i++) {
+		struct nc_request req;
+		struct nc_reply rep;
+		const char *why = NULL;
+		int stray_fd, fd_out = -1, deferred = 0;
+		ssize_t n;
+
+		n = nc_recv_fd(h->fd, &req, sizeof(req), &stray_fd, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (stray_fd >= 0) {
+			close(stray_fd);
+			nc_warn("client %d sent a descriptor; disconnecting it", (int)c->pid);
+			client_free(c);
+			return;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (events & (EPOLLHUP | EPOLLERR))
+				client_free(c);
+			return;
+		}
+		if (n <= 0) {
+			client_free(c);
+			return;
+		}
+		if (nc_rpc_check_request(&req, (size_t)n, &why)) {
+			nc_warn("client %d: malformed request (%s); disconnecting it", (int)c->pid,
+				why);
+			client_free(c);
+			return;
+		}
+		nc_rpc_init_reply(&rep, &req);
+		if (req.op == NC_OP_STATUS)
+			fill_status(&rep);
+		else
+			nc_sock_request(c, &req, &rep, &fd_out, &deferred);
+		nc_debug("client %d: %s(%llu) = %d", (int)c->pid, nc_rpc_op_name(req.op),
+			 (unsigned long long)req.sock, deferred ? 1 : rep.result);
+		if (!deferred && send_reply(c, &rep, fd_out)) {
+			nc_warn("client %d does not take replies; disconnecting it", (int)c->pid);
+			if (fd_out >= 0)
+				close(fd_out);
+			client_free(c);
+			return;
+		}
+		if (fd_out >= 0)
+			close(fd_out);
+	}
+}
+
+/* allowed() - the service's own user, root, or a member of --group. */
+static bool allowed(const struct ucred *cred)
+{
+	if (cred->uid == geteuid() || cred->uid == 0)
+		return true;
+	if (srv.have_gid) {
+		struct group *g = getgrgid(srv.gid);
+		char **m;
+
+		if (cred->gid == srv.gid)
+			return true;
+		if (g) {
+			for (m = g->gr_mem; *m; m++) {
+				struct passwd *pw = getpwnam(*m);
+
+				if (pw && pw->pw_uid == cred->uid)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void listen_event(struct nc_loop_handler *h, uint32_t events)
+{
+	int i;
+
+	(void)events;
+	for (i = 0; i < 64; i++) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		struct nc_client *c;
+		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || !allowed(&cred)) {
+			nc_warn("refusing a client (uid %d) not allowed to use this service",
+				(int)cred.uid);
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->pid = cred.pid;
+		c->uid = cred.uid;
+		if (nc_loop_add(&c->h, fd, EPOLLIN | EPOLLRDHUP, client_event)) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		srv.clients++;
+	}
+}
+
+/* socket_in_use() - true when a live service already answers at @path. */
+static bool socket_in_use(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	bool live;
+
+	if (fd < 0)
+		return false;
+	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	return live;
+}
+
+int nc_server_open(const struct nc_config *cfg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t mode = 0600;
+	char dir[sizeof(sun.sun_path)], *slash;
+	int fd;
+
+	srv.cfg = cfg;
+	srv.started_ms = nc_now_ms();
+	if (strlen(cfg->socket_path) >= sizeof(sun.sun_path)) {
+		nc_err("socket path too long: %s", cfg->socket_path);
+		return -1;
+	}
+	strcpy(sun.sun_path, cfg->socket_path);
+	strcpy(dir, cfg->socket_path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			nc_warn("cannot create %s: %m", dir);
+	}
+	if (socket_in_use(&sun)) {
+		nc_err("a service is already running at %s", cfg->socket_path);
+		return -1;
+	}
+	unlink(cfg->socket_path);
+	if (*cfg->group) {
+		struct group *g = getgrnam(cfg->group);
+
+		if (!g) {
+			nc_err("no such group: %s", cfg->group);
+			return -1;
+		}
+		srv.gid = g->gr_gid;
+		srv.have_gid = true;
+		mode = 0660;
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    chmod(cfg->socket_path, mode) ||
+	    (srv.have_gid && chown(cfg->socket_path, (uid_t)-1, srv.gid)) ||
+	    listen(fd, 512)) {
+		nc_err("cannot serve on %s: %m", cfg->socket_path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	strcpy(srv.path, cfg->socket_path);
+	if (nc_loop_add(&srv.listen_h, fd, EPOLLIN, listen_event))
+		return -1;
+	nc_info("serving on %s", cfg->socket_path);
+	return 0;
+}
+
+void nc_server_close(void)
+{
+	if (srv.listen_h.fd > 0) {
+		nc_loop_del(&srv.listen_h);
+		close(srv.listen_h.fd);
+		srv.listen_h.fd = -1;
+		unlink(srv.path);
+	}
+}

@@ -1,0 +1,30 @@
+/*
+ * sock.h - the service's socket table: every socket a program holds is one
+ * end of a Unix socketpair; the service holds the other end and, once the
+ * socket binds, listens or connects, an lwIP PCB. This file joins the two.
+ */
+#ifndef NETCON_SOCK_H
+#define NETCON_SOCK_H
+
+#include <stdint.h>
+
+#include "../common/rpc.h"
+
+struct nc_client;
+
+/* Handle one validated request; fills @rep, and *@fd_out with a descriptor to pass. */
+void nc_sock_request(struct nc_client *client, const struct nc_request *req,
+		     struct nc_reply *rep, int *fd_out, int *deferred);
+/* A client went away: forget any blocking connect it waits for. */
+void nc_sock_client_gone(struct nc_client *client);
+/* After each batch of events: push received data to programs, free the dead. */
+void nc_sock_flush(void);
+/* Shutting down: reset every connection, close every socket. */
+void nc_sock_shutdown_all(void);
+void nc_sock_counts(uint32_t *sockets, uint32_t *connections, uint32_t *listeners);
+void nc_sock_init(void);
+
+/* Implemented by the RPC server: send a deferred reply to @client. */
+void nc_client_reply(struct nc_client *client, struct nc_reply *rep);
+
+#endif

@@ -1,0 +1,370 @@
+/*
+ * stack.c - lwIP's platform for netcon: time, randomness, initial sequence
+ * numbers, assertions, and the interfaces.
+ *
+ * lwIP runs with NO_SYS=1: nothing inside it runs on its own. The event loop
+ * calls nc_stack_input() for every frame, and nc_stack_poll() after every
+ * batch of events, which fires due timers and delivers packets that lwIP sent
+ * to its own addresses (loopback).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include "lwip/init.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/netif.h"
+#include "lwip/nd6.h"
+#include "lwip/pbuf.h"
+#include "lwip/prot/ethernet.h"
+#include "lwip/prot/etharp.h"
+#include "lwip/tcp.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+
+#include "stack.h"
+#include "link.h"
+#include "loop.h"
+#include "netcon_lwip_hooks.h"
+#include "../common/log.h"
+
+#define PROBE_COUNT	3
+#define PROBE_WAIT_MS	150
+
+static struct {
+	struct netif eth;
+	struct nc_config *cfg;
+	uint64_t isn_key[2];
+	uint64_t rng;
+	/* Address probing (RFC 5227 in short): a reply or a rival's probe. */
+	bool probing;
+	uint32_t probe_addr;
+	bool probe_conflict;
+} stack;
+
+uint64_t nc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* sys_now() - lwIP's clock, in milliseconds. */
+u32_t sys_now(void)
+{
+	return (u32_t)nc_now_ms();
+}
+
+/* nc_random_u32() - splitmix64, seeded from getrandom() at start. */
+uint32_t nc_random_u32(void)
+{
+	uint64_t z = (stack.rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (uint32_t)((z ^ (z >> 31)) >> 16);
+}
+
+uint32_t netcon_random_u32(void)
+{
+	return nc_random_u32();
+}
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND							\
+	do {								\
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;			\
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;			\
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+	} while (0)
+
+/* siphash24() - SipHash-2-4 of @len bytes (a multiple of 8) under @key. */
+static uint64_t siphash24(const uint64_t key[2], const uint64_t *in, size_t words)
+{
+	uint64_t v0 = 0x736f6d6570736575ull ^ key[0];
+	uint64_t v1 = 0x646f72616e646f6dull ^ key[1];
+	uint64_t v2 = 0x6c7967656e657261ull ^ key[0];
+	uint64_t v3 = 0x7465646279746573ull ^ key[1];
+	uint64_t b = (uint64_t)(words * 8) << 56;
+	size_t i;
+
+	for (i = 0; i < words; i++) {
+		v3 ^= in[i];
+		SIPROUND;
+		SIPROUND;
+		v0 ^= in[i];
+	}
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/*
+ * netcon_tcp_isn() - RFC 6528: a clock ticking every 4 µs plus a keyed hash
+ * of the connection's addresses and ports, so sequence numbers can be neither
+ * predicted from outside nor repeated by a quick reconnection.
+ */
+u32_t netcon_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
+		     const ip_addr_t *remote_ip, u16_t remote_port)
+{
+	uint64_t in[6] = { 0 };
+	struct timespec ts;
+	uint64_t ticks;
+
+	memcpy(&in[0], local_ip, sizeof(*local_ip) < 16 ? sizeof(*local_ip) : 16);
+	memcpy(&in[2], remote_ip, sizeof(*remote_ip) < 16 ? sizeof(*remote_ip) : 16);
+	in[4] = ((uint64_t)local_port << 16) | remote_port;
+	in[5] = IP_GET_TYPE(local_ip);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ticks = ((uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u) / 4u;
+	return (u32_t)(ticks + siphash24(stack.isn_key, in, 6));
+}
+
+/* netcon_lwip_assert() - lwIP found something impossible: log it and go on. */
+void netcon_lwip_assert(const char *msg, const char *file, int line)
+{
+	nc_err("lwIP assertion \"%s\" at %s:%d (continuing)", msg, file, line);
+}
+
+void netcon_lwip_diag(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	nc_debug("lwIP: %s", buf);
+}
+
+/* eth_output() - lwIP's link output: one frame to the link. */
+static err_t eth_output(struct netif *netif, struct pbuf *p)
+{
+	static uint8_t frame[9216 + 18];
+
+	(void)netif;
+	if (p->next == NULL) {
+		nc_link_send(p->payload, p->len);
+		return ERR_OK;
+	}
+	if (p->tot_len > sizeof(frame))
+		return ERR_BUF;
+	pbuf_copy_partial(p, frame, p->tot_len, 0);
+	nc_link_send(frame, p->tot_len);
+	return ERR_OK;
+}
+
+static err_t eth_init(struct netif *netif)
+{
+	netif->name[0] = 'e';
+	netif->name[1] = 'n';
+	netif->output = etharp_output;
+	netif->output_ip6 = ethip6_output;
+	netif->linkoutput = eth_output;
+	netif->mtu = (u16_t)stack.cfg->mtu;
+	netif->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(netif->hwaddr, stack.cfg->mac, ETH_HWADDR_LEN);
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+		       NETIF_FLAG_MLD6 | NETIF_FLAG_LINK_UP;
+	return ERR_OK;
+}
+
+/*
+ * watch_probe() - while probing for an address, note any ARP packet that
+ * shows another host using it or probing for it too.
+ */
+static void watch_probe(const uint8_t *frame, size_t len)
+{
+	const struct etharp_hdr *arp;
+	uint32_t sip, dip;
+
+	if (len < SIZEOF_ETH_HDR + SIZEOF_ETHARP_HDR || frame[12] != 0x08 || frame[13] != 0x06)
+		return;
+	arp = (const struct etharp_hdr *)(frame + SIZEOF_ETH_HDR);
+	if (!memcmp(&arp->shwaddr, stack.cfg->mac, ETH_HWADDR_LEN))
+		return;
+	memcpy(&sip, &arp->sipaddr, 4);
+	memcpy(&dip, &arp->dipaddr, 4);
+	if (sip == stack.probe_addr || (sip == 0 && dip == stack.probe_addr))
+		stack.probe_conflict = true;
+}
+
+void nc_stack_input(const uint8_t *frame, size_t len)
+{
+	struct pbuf *p;
+
+	if (stack.probing)
+		watch_probe(frame, len);
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	if (!p)
+		return;
+	memcpy(p->payload, frame, len);
+	if (stack.eth.input(p, &stack.eth) != ERR_OK)
+		pbuf_free(p);
+}
+
+/*
+ * send_probe() - ARP "who has @addr" from 0.0.0.0 (RFC 5227), so that
+ * nobody updates its cache with an address we do not hold yet.
+ */
+static void send_probe(uint32_t addr)
+{
+	ip4_addr_t target;
+
+	ip4_addr_set_u32(&target, addr);
+	etharp_request(&stack.eth, &target);
+}
+
+/*
+ * probe_address() - true if nobody answered PROBE_COUNT probes for @addr.
+ * Runs the event loop meanwhile so the link keeps forwarding.
+ */
+static bool probe_address(uint32_t addr)
+{
+	int i;
+
+	stack.probing = true;
+	stack.probe_addr = addr;
+	stack.probe_conflict = false;
+	for (i = 0; i < PROBE_COUNT && !stack.probe_conflict; i++) {
+		uint64_t until = nc_now_ms() + PROBE_WAIT_MS;
+
+		send_probe(addr);
+		while (!stack.probe_conflict && nc_now_ms() < until)
+			nc_loop_run_once((int)(until - nc_now_ms()));
+	}
+	stack.probing = false;
+	return !stack.probe_conflict;
+}
+
+/* pick_ip4() - a free address in 198.18.0.0/16, chosen at random and probed. */
+static int pick_ip4(struct nc_config *cfg)
+{
+	struct in_addr net;
+	int attempt;
+
+	inet_pton(AF_INET, NC_DEFAULT_NET4, &net);
+	for (attempt = 0; attempt < 16; attempt++) {
+		uint32_t host = 1 + nc_random_u32() % 0xfffe;	/* not .0.0, not .255.255 */
+		uint32_t addr = htonl(ntohl(net.s_addr) | host);
+
+		if ((host & 0xff) == 0 || (host & 0xff) == 0xff)
+			continue;
+		if (probe_address(addr)) {
+			cfg->ip4.s_addr = addr;
+			cfg->prefix4 = NC_DEFAULT_PREFIX4;
+			cfg->have_ip4 = true;
+			return 0;
+		}
+		nc_info("address %s is taken; trying another", inet_ntoa(*(struct in_addr *)&addr));
+	}
+	return -1;
+}
+
+static void set_ip6(struct nc_config *cfg)
+{
+	ip6_addr_t a;
+	s8_t idx;
+
+	if (!cfg->have_ip6) {
+		/* The default prefix plus an interface identifier from the MAC. */
+		inet_pton(AF_INET6, NC_DEFAULT_NET6, &cfg->ip6);
+		cfg->ip6.s6_addr[8] = cfg->mac[0] ^ 0x02;
+		cfg->ip6.s6_addr[9] = cfg->mac[1];
+		cfg->ip6.s6_addr[10] = cfg->mac[2];
+		cfg->ip6.s6_addr[11] = 0xff;
+		cfg->ip6.s6_addr[12] = 0xfe;
+		cfg->ip6.s6_addr[13] = cfg->mac[3];
+		cfg->ip6.s6_addr[14] = cfg->mac[4];
+		cfg->ip6.s6_addr[15] = cfg->mac[5];
+		cfg->prefix6 = NC_DEFAULT_PREFIX6;
+		cfg->have_ip6 = true;
+	}
+	netif_create_ip6_linklocal_address(&stack.eth, 1);
+	memcpy(&a.addr, &cfg->ip6, 16);
+	ip6_addr_clear_zone(&a);
+	if (netif_add_ip6_address(&stack.eth, &a, &idx) == ERR_OK)
+		netif_ip6_addr_set_state(&stack.eth, idx, IP6_ADDR_PREFERRED);
+	netif_ip6_addr_set_state(&stack.eth, 0, IP6_ADDR_PREFERRED);
+}
+
+/* nc_stack_init() - lwIP, the loopback interface and the link's interface. */
+int nc_stack_init(struct nc_config *cfg)
+{
+	ip4_addr_t ip, mask, gw;
+	uint32_t m;
+
+	stack.cfg = cfg;
+	if (getrandom(stack.isn_key, sizeof(stack.isn_key), 0) != sizeof(stack.isn_key) ||
+	    getrandom(&stack.rng, sizeof(stack.rng), 0) != sizeof(stack.rng)) {
+		nc_err("getrandom: %m");
+		return -1;
+	}
+	if (!cfg->have_mac) {
+		uint32_t r = nc_random_u32(), s = nc_random_u32();
+
+		cfg->mac[0] = 0x02;	/* locally administered, unicast */
+		cfg->mac[1] = 0x6e;	/* 'n' */
+		memcpy(&cfg->mac[2], &r, 2);
+		memcpy(&cfg->mac[4], &s, 2);
+	}
+	lwip_init();
+	ip4_addr_set_zero(&ip);
+	ip4_addr_set_zero(&mask);
+	ip4_addr_set_zero(&gw);
+	if (!netif_add(&stack.eth, &ip, &mask, &gw, NULL, eth_init, ethernet_input))
+		return -1;
+	netif_set_default(&stack.eth);
+	netif_set_up(&stack.eth);
+	netif_set_link_up(&stack.eth);
+	set_ip6(cfg);
+	if (!cfg->have_ip4 && pick_ip4(cfg)) {
+		nc_err("no free IPv4 address found in %s/%d", NC_DEFAULT_NET4, NC_DEFAULT_PREFIX4);
+		return -1;
+	}
+	ip4_addr_set_u32(&ip, cfg->ip4.s_addr);
+	m = cfg->prefix4 ? htonl(0xffffffffu << (32 - cfg->prefix4)) : 0;
+	ip4_addr_set_u32(&mask, m);
+	if (cfg->have_gw4)
+		ip4_addr_set_u32(&gw, cfg->gw4.s_addr);
+	netif_set_addr(&stack.eth, &ip, &mask, &gw);
+	/* Announce the address so peers' caches learn it at once. */
+	etharp_gratuitous(&stack.eth);
+	return 0;
+}
+
+int nc_stack_poll(void)
+{
+	u32_t sleep_ms;
+
+	netif_poll_all();
+	sys_check_timeouts();
+	netif_poll_all();
+	sleep_ms = sys_timeouts_sleeptime();
+	return sleep_ms > 1000 ? 1000 : (int)sleep_ms;
+}
+
+struct netif *nc_stack_netif(void)
+{
+	return &stack.eth;
+}
+
+bool nc_stack_is_local4(uint32_t addr)
+{
+	return addr == ip4_addr_get_u32(netif_ip4_addr(&stack.eth)) ||
+	       (ntohl(addr) >> 24) == 127;
+}
