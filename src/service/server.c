@@ -117,13 +117,15 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 		struct nc_request req;
 		struct nc_reply rep;
 		const char *why = NULL;
-		int stray_fd, fd_out = -1, deferred = 0;
+		int in_fd, fd_out = -1, deferred = 0;
 		ssize_t n;
 
-		n = nc_recv_fd(h->fd, &req, sizeof(req), &stray_fd, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (stray_fd >= 0) {
-			close(stray_fd);
-			nc_warn("client %d sent a descriptor; disconnecting it", (int)c->pid);
+		n = nc_recv_fd(h->fd, &req, sizeof(req), &in_fd, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (in_fd >= 0 && (n != (ssize_t)sizeof(req) || req.op != NC_OP_CONNECT)) {
+			/* Only a non-blocking connect lends us its descriptor. */
+			close(in_fd);
+			nc_warn("client %d sent an unexpected descriptor; disconnecting it",
+				(int)c->pid);
 			client_free(c);
 			return;
 		}
@@ -137,6 +139,8 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 			return;
 		}
 		if (nc_rpc_check_request(&req, (size_t)n, &why)) {
+			if (in_fd >= 0)
+				close(in_fd);
 			nc_warn("client %d: malformed request (%s); disconnecting it", (int)c->pid,
 				why);
 			client_free(c);
@@ -144,9 +148,9 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 		}
 		nc_rpc_init_reply(&rep, &req);
 		if (req.op == NC_OP_STATUS)
-			fill_status(&rep);
+			fill_status(&rep);	/* STATUS carries no descriptor (checked above) */
 		else
-			nc_sock_request(c, &req, &rep, &fd_out, &deferred);
+			nc_sock_request(c, &req, in_fd, &rep, &fd_out, &deferred);
 		nc_debug("client %d: %s(%llu) = %d", (int)c->pid, nc_rpc_op_name(req.op),
 			 (unsigned long long)req.sock, deferred ? 1 : rep.result);
 		if (!deferred && send_reply(c, &rep, fd_out)) {

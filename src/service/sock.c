@@ -28,10 +28,12 @@
  * listening socket thus each get distinct connections.
  *
  * A non-blocking connect() must leave the fd unwritable until the connection
- * is established or fails. The intercept writes a filler into its end before
- * asking (a Unix socket is writable only while what it sent and the peer has
- * not read stays under a quarter of its send buffer); this side reads the
- * filler away at that moment, which makes the fd writable.
+ * is established or fails. A Unix socket is writable only while what it sent
+ * and its peer has not read stays under a quarter of its send buffer, so the
+ * intercept lends us its descriptor with CONNECT: we shrink its send buffer,
+ * write a small filler through it, and give the descriptor back (close our
+ * copy) once the outcome is known, after restoring the buffer and reading
+ * the filler away on our end: that is the moment the program sees POLLOUT.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -133,7 +136,7 @@ struct nc_sock {
 	bool tx_eof;			/* the program will send no more */
 	bool tx_fin_done;		/* FIN queued in lwIP */
 	bool app_gone;			/* the program's last reference is closed */
-	uint32_t filler;		/* connect filler still to discard */
+	uint32_t filler;		/* connect filler still to read away */
 
 	/* A blocking connect() waiting for its reply. */
 	struct nc_client *waiter;
@@ -958,9 +961,45 @@ static bool tx_pull(struct nc_sock *s)
 	return true;
 }
 
-/* drain_filler() - read away a non-blocking connect's filler: the fd turns writable. */
-static void drain_filler(struct nc_sock *s)
+/*
+ * hold_unwritable() - a non-blocking connect lent us the program's end
+ * (@in_fd): make it unwritable until release_writable().
+ */
+static void hold_unwritable(struct nc_sock *s, int *in_fd)
 {
+	struct stat st;
+	int small = 1, i;
+
+	if (*in_fd < 0 || fstat(*in_fd, &st) || (uint64_t)st.st_ino != s->id)
+		return;
+	s->app_fd = *in_fd;
+	*in_fd = -1;
+	setsockopt(s->app_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	for (i = 0; i < 64; i++) {
+		struct pollfd pfd = { .fd = s->app_fd, .events = POLLOUT };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
+			break;
+		/* The program's end is non-blocking: this never waits. */
+		n = send(s->app_fd, tab.scratch, 512, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		s->filler += (uint32_t)n;
+	}
+}
+
+/*
+ * release_writable() - the connection is up or has failed: restore the
+ * program's send buffer, read the filler away and hand the descriptor back.
+ */
+static void release_writable(struct nc_sock *s)
+{
+	if (s->app_fd >= 0) {
+		grow_buffers(s->app_fd);
+		close(s->app_fd);
+		s->app_fd = -1;
+	}
 	while (s->filler > 0 && s->fd >= 0) {
 		size_t want = s->filler > sizeof(tab.scratch) ? sizeof(tab.scratch) : s->filler;
 		ssize_t n = read(s->fd, tab.scratch, want);
@@ -1037,8 +1076,7 @@ static void sock_event(struct nc_loop_handler *h, uint32_t events)
 		}
 		s->app_gone = true;
 		nc_loop_del(&s->h);
-		if (s->filler)
-			drain_filler(s);
+		release_writable(s);
 		app_closed_drain(s);
 		return;
 	}
@@ -1144,7 +1182,7 @@ static void on_err(void *arg, err_t err)
 		sock_release(s);
 		return;
 	}
-	drain_filler(s);
+	release_writable(s);
 	s->rx_fin = true;
 	s->tx_eof = true;
 	rx_flush(s);
@@ -1186,7 +1224,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	s->state = SOCK_CONNECTED;
 	tab.nconns++;
 	ip_addr_copy(s->local_ip, pcb->local_ip);
-	drain_filler(s);
+	release_writable(s);
 	waiter_reply(s, 0);
 	mark_dirty(s);
 	return ERR_OK;
@@ -1373,7 +1411,7 @@ static bool route_ok(const ip_addr_t *ip)
 }
 
 static int do_connect(struct nc_client *client, struct nc_sock *s, const struct nc_request *req,
-		      int *deferred)
+		      int *in_fd, int *deferred)
 {
 	struct tcp_pcb *pcb;
 	ip_addr_t ip, local;
@@ -1468,8 +1506,8 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	s->remote_port = port;
 	s->have_remote = true;
 	s->state = SOCK_CONNECTING;
-	s->filler = req->arg[1] > 0 ? (uint32_t)req->arg[1] : 0;
 	if (req->arg[0]) {
+		hold_unwritable(s, in_fd);
 		nc_debug("socket %llu: connecting to %s", (unsigned long long)s->id,
 			 nc_addr_str(&ip, port));
 		return -EINPROGRESS;
@@ -1551,7 +1589,7 @@ static int do_shutdown(struct nc_sock *s, const struct nc_request *req)
  * nc_sock_request() - one request from a program. Everything in @req has
  * been validated by nc_rpc_check_request() except what depends on state.
  */
-void nc_sock_request(struct nc_client *client, const struct nc_request *req,
+void nc_sock_request(struct nc_client *client, const struct nc_request *req, int in_fd,
 		     struct nc_reply *rep, int *fd_out, int *deferred)
 {
 	struct nc_sock *s = NULL;
@@ -1562,6 +1600,8 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req,
 	if (req->op != NC_OP_SOCKET && req->op != NC_OP_STATUS) {
 		s = sock_find(req->sock);
 		if (!s) {
+			if (in_fd >= 0)
+				close(in_fd);
 			rep->result = req->op == NC_OP_IDENTIFY ? -ENOENT : -EBADF;
 			return;
 		}
@@ -1571,7 +1611,7 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req,
 	case NC_OP_SOCKET: r = do_socket(req, rep, fd_out); break;
 	case NC_OP_BIND: r = do_bind(s, req); break;
 	case NC_OP_LISTEN: r = do_listen(s, req); break;
-	case NC_OP_CONNECT: r = do_connect(client, s, req, deferred); break;
+	case NC_OP_CONNECT: r = do_connect(client, s, req, &in_fd, deferred); break;
 	case NC_OP_ACCEPT: r = do_accept(s, rep, fd_out); break;
 	case NC_OP_GETSOCKNAME: r = do_name(s, false, rep); break;
 	case NC_OP_GETPEERNAME: r = do_name(s, true, rep); break;
@@ -1586,6 +1626,8 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req,
 	default:
 		r = -EOPNOTSUPP;
 	}
+	if (in_fd >= 0)
+		close(in_fd);
 	rep->result = r;
 }
 

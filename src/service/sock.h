@@ -12,8 +12,11 @@
 
 struct nc_client;
 
-/* Handle one validated request; fills @rep, and *@fd_out with a descriptor to pass. */
-void nc_sock_request(struct nc_client *client, const struct nc_request *req,
+/*
+ * Handle one validated request; fills @rep, and *@fd_out with a descriptor to
+ * pass. @in_fd (a non-blocking connect's own descriptor, or -1) is consumed.
+ */
+void nc_sock_request(struct nc_client *client, const struct nc_request *req, int in_fd,
 		     struct nc_reply *rep, int *fd_out, int *deferred);
 /* A client went away: forget any blocking connect it waits for. */
 void nc_sock_client_gone(struct nc_client *client);

@@ -1,0 +1,202 @@
+/*
+ * client.c - the RPC connections of a program.
+ *
+ * Each thread has its own SOCK_SEQPACKET connection, so no lock is ever held
+ * across a round trip and a thread blocked in connect() holds up nobody. A
+ * child after fork() drops the connection it inherited (its parent still uses
+ * it) and opens its own on first use. The connection's descriptor is
+ * close-on-exec and kept high; if the program closes it anyway (daemons close
+ * every descriptor), close() tells us and the next call reconnects.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "libc.h"
+#include "../common/fdpass.h"
+#include "../common/paths.h"
+
+#define MAX_TRACKED_FD 65536
+#define RPC_FD_FLOOR 600	/* keep our descriptors out of the program's way */
+
+struct nc_client_config nc_client_cfg;
+
+/* One bit per descriptor number that is some thread's RPC connection. */
+static _Atomic unsigned char rpc_fds[MAX_TRACKED_FD / 8];
+static atomic_int complained;
+
+static __thread int conn_fd = -1;
+static __thread uint32_t conn_seq;
+
+static bool fd_tracked(int fd)
+{
+	return fd >= 0 && fd < MAX_TRACKED_FD && (rpc_fds[fd / 8] & (1u << (fd % 8)));
+}
+
+static void fd_track(int fd, bool on)
+{
+	if (fd < 0 || fd >= MAX_TRACKED_FD)
+		return;
+	if (on)
+		atomic_fetch_or(&rpc_fds[fd / 8], (unsigned char)(1u << (fd % 8)));
+	else
+		atomic_fetch_and(&rpc_fds[fd / 8], (unsigned char)~(1u << (fd % 8)));
+}
+
+void nc_client_fd_closed(int fd)
+{
+	if (fd_tracked(fd))
+		fd_track(fd, false);
+}
+
+void nc_client_fds_closed(unsigned first, unsigned last)
+{
+	unsigned fd;
+
+	if (last >= MAX_TRACKED_FD)
+		last = MAX_TRACKED_FD - 1;
+	for (fd = first; fd <= last; fd++)
+		nc_client_fd_closed((int)fd);
+}
+
+/* after_fork_child() - the inherited connection is the parent's: let it go. */
+static void after_fork_child(void)
+{
+	if (conn_fd >= 0 && fd_tracked(conn_fd)) {
+		nc_libc.close(conn_fd);
+		fd_track(conn_fd, false);
+	}
+	conn_fd = -1;
+}
+
+static void drop_thread_conn(void *unused)
+{
+	(void)unused;
+	if (conn_fd >= 0 && fd_tracked(conn_fd)) {
+		fd_track(conn_fd, false);
+		nc_libc.close(conn_fd);
+	}
+	conn_fd = -1;
+}
+
+static pthread_key_t thread_key;
+
+void nc_client_init(void)
+{
+	const char *fb = getenv("NETCON_FALLBACK");
+	const char *dbg = getenv("NETCON_DEBUG");
+
+	if (nc_default_socket(nc_client_cfg.socket_path, sizeof(nc_client_cfg.socket_path)))
+		nc_client_cfg.socket_path[0] = '\0';
+	nc_client_cfg.fallback_kernel = fb && !strcmp(fb, "kernel");
+	nc_client_cfg.debug = dbg && *dbg && strcmp(dbg, "0");
+	pthread_atfork(NULL, NULL, after_fork_child);
+	pthread_key_create(&thread_key, drop_thread_conn);
+}
+
+void nc_client_complain(void)
+{
+	int saved = errno;
+	char msg[256];
+	int n;
+
+	if (atomic_exchange(&complained, 1))
+		return;
+	n = snprintf(msg, sizeof(msg),
+		     "libnetcon: no netcon service at %s: network sockets fail (start netcon-service, or set NETCON_FALLBACK=kernel)\n",
+		     nc_client_cfg.socket_path);
+	if (n > 0 && write(2, msg, (size_t)n) < 0)
+		n = 0;
+	errno = saved;
+}
+
+/* connect_service() - a new connection for this thread, or -1. */
+static int connect_service(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, high;
+
+	if (!nc_client_cfg.socket_path[0])
+		return -1;
+	memcpy(sun.sun_path, nc_client_cfg.socket_path, sizeof(sun.sun_path) - 1);
+	fd = nc_libc.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (nc_libc.connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		nc_libc.close(fd);
+		return -1;
+	}
+	high = fcntl(fd, F_DUPFD_CLOEXEC, RPC_FD_FLOOR);
+	if (high >= 0) {
+		nc_libc.close(fd);
+		fd = high;
+	}
+	fd_track(fd, true);
+	pthread_setspecific(thread_key, (void *)1);
+	return fd;
+}
+
+static int thread_conn(void)
+{
+	if (conn_fd >= 0 && !fd_tracked(conn_fd))
+		conn_fd = -1;	/* the program closed it: it is not ours any more */
+	if (conn_fd < 0)
+		conn_fd = connect_service();
+	return conn_fd;
+}
+
+static void drop_conn(void)
+{
+	if (conn_fd >= 0 && fd_tracked(conn_fd)) {
+		fd_track(conn_fd, false);
+		nc_libc.close(conn_fd);
+	}
+	conn_fd = -1;
+}
+
+int nc_call(struct nc_request *req, struct nc_reply *rep, int send_fd, int *recv_fd,
+	    bool cloexec)
+{
+	int attempt, fd, got = -1;
+	const char *why;
+	ssize_t n;
+
+	if (recv_fd)
+		*recv_fd = -1;
+	for (attempt = 0; attempt < 2; attempt++) {
+		fd = thread_conn();
+		if (fd < 0)
+			return -ENETDOWN;
+		req->seq = ++conn_seq;
+		do {
+			n = nc_send_fd(fd, req, sizeof(*req), send_fd, 0);
+		} while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(*req)) {
+			drop_conn();	/* the service restarted? try a fresh connection */
+			continue;
+		}
+		do {
+			n = nc_recv_fd(fd, rep, sizeof(*rep), &got, cloexec ? MSG_CMSG_CLOEXEC : 0);
+		} while (n < 0 && errno == EINTR);
+		if (n <= 0 || nc_rpc_check_reply(rep, (size_t)n, req, &why)) {
+			if (got >= 0)
+				nc_libc.close(got);
+			drop_conn();
+			return n <= 0 ? -ENETDOWN : -EPROTO;
+		}
+		if (recv_fd)
+			*recv_fd = got;
+		else if (got >= 0)
+			nc_libc.close(got);
+		return rep->result;
+	}
+	return -ENETDOWN;
+}

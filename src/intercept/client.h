@@ -1,0 +1,34 @@
+/*
+ * client.h - libnetcon's side of the RPC channel: one connection per thread,
+ * opened on first use, reopened after fork or if the program closed it.
+ */
+#ifndef NETCON_CLIENT_H
+#define NETCON_CLIENT_H
+
+#include <stdbool.h>
+
+#include "../common/rpc.h"
+
+struct nc_client_config {
+	char socket_path[108];
+	bool fallback_kernel;	/* NETCON_FALLBACK=kernel */
+	bool debug;		/* NETCON_DEBUG=1 */
+};
+
+extern struct nc_client_config nc_client_cfg;
+
+void nc_client_init(void);
+/*
+ * One request and its reply. @send_fd rides along when >= 0; a descriptor on
+ * the reply lands in *@recv_fd (opened with @cloexec). Returns the reply's
+ * result (>= 0 or -errno), or -ENETDOWN when no service answers.
+ */
+int nc_call(struct nc_request *req, struct nc_reply *rep, int send_fd, int *recv_fd,
+	    bool cloexec);
+/* The program closed or replaced descriptor @fd: forget it if it was ours. */
+void nc_client_fd_closed(int fd);
+void nc_client_fds_closed(unsigned first, unsigned last);
+/* Say once per process that no service is reachable. */
+void nc_client_complain(void);
+
+#endif

@@ -1,0 +1,613 @@
+/*
+ * intercept.c - libnetcon's socket calls.
+ *
+ * AF_INET and AF_INET6 stream sockets are created by the service: the
+ * program gets one end of a Unix socketpair, and from then on data calls
+ * (read, write, send, recv, poll, epoll, sendfile, splice...) go straight to
+ * that descriptor without passing through here. The calls below carry the
+ * control operations to the service and give back what the kernel would:
+ * the same return values, the same errno, and errno untouched on success.
+ *
+ * A descriptor is recognised as netcon's by the inode of its open file, which
+ * the service named it by. The answer is cached per inode, so a socket that
+ * arrived by fork, exec or SCM_RIGHTS is recognised on first use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+
+#include "client.h"
+#include "libc.h"
+#include "../common/rpc.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define CACHE_SIZE 4096		/* power of two */
+
+/* What we know of a socket, by the inode of its open file. */
+struct sock_info {
+	uint64_t id;		/* 0: empty slot */
+	bool ours;
+	bool listening;
+	int domain;
+};
+
+static struct sock_info cache[CACHE_SIZE];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+__attribute__((constructor)) static void libnetcon_init(void)
+{
+	nc_libc_init();
+	nc_client_init();
+}
+
+static unsigned slot_of(uint64_t id)
+{
+	return (unsigned)((id * 0x9e3779b97f4a7c15ull) >> 52) & (CACHE_SIZE - 1);
+}
+
+static bool cache_get(uint64_t id, struct sock_info *out)
+{
+	bool hit;
+
+	pthread_mutex_lock(&cache_lock);
+	*out = cache[slot_of(id)];
+	hit = out->id == id;
+	pthread_mutex_unlock(&cache_lock);
+	return hit;
+}
+
+static void cache_put(const struct sock_info *info)
+{
+	pthread_mutex_lock(&cache_lock);
+	cache[slot_of(info->id)] = *info;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/*
+ * lookup() - is @fd a netcon socket? Fills @info and returns true if so.
+ * Costs one fstat() when the answer is cached, an RPC the first time an
+ * unknown Unix stream socket is seen.
+ */
+static bool lookup(int fd, struct sock_info *info)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	struct stat st;
+	int domain, type;
+	socklen_t len = sizeof(domain);
+
+	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+		return false;
+	if (cache_get((uint64_t)st.st_ino, info))
+		return info->ours;
+	memset(info, 0, sizeof(*info));
+	info->id = (uint64_t)st.st_ino;
+	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) || domain != AF_UNIX)
+		return false;	/* a kernel socket: not cached, it is cheap to tell */
+	len = sizeof(type);
+	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_STREAM) {
+		cache_put(info);
+		return false;
+	}
+	nc_rpc_init_request(&req, NC_OP_IDENTIFY, info->id);
+	if (nc_call(&req, &rep, -1, NULL, false) < 0) {
+		/* Not the service's (or no service): an ordinary Unix socket. */
+		cache_put(info);
+		return false;
+	}
+	info->ours = true;
+	info->domain = rep.arg[0];
+	info->listening = rep.arg[2] != 0;
+	cache_put(info);
+	return true;
+}
+
+static void remember(uint64_t id, int domain, bool listening)
+{
+	struct sock_info info = { .id = id, .ours = true, .listening = listening, .domain = domain };
+
+	cache_put(&info);
+}
+
+/* fail() - return -1 with @err in errno (err given as a negative errno or positive). */
+static int fail(int err)
+{
+	errno = err < 0 ? -err : err;
+	return -1;
+}
+
+/* result() - a call's outcome: the value, with errno preserved on success. */
+static int result(int r, int saved_errno)
+{
+	if (r < 0)
+		return fail(r);
+	errno = saved_errno;
+	return r;
+}
+
+/*
+ * copy_addr() - the kernel's way of returning an address: copy what fits,
+ * report the full length.
+ */
+static void copy_addr(struct sockaddr *addr, socklen_t *addrlen, const uint8_t *src, uint32_t len)
+{
+	socklen_t room;
+
+	if (!addr || !addrlen)
+		return;
+	room = *addrlen;
+	memcpy(addr, src, room < len ? room : len);
+	*addrlen = len;
+}
+
+/*
+ * check_addr() - the kernel's checks on an address passed to bind/connect,
+ * for a socket of @domain. Returns 0 and the length to send, or -errno.
+ */
+static int check_addr(int domain, const struct sockaddr *addr, socklen_t len, bool is_connect,
+		      uint32_t *send_len)
+{
+	sa_family_t family;
+
+	if (!addr)
+		return -EFAULT;
+	if ((int)len < (int)sizeof(sa_family_t))
+		return -EINVAL;
+	memcpy(&family, addr, sizeof(family));
+	if (domain == AF_INET) {
+		if (len < sizeof(struct sockaddr_in))
+			return -EINVAL;
+		if (family != AF_INET)
+			return -EAFNOSUPPORT;
+		*send_len = sizeof(struct sockaddr_in);
+		return 0;
+	}
+	if (len < 24 /* SIN6_LEN_RFC2133 */)
+		return -EINVAL;
+	if (family != AF_INET6)
+		return is_connect ? -EAFNOSUPPORT : -EINVAL;
+	*send_len = sizeof(struct sockaddr_in6);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- calls -- */
+
+EXPORT int socket(int domain, int type, int protocol)
+{
+	int saved = errno, base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct nc_request req;
+	struct nc_reply rep;
+	int fd, r;
+
+	nc_libc_init();
+	if ((domain != AF_INET && domain != AF_INET6) || base != SOCK_STREAM ||
+	    (protocol != 0 && protocol != IPPROTO_TCP) ||
+	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf)))
+		return nc_libc.socket(domain, type, protocol);
+	nc_rpc_init_request(&req, NC_OP_SOCKET, 0);
+	req.arg[0] = domain;
+	req.arg[1] = SOCK_STREAM;
+	r = nc_call(&req, &rep, -1, &fd, (type & SOCK_CLOEXEC) != 0);
+	if (r == -ENETDOWN) {
+		if (nc_client_cfg.fallback_kernel)
+			return nc_libc.socket(domain, type, protocol);
+		nc_client_complain();
+	}
+	if (r < 0)
+		return fail(r);
+	if (fd < 0)
+		return fail(EPROTO);
+	if (type & SOCK_NONBLOCK)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	remember(rep.sock, domain, false);
+	errno = saved;
+	return fd;
+}
+
+EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int saved = errno, r;
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+	uint32_t send_len;
+
+	nc_libc_init();
+	if (!lookup(fd, &info)) {
+		errno = saved;
+		return nc_libc.bind(fd, addr, len);
+	}
+	r = check_addr(info.domain, addr, len, false, &send_len);
+	if (r)
+		return fail(r);
+	nc_rpc_init_request(&req, NC_OP_BIND, info.id);
+	memcpy(req.addr, addr, send_len);
+	req.addrlen = send_len;
+	return result(nc_call(&req, &rep, -1, NULL, false), saved);
+}
+
+EXPORT int listen(int fd, int backlog)
+{
+	int saved = errno, r;
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+
+	nc_libc_init();
+	if (!lookup(fd, &info)) {
+		errno = saved;
+		return nc_libc.listen(fd, backlog);
+	}
+	nc_rpc_init_request(&req, NC_OP_LISTEN, info.id);
+	req.arg[0] = backlog;
+	r = nc_call(&req, &rep, -1, NULL, false);
+	if (r == 0)
+		remember(info.id, info.domain, true);
+	return result(r, saved);
+}
+
+/*
+ * accept_netcon() - one connection from a netcon listener: a byte on the
+ * listening fd says one is ready (blocking or not, as the program set the
+ * fd), then ACCEPT hands over the connection's descriptor.
+ */
+static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *addr,
+			 socklen_t *addrlen, int flags)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	int saved = errno, newfd, r;
+
+	if (!info->listening)
+		return fail(EINVAL);
+	if (addr && !addrlen)
+		return fail(EFAULT);
+	if (addrlen && (int)*addrlen < 0)
+		return fail(EINVAL);
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return fail(EINVAL);
+	for (;;) {
+		char token;
+		ssize_t n = recv(fd, &token, 1, 0);
+
+		if (n < 0)
+			return -1;	/* EAGAIN, EINTR... as the fd's mode says */
+		if (n == 0)
+			return fail(EINVAL);	/* the service closed the listener */
+		nc_rpc_init_request(&req, NC_OP_ACCEPT, info->id);
+		r = nc_call(&req, &rep, -1, &newfd, (flags & SOCK_CLOEXEC) != 0);
+		if (r == -EAGAIN) {
+			/* That connection went away before we took it. */
+			int fl = fcntl(fd, F_GETFL);
+
+			if (fl >= 0 && (fl & O_NONBLOCK))
+				return fail(EAGAIN);
+			continue;
+		}
+		if (r < 0)
+			return fail(r);
+		if (newfd < 0)
+			return fail(EPROTO);
+		break;
+	}
+	if (flags & SOCK_NONBLOCK)
+		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
+	remember(rep.sock, info->domain, false);
+	copy_addr(addr, addrlen, rep.addr, rep.addrlen);
+	errno = saved;
+	return newfd;
+}
+
+EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
+{
+	struct sock_info info;
+	int saved = errno;
+
+	nc_libc_init();
+	if (!lookup(fd, &info)) {
+		errno = saved;
+		return nc_libc.accept4(fd, addr, addrlen, flags);
+	}
+	return accept_netcon(fd, &info, addr, addrlen, flags);
+}
+
+EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+	struct sock_info info;
+	int saved = errno;
+
+	nc_libc_init();
+	if (!lookup(fd, &info)) {
+		errno = saved;
+		return nc_libc.accept(fd, addr, addrlen);
+	}
+	return accept_netcon(fd, &info, addr, addrlen, 0);
+}
+
+/*
+ * connect() - blocking: the service answers when the connection is up or has
+ * failed. Non-blocking: the service answers EINPROGRESS at once; it borrows
+ * a copy of the fd to hold it unwritable until the outcome is known.
+ */
+EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int saved = errno, r, fl;
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+	uint32_t send_len;
+	bool nonblocking;
+
+	nc_libc_init();
+	if (!lookup(fd, &info)) {
+		errno = saved;
+		return nc_libc.connect(fd, addr, len);
+	}
+	r = check_addr(info.domain, addr, len, true, &send_len);
+	if (r)
+		return fail(r);
+	fl = fcntl(fd, F_GETFL);
+	nonblocking = fl >= 0 && (fl & O_NONBLOCK);
+	nc_rpc_init_request(&req, NC_OP_CONNECT, info.id);
+	memcpy(req.addr, addr, send_len);
+	req.addrlen = send_len;
+	req.arg[0] = nonblocking;
+	return result(nc_call(&req, &rep, nonblocking ? fd : -1, NULL, false), saved);
+}
+
+static int name_call(enum nc_op op, int fd, struct sockaddr *addr, socklen_t *addrlen,
+		     int (*real)(int, struct sockaddr *, socklen_t *))
+{
+	int saved = errno, r;
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+
+	nc_libc_init();
+	if (!lookup(fd, &info)) {
+		errno = saved;
+		return real(fd, addr, addrlen);
+	}
+	if (!addr || !addrlen)
+		return fail(EFAULT);
+	if ((int)*addrlen < 0)
+		return fail(EINVAL);
+	nc_rpc_init_request(&req, op, info.id);
+	r = nc_call(&req, &rep, -1, NULL, false);
+	if (r < 0)
+		return fail(r);
+	copy_addr(addr, addrlen, rep.addr, rep.addrlen);
+	errno = saved;
+	return 0;
+}
+
+EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+	return name_call(NC_OP_GETSOCKNAME, fd, addr, addrlen, nc_libc.getsockname);
+}
+
+EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+	return name_call(NC_OP_GETPEERNAME, fd, addr, addrlen, nc_libc.getpeername);
+}
+
+/* on_real_fd() - options that act on the descriptor itself, not the connection. */
+static bool on_real_fd(int level, int name)
+{
+	return level == SOL_SOCKET &&
+	       (name == SO_RCVTIMEO_OLD || name == SO_SNDTIMEO_OLD || name == SO_RCVTIMEO_NEW ||
+		name == SO_SNDTIMEO_NEW || name == SO_RCVLOWAT || name == SO_SNDLOWAT ||
+		name == SO_PASSCRED || name == SO_PEEK_OFF);
+}
+
+EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	int saved = errno, r;
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+	socklen_t n;
+
+	nc_libc_init();
+	if (!lookup(fd, &info) || on_real_fd(level, name)) {
+		errno = saved;
+		return nc_libc.getsockopt(fd, level, name, val, len);
+	}
+	if (!len)
+		return fail(EFAULT);
+	if ((int)*len < 0)
+		return fail(EINVAL);
+	nc_rpc_init_request(&req, NC_OP_GETSOCKOPT, info.id);
+	req.arg[0] = level;
+	req.arg[1] = name;
+	req.arg[2] = (int)*len;
+	r = nc_call(&req, &rep, -1, NULL, false);
+	if (r < 0)
+		return fail(r);
+	n = *len < rep.optlen ? *len : rep.optlen;
+	if (n && !val)
+		return fail(EFAULT);
+	memcpy(val, rep.opt, n);
+	*len = n;
+	errno = saved;
+	return 0;
+}
+
+EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	int saved = errno;
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+
+	nc_libc_init();
+	if (!lookup(fd, &info) || on_real_fd(level, name)) {
+		errno = saved;
+		return nc_libc.setsockopt(fd, level, name, val, len);
+	}
+	if ((int)len < 0)
+		return fail(EINVAL);
+	if (len && !val)
+		return fail(EFAULT);
+	nc_rpc_init_request(&req, NC_OP_SETSOCKOPT, info.id);
+	req.arg[0] = level;
+	req.arg[1] = name;
+	req.optlen = len > NC_OPT_MAX ? NC_OPT_MAX : len;
+	memcpy(req.opt, val, req.optlen);
+	return result(nc_call(&req, &rep, -1, NULL, false), saved);
+}
+
+/*
+ * shutdown() - checked by the service, then done on the fd itself: the
+ * end-of-file it causes is what tells the service to send FIN.
+ */
+EXPORT int shutdown(int fd, int how)
+{
+	int saved = errno, r;
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+
+	nc_libc_init();
+	if (!lookup(fd, &info)) {
+		errno = saved;
+		return nc_libc.shutdown(fd, how);
+	}
+	nc_rpc_init_request(&req, NC_OP_SHUTDOWN, info.id);
+	req.arg[0] = how;
+	r = nc_call(&req, &rep, -1, NULL, false);
+	if (r < 0)
+		return fail(r);
+	if (!info.listening && nc_libc.shutdown(fd, how) && errno != ENOTCONN)
+		return -1;
+	errno = saved;
+	return 0;
+}
+
+/* sendto()/sendmsg(): TCP ignores a destination on a connected socket; Unix sockets refuse it. */
+EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+		      const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct sock_info info;
+	int saved = errno;
+
+	nc_libc_init();
+	if (addr && lookup(fd, &info)) {
+		errno = saved;
+		return nc_libc.sendto(fd, buf, len, flags, NULL, 0);
+	}
+	errno = saved;
+	return nc_libc.sendto(fd, buf, len, flags, addr, addrlen);
+}
+
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct sock_info info;
+	int saved = errno;
+
+	nc_libc_init();
+	if (msg && msg->msg_name && lookup(fd, &info)) {
+		struct msghdr copy = *msg;
+
+		copy.msg_name = NULL;
+		copy.msg_namelen = 0;
+		errno = saved;
+		return nc_libc.sendmsg(fd, &copy, flags);
+	}
+	errno = saved;
+	return nc_libc.sendmsg(fd, msg, flags);
+}
+
+/* close() and friends pass through; we only learn that an RPC descriptor is gone. */
+EXPORT int close(int fd)
+{
+	nc_libc_init();
+	nc_client_fd_closed(fd);
+	return nc_libc.close(fd);
+}
+
+EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	nc_libc_init();
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		nc_client_fds_closed(first, last);
+	if (!nc_libc.close_range)
+		return (int)nc_libc.syscall(SYS_close_range, first, last, flags);
+	return nc_libc.close_range(first, last, flags);
+}
+
+EXPORT int dup2(int oldfd, int newfd)
+{
+	nc_libc_init();
+	if (oldfd != newfd)
+		nc_client_fd_closed(newfd);
+	return nc_libc.dup2(oldfd, newfd);
+}
+
+EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	nc_libc_init();
+	if (oldfd != newfd)
+		nc_client_fd_closed(newfd);
+	return nc_libc.dup3(oldfd, newfd, flags);
+}
+
+/*
+ * syscall() - programs (libuv, Go-like runtimes in C) that make socket calls
+ * through syscall() get the same treatment as through the C library.
+ */
+EXPORT long syscall(long number, ...)
+{
+	long a[6];
+	va_list ap;
+	int i;
+
+	va_start(ap, number);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	nc_libc_init();
+	switch (number) {
+	case SYS_socket:
+		return socket((int)a[0], (int)a[1], (int)a[2]);
+	case SYS_bind:
+		return bind((int)a[0], (const struct sockaddr *)a[1], (socklen_t)a[2]);
+	case SYS_listen:
+		return listen((int)a[0], (int)a[1]);
+	case SYS_accept:
+		return accept((int)a[0], (struct sockaddr *)a[1], (socklen_t *)a[2]);
+	case SYS_accept4:
+		return accept4((int)a[0], (struct sockaddr *)a[1], (socklen_t *)a[2], (int)a[3]);
+	case SYS_connect:
+		return connect((int)a[0], (const struct sockaddr *)a[1], (socklen_t)a[2]);
+	case SYS_getsockname:
+		return getsockname((int)a[0], (struct sockaddr *)a[1], (socklen_t *)a[2]);
+	case SYS_getpeername:
+		return getpeername((int)a[0], (struct sockaddr *)a[1], (socklen_t *)a[2]);
+	case SYS_getsockopt:
+		return getsockopt((int)a[0], (int)a[1], (int)a[2], (void *)a[3], (socklen_t *)a[4]);
+	case SYS_setsockopt:
+		return setsockopt((int)a[0], (int)a[1], (int)a[2], (const void *)a[3],
+				  (socklen_t)a[4]);
+	case SYS_shutdown:
+		return shutdown((int)a[0], (int)a[1]);
+	case SYS_close:
+		return close((int)a[0]);
+	case SYS_dup3:
+		return dup3((int)a[0], (int)a[1], (int)a[2]);
+	case SYS_close_range:
+		nc_client_fds_closed((unsigned)a[0], (unsigned)a[1]);
+		break;
+	}
+	return nc_libc.syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
