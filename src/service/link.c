@@ -6,7 +6,7 @@
  * with switch://DIR, the others join with vde://DIR. A joined service watches
  * its control connection; when the host exits, the control connection ends
  * and the service runs the same host-or-join election again. A switch left
- * behind by a killed host (its ctl socket refuses connections) is removed.
+ * behind by a killed host (joining it fails) is removed.
  * The election runs under an flock on DIR.lock so that two survivors never
  * remove each other's new switch.
  */
@@ -59,24 +59,6 @@ const char *nc_link_url(void)
 const struct nc_link_stats *nc_link_stats(void)
 {
 	return &lnk.stats;
-}
-
-/* ctl_is_live() - true when something accepts connections on DIR/ctl. */
-static bool ctl_is_live(const char *dir)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	bool live;
-	int fd;
-
-	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/ctl", dir) >=
-	    sizeof(sun.sun_path))
-		return false;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	close(fd);
-	return live;
 }
 
 /* remove_stale_switch() - delete a dead switch's folder (its sockets only). */
@@ -139,11 +121,14 @@ static VDECONN *elect_switch(const char *dir, bool *host)
 	for (attempt = 0; attempt < 50 && !conn; attempt++) {
 		if (flock(lock_fd, LOCK_EX) < 0 && errno != EINTR)
 			break;
-		if (ctl_is_live(dir)) {
-			snprintf(url, sizeof(url), "vde://%s", dir);
-			conn = vde_open(url, "netcon", NULL);
-			*host = false;
-		} else {
+		/*
+		 * Joining is the test of liveness: a bare connect-and-close probe
+		 * of DIR/ctl makes vdeplug's switch spin on the dead connection.
+		 */
+		snprintf(url, sizeof(url), "vde://%s", dir);
+		conn = vde_open(url, "netcon", NULL);
+		*host = false;
+		if (!conn) {
 			if (access(dir, F_OK) == 0)
 				remove_stale_switch(dir);
 			snprintf(url, sizeof(url), "switch://%s", dir);
@@ -270,7 +255,7 @@ int nc_link_send(const void *frame, size_t len)
 
 	if (!lnk.conn)
 		return -1;
-	n = vde_send(lnk.conn, frame, len, MSG_DONTWAIT);
+	n = vde_send(lnk.conn, frame, len, 0);
 	if (n < 0) {
 		lnk.stats.send_errors++;
 		return -1;

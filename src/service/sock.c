@@ -128,7 +128,12 @@ struct nc_sock {
 	struct nc_sock *listener, *queue_next;
 
 	/* Network to program. */
-	struct pbuf *rx;		/* received, not yet written to the program */
+	/*
+	 * Received, not yet written to the program: lwIP's chains linked end to
+	 * end by ->next. tot_len is 16-bit and means nothing across them, so
+	 * only ->len is used here.
+	 */
+	struct pbuf *rx, *rx_tail;
 	uint32_t rx_off;		/* bytes of rx's first pbuf already written */
 	bool rx_fin;			/* the peer sent FIN */
 	bool rx_fin_done;		/* ... and the program has been told */
@@ -519,8 +524,8 @@ static void sock_release(struct nc_sock *s)
 		s->listener = NULL;
 	}
 	if (s->rx) {
-		pbuf_free(s->rx);
-		s->rx = NULL;
+		pbuf_free(s->rx);	/* the whole queue: each pbuf holds one reference */
+		s->rx = s->rx_tail = NULL;
 	}
 	close_fd(s);
 	port_release(s);
@@ -815,6 +820,19 @@ static int do_getsockopt(struct nc_sock *s, const struct nc_request *req, struct
 
 /* ------------------------------------------------------------ data path -- */
 
+/* rx_pop() - free the first pbuf of the receive queue. */
+static void rx_pop(struct nc_sock *s)
+{
+	struct pbuf *head = s->rx;
+
+	s->rx = head->next;
+	if (!s->rx)
+		s->rx_tail = NULL;
+	head->next = NULL;
+	pbuf_free(head);
+	s->rx_off = 0;
+}
+
 /*
  * rx_flush() - write what the peer sent to the program's socketpair, as much
  * as it takes, and open the TCP window by exactly that much.
@@ -842,8 +860,6 @@ static void rx_flush(struct nc_sock *s)
 			if (errno == EAGAIN)
 				break;
 			/* The program's end is gone; the HUP handler will finish. */
-			pbuf_free(s->rx);
-			s->rx = NULL;
 			break;
 		}
 		left = (size_t)w;
@@ -864,21 +880,12 @@ static void rx_flush(struct nc_sock *s)
 				s->rx_off += (uint32_t)left;
 				left = 0;
 			} else {
-				struct pbuf *head = s->rx;
-
 				left -= avail;
-				s->rx = pbuf_dechain(head);
-				pbuf_free(head);
-				s->rx_off = 0;
+				rx_pop(s);
 			}
 		}
-		while (s->rx && s->rx->len == s->rx_off) {
-			struct pbuf *head = s->rx;
-
-			s->rx = pbuf_dechain(head);
-			pbuf_free(head);
-			s->rx_off = 0;
-		}
+		while (s->rx && s->rx->len == s->rx_off)
+			rx_pop(s);
 	}
 	if (!s->rx && s->rx_fin && !s->rx_fin_done && s->fd >= 0) {
 		shutdown(s->fd, SHUT_WR);
@@ -1051,8 +1058,8 @@ static void finish_both_shut(struct nc_sock *s)
 	tx_finish(s);
 	pcb_close(s);
 	if (s->rx) {
-		pbuf_free(s->rx);
-		s->rx = NULL;
+		pbuf_free(s->rx);	/* the whole queue: each pbuf holds one reference */
+		s->rx = s->rx_tail = NULL;
 	}
 	close_fd(s);
 	port_release(s);
@@ -1111,11 +1118,13 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		s->so_error = ECONNRESET;
 		pcb_abort(s);
 		return ERR_ABRT;
-	} else if (s->rx) {
-		pbuf_cat(s->rx, p);
 	} else {
-		s->rx = p;
-		s->rx_off = 0;
+		if (s->rx)
+			s->rx_tail->next = p;
+		else
+			s->rx = p;
+		for (s->rx_tail = p; s->rx_tail->next; s->rx_tail = s->rx_tail->next)
+			;
 	}
 	mark_dirty(s);
 	return ERR_OK;
@@ -1167,16 +1176,15 @@ static void on_err(void *arg, err_t err)
 		 state_names[s->state]);
 	if (s->state == SOCK_CONNECTED)
 		tab.nconns--;
+	s->state = SOCK_FAILED;
 	if (s->app_gone) {
 		sock_release(s);
 		return;
 	}
-	if (s->waiter) {
+	if (s->waiter)
 		waiter_reply(s, -e);	/* a blocking connect returns the error itself */
-	} else {
+	else
 		s->so_error = e;
-	}
-	s->state = SOCK_FAILED;
 	if (s->listener) {
 		/* Reset while waiting to be accepted: it simply goes away. */
 		sock_release(s);
@@ -1322,7 +1330,7 @@ static void any_addr(const struct nc_sock *s, ip_addr_t *ip)
 	else if (s->opts.v6only)
 		ip_addr_set_zero_ip6(ip);
 	else
-		ip_addr_set_any_val(1, *ip);
+		ip_addr_copy(*ip, *IP_ANY_TYPE);	/* IPv4 and IPv6 alike */
 }
 
 static int do_bind(struct nc_sock *s, const struct nc_request *req)
