@@ -32,6 +32,7 @@
 #include "../common/log.h"
 
 #define LINK_BATCH 64	/* frames taken per wake-up before yielding */
+#define TXQ_FRAMES 2048	/* frames held while the link pushes back */
 
 static struct {
 	const struct nc_config *cfg;
@@ -42,9 +43,20 @@ static struct {
 	struct nc_loop_handler data_h, ctl_h;
 	struct nc_link_stats stats;
 	uint8_t frame[VDE_ETHBUFSIZE];
+	/*
+	 * Frames the link refused for now (a full datagram queue at the other
+	 * end): kept in order and sent when the descriptor is writable again,
+	 * so that back-pressure slows TCP down instead of losing frames.
+	 */
+	struct {
+		uint8_t *buf[TXQ_FRAMES];
+		uint16_t len[TXQ_FRAMES];
+		unsigned head, count;
+	} txq;
 } lnk;
 
 static int link_connect(void);
+static void txq_flush(void);
 
 bool nc_link_is_switch_host(void)
 {
@@ -149,14 +161,47 @@ static VDECONN *elect_switch(const char *dir, bool *host)
 	return conn;
 }
 
+/*
+ * widen_switch_sockets() - the in-process switch sends to its ports with
+ * non-blocking datagram sockets and drops a frame silently when a socket's
+ * send buffer is full (about 23 jumbo frames by default). Its sockets are
+ * ours, so give every datagram socket of the process room for a TCP window's
+ * burst. Runs when the switch reports an internal event (a port came or went).
+ */
+static void widen_switch_sockets(void)
+{
+	int size = 8 * 1024 * 1024, type, fd;
+	socklen_t len;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		fd = atoi(de->d_name);
+		len = sizeof(type);
+		if (fd <= 2 || fd == dirfd(d) ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_DGRAM)
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	}
+	closedir(d);
+}
+
 /* link_read() - take the frames that are waiting and hand them to the stack. */
 static void link_read(struct nc_loop_handler *h, uint32_t events)
 {
 	int i;
 
 	(void)h;
-	(void)events;
 	if (!lnk.conn)
+		return;
+	if (events & EPOLLOUT)
+		txq_flush();
+	if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 		return;
 	for (i = 0; i < LINK_BATCH; i++) {
 		ssize_t n;
@@ -179,6 +224,8 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 			/* 1: an event inside the switch; anything else short is a runt. */
 			if (n != 1)
 				lnk.stats.runts++;
+			else if (lnk.switch_host)
+				widen_switch_sockets();
 			continue;
 		}
 		lnk.stats.frames_in++;
@@ -209,6 +256,44 @@ static void set_nonblocking(int fd)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+/*
+ * raise_dgram_queue() - vdeplug links are Unix datagram sockets, and Linux
+ * lets only net.unix.max_dgram_qlen (10 by default) frames wait at a
+ * receiver: a burst of TCP segments past that is lost in the switch. In a
+ * network namespace of our own, raise it; in the host's, only say so.
+ */
+static void raise_dgram_queue(void)
+{
+	static const char path[] = "/proc/sys/net/unix/max_dgram_qlen";
+	char self[64] = "", init[64] = "";
+	ssize_t a, b;
+	FILE *f;
+	int qlen = 0;
+
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%d", &qlen) != 1)
+			qlen = 0;
+		fclose(f);
+	}
+	if (qlen >= 512)
+		return;
+	a = readlink("/proc/self/ns/net", self, sizeof(self) - 1);
+	b = readlink("/proc/1/ns/net", init, sizeof(init) - 1);
+	if (a > 0 && b > 0 && a == b && !memcmp(self, init, (size_t)a)) {
+		nc_warn("%s is %d: a busy local switch will drop frames; run netcon-service in "
+			"its own network namespace (unshare -n, or unshare -rn) or raise it",
+			path, qlen);
+		return;
+	}
+	f = fopen(path, "we");
+	if (!f || fprintf(f, "1024\n") < 0 || fclose(f) != 0)
+		nc_warn("%s is %d and cannot be raised: a busy local switch will drop frames",
+			path, qlen);
+	else
+		nc_debug("raised %s to 1024 in our network namespace", path);
+}
+
 /* link_connect() - open the configured link and register it in the loop. */
 static int link_connect(void)
 {
@@ -228,6 +313,7 @@ static int link_connect(void)
 	}
 	if (!lnk.switch_host)
 		set_nonblocking(vde_datafd(lnk.conn));
+	widen_switch_sockets();
 	if (nc_loop_add(&lnk.data_h, vde_datafd(lnk.conn), EPOLLIN, link_read))
 		return -1;
 	ctl = vde_ctlfd(lnk.conn);
@@ -242,21 +328,64 @@ static int link_connect(void)
 
 int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame)
 {
+	raise_dgram_queue();
 	lnk.cfg = cfg;
 	lnk.on_frame = on_frame;
 	lnk.data_h.fd = lnk.ctl_h.fd = -1;
 	return link_connect();
 }
 
-/* nc_link_send() - one frame out; a full link drops it, as a wire would. */
+/* txq_flush() - send queued frames until the link pushes back again. */
+static void txq_flush(void)
+{
+	while (lnk.txq.count) {
+		unsigned i = lnk.txq.head;
+
+		if (vde_send(lnk.conn, lnk.txq.buf[i], lnk.txq.len[i], MSG_DONTWAIT) < 0) {
+			if (errno == EAGAIN || errno == ENOBUFS)
+				return;
+			lnk.stats.send_errors++;
+		} else {
+			lnk.stats.frames_out++;
+			lnk.stats.bytes_out += lnk.txq.len[i];
+		}
+		free(lnk.txq.buf[i]);
+		lnk.txq.buf[i] = NULL;
+		lnk.txq.head = (i + 1) % TXQ_FRAMES;
+		lnk.txq.count--;
+	}
+	nc_loop_mod(&lnk.data_h, EPOLLIN);
+}
+
+/* txq_push() - keep a frame for later; a full queue drops it, as a wire would. */
+static int txq_push(const void *frame, size_t len)
+{
+	unsigned i = (lnk.txq.head + lnk.txq.count) % TXQ_FRAMES;
+
+	if (lnk.txq.count == TXQ_FRAMES || !(lnk.txq.buf[i] = malloc(len))) {
+		lnk.stats.send_errors++;
+		return -1;
+	}
+	memcpy(lnk.txq.buf[i], frame, len);
+	lnk.txq.len[i] = (uint16_t)len;
+	lnk.txq.count++;
+	nc_loop_mod(&lnk.data_h, EPOLLIN | EPOLLOUT);
+	return 0;
+}
+
+/* nc_link_send() - one frame out, in order behind any the link refused. */
 int nc_link_send(const void *frame, size_t len)
 {
 	ssize_t n;
 
 	if (!lnk.conn)
 		return -1;
-	n = vde_send(lnk.conn, frame, len, 0);
+	if (lnk.txq.count)
+		return txq_push(frame, len);
+	n = vde_send(lnk.conn, frame, len, MSG_DONTWAIT);
 	if (n < 0) {
+		if ((errno == EAGAIN || errno == ENOBUFS) && !lnk.switch_host)
+			return txq_push(frame, len);
 		lnk.stats.send_errors++;
 		return -1;
 	}
@@ -275,5 +404,11 @@ void nc_link_close(void)
 	lnk.data_h.fd = lnk.ctl_h.fd = -1;
 	vde_close(lnk.conn);
 	lnk.conn = NULL;
+	while (lnk.txq.count) {
+		free(lnk.txq.buf[lnk.txq.head]);
+		lnk.txq.buf[lnk.txq.head] = NULL;
+		lnk.txq.head = (lnk.txq.head + 1) % TXQ_FRAMES;
+		lnk.txq.count--;
+	}
 	lnk.switch_host = false;
 }

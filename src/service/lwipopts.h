@@ -91,6 +91,12 @@
 #define TCP_SYNMAXRTX                   6
 /* TIME_WAIT lasts 2*MSL: the kernel's 60 s, not lwIP's default 120 s. */
 #define TCP_MSL                         30000UL
+/*
+ * lwIP's timers tick at 50 ms instead of 250 ms: delayed ACKs wait 50 ms
+ * (Linux: 40) and the retransmission timer has a 100 ms grain (Linux's
+ * minimum RTO is 200 ms), so a lost frame costs a fraction of a second.
+ */
+#define TCP_TMR_INTERVAL                50
 #define LWIP_CALLBACK_API               1
 #define LWIP_EVENT_API                  0
 #define LWIP_ALTCP                      0
