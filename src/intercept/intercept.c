@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -154,8 +155,7 @@ static void copy_addr(struct sockaddr *addr, socklen_t *addrlen, const uint8_t *
  * check_addr() - the kernel's checks on an address passed to bind/connect,
  * for a socket of @domain. Returns 0 and the length to send, or -errno.
  */
-static int check_addr(int domain, const struct sockaddr *addr, socklen_t len, bool is_connect,
-		      uint32_t *send_len)
+static int check_addr(int domain, const struct sockaddr *addr, socklen_t len, uint32_t *send_len)
 {
 	sa_family_t family;
 
@@ -175,7 +175,7 @@ static int check_addr(int domain, const struct sockaddr *addr, socklen_t len, bo
 	if (len < 24 /* SIN6_LEN_RFC2133 */)
 		return -EINVAL;
 	if (family != AF_INET6)
-		return is_connect ? -EAFNOSUPPORT : -EINVAL;
+		return -EAFNOSUPPORT;
 	*send_len = sizeof(struct sockaddr_in6);
 	return 0;
 }
@@ -227,7 +227,7 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 		errno = saved;
 		return nc_libc.bind(fd, addr, len);
 	}
-	r = check_addr(info.domain, addr, len, false, &send_len);
+	r = check_addr(info.domain, addr, len, &send_len);
 	if (r)
 		return fail(r);
 	nc_rpc_init_request(&req, NC_OP_BIND, info.id);
@@ -353,7 +353,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		errno = saved;
 		return nc_libc.connect(fd, addr, len);
 	}
-	r = check_addr(info.domain, addr, len, true, &send_len);
+	r = check_addr(info.domain, addr, len, &send_len);
 	if (r)
 		return fail(r);
 	fl = fcntl(fd, F_GETFL);
@@ -526,6 +526,27 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	}
 	errno = saved;
 	return nc_libc.sendmsg(fd, msg, flags);
+}
+
+/*
+ * ioctl() - everything reaches the descriptor itself, except FIONREAD on a
+ * listening socket, which the kernel refuses (ours would count the tokens).
+ */
+EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	struct sock_info info;
+	va_list ap;
+	void *arg;
+	int saved = errno;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	nc_libc_init();
+	if (request == FIONREAD && lookup(fd, &info) && info.listening)
+		return fail(EINVAL);
+	errno = saved;
+	return nc_libc.ioctl(fd, request, arg);
 }
 
 /* close() and friends pass through; we only learn that an RPC descriptor is gone. */

@@ -35,6 +35,7 @@ void nc_libc_init(void)
 	RESOLVE(sendto);
 	RESOLVE(sendmsg);
 	RESOLVE(syscall);
+	RESOLVE(ioctl);
 	RESOLVE(socket);	/* last: it marks the table complete */
 	if (!nc_libc.socket || !nc_libc.close || !nc_libc.syscall) {
 		static const char msg[] = "libnetcon: cannot find the C library's socket functions\n";

@@ -27,6 +27,7 @@ struct nc_libc {
 	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
 	long (*syscall)(long, ...);
+	int (*ioctl)(int, unsigned long, ...);
 };
 
 extern struct nc_libc nc_libc;

@@ -115,6 +115,8 @@ struct nc_sock {
 	int so_error;
 
 	bool bound;
+	bool autobound;			/* bound by connect(), not by the program */
+	bool connect_async;		/* a non-blocking connect not yet confirmed */
 	ip_addr_t local_ip;
 	uint16_t local_port;
 	bool have_remote;
@@ -888,7 +890,7 @@ static void rx_flush(struct nc_sock *s)
 			rx_pop(s);
 	}
 	if (!s->rx && s->rx_fin && !s->rx_fin_done && s->fd >= 0) {
-		shutdown(s->fd, SHUT_WR);
+		shutdown(s->fd, s->state == SOCK_FAILED ? SHUT_RDWR : SHUT_WR);
 		s->rx_fin_done = true;
 	}
 }
@@ -1046,15 +1048,17 @@ static void app_closed_drain(struct nc_sock *s)
 }
 
 /*
- * finish_both_shut() - both directions are shut but the program may still
- * hold its end (it cannot be told apart from a close here). Close the PCB,
- * drop the socketpair, and keep the identity for a while so getsockname()
- * and friends still answer.
+ * sock_retire() - both directions are over (shut both ways, or failed) but
+ * the program may still hold its end: the Unix socket cannot tell that from
+ * a close. Close the PCB and our end, and keep the socket's identity for a
+ * while so that getsockname(), SO_ERROR and friends still answer.
  */
-static void finish_both_shut(struct nc_sock *s)
+static void sock_retire(struct nc_sock *s)
 {
-	if (s->state == SOCK_CONNECTED)
+	if (s->state == SOCK_CONNECTED) {
 		tab.nconns--;
+		s->state = SOCK_CLOSED;
+	}
 	tx_finish(s);
 	pcb_close(s);
 	if (s->rx) {
@@ -1063,7 +1067,6 @@ static void finish_both_shut(struct nc_sock *s)
 	}
 	close_fd(s);
 	port_release(s);
-	s->state = SOCK_CLOSED;
 	s->zombie_until = nc_now_ms() + ZOMBIE_MS;
 }
 
@@ -1077,8 +1080,8 @@ static void sock_event(struct nc_loop_handler *h, uint32_t events)
 	if (events & EPOLLOUT)
 		rx_flush(s);
 	if (events & (EPOLLHUP | EPOLLERR)) {
-		if (s->rx_fin_done && s->tx_eof && s->state == SOCK_CONNECTED) {
-			finish_both_shut(s);
+		if (s->rx_fin_done && (s->tx_eof || s->state == SOCK_FAILED)) {
+			sock_retire(s);
 			return;
 		}
 		s->app_gone = true;
@@ -1177,27 +1180,29 @@ static void on_err(void *arg, err_t err)
 	if (s->state == SOCK_CONNECTED)
 		tab.nconns--;
 	s->state = SOCK_FAILED;
-	if (s->app_gone) {
+	if (s->app_gone || s->listener) {
+		/* Nobody to tell, or reset while waiting to be accepted: it goes away. */
 		sock_release(s);
 		return;
 	}
-	if (s->waiter)
-		waiter_reply(s, -e);	/* a blocking connect returns the error itself */
-	else
-		s->so_error = e;
-	if (s->listener) {
-		/* Reset while waiting to be accepted: it simply goes away. */
-		sock_release(s);
+	if (s->waiter) {
+		/*
+		 * A blocking connect returns the error itself and leaves the socket
+		 * unconnected, free to try again, as the kernel does.
+		 */
+		waiter_reply(s, -e);
+		if (s->autobound)
+			port_release(s);
+		s->state = SOCK_NEW;
+		s->have_remote = false;
 		return;
 	}
+	s->so_error = e;
 	release_writable(s);
+	/* The program reads what arrived, then end-of-file; writes get EPIPE. */
 	s->rx_fin = true;
 	s->tx_eof = true;
 	rx_flush(s);
-	if (s->fd >= 0) {
-		shutdown(s->fd, SHUT_RDWR);
-		s->rx_fin_done = true;
-	}
 	sock_update_events(s);
 }
 
@@ -1435,16 +1440,23 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	case SOCK_CONNECTING:
 		return -EALREADY;
 	case SOCK_CONNECTED:
-	case SOCK_LISTEN:
 	case SOCK_CLOSED:
+		if (s->connect_async) {
+			/* The first connect() after a non-blocking one completed says 0. */
+			s->connect_async = false;
+			return 0;
+		}
+		return -EISCONN;
+	case SOCK_LISTEN:
 		return -EISCONN;
 	case SOCK_FAILED:
+		s->connect_async = false;
 		if (s->so_error) {
 			r = -s->so_error;
 			s->so_error = 0;
 			return r;
 		}
-		return -ECONNABORTED;
+		return -ECONNABORTED;	/* its program end is shut: it cannot try again */
 	case SOCK_NEW:
 		break;
 	}
@@ -1476,6 +1488,7 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 				tcp_abort(pcb);
 				return -EADDRNOTAVAIL;
 			}
+			s->autobound = true;
 		}
 		local = s->local_ip;
 		if (IP_GET_TYPE(&local) != IP_GET_TYPE(&ip)) {
@@ -1515,6 +1528,7 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	s->have_remote = true;
 	s->state = SOCK_CONNECTING;
 	if (req->arg[0]) {
+		s->connect_async = true;
 		hold_unwritable(s, in_fd);
 		nc_debug("socket %llu: connecting to %s", (unsigned long long)s->id,
 			 nc_addr_str(&ip, port));
@@ -1685,7 +1699,7 @@ void nc_sock_flush(void)
 		for (i = 0; i < TABLE_SIZE; i++) {
 			for (s = tab.table[i]; s; s = next) {
 				next = s->hnext;
-				if (s->state == SOCK_CLOSED && s->zombie_until <= now)
+				if (s->zombie_until && s->zombie_until <= now)
 					sock_release(s);
 			}
 		}

@@ -328,7 +328,6 @@ int nc_stack_init(struct nc_config *cfg)
 	ip4_addr_set_zero(&gw);
 	if (!netif_add(&stack.eth, &ip, &mask, &gw, NULL, eth_init, ethernet_input))
 		return -1;
-	netif_set_default(&stack.eth);
 	netif_set_up(&stack.eth);
 	netif_set_link_up(&stack.eth);
 	set_ip6(cfg);
@@ -342,6 +341,9 @@ int nc_stack_init(struct nc_config *cfg)
 	if (cfg->have_gw4)
 		ip4_addr_set_u32(&gw, cfg->gw4.s_addr);
 	netif_set_addr(&stack.eth, &ip, &mask, &gw);
+	/* Beyond the subnet only with a gateway: otherwise ENETUNREACH, as the kernel says. */
+	if (cfg->have_gw4 || cfg->have_gw6)
+		netif_set_default(&stack.eth);
 	/* Announce the address so peers' caches learn it at once. */
 	etharp_gratuitous(&stack.eth);
 	return 0;
