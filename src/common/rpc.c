@@ -20,6 +20,7 @@ static const char *const op_names[NC_OP_MAX_] = {
 	[NC_OP_SHUTDOWN] = "shutdown",
 	[NC_OP_IDENTIFY] = "identify",
 	[NC_OP_STATUS] = "status",
+	[NC_OP_EOF] = "eof",
 };
 
 /* nc_rpc_op_name() - a printable name for an operation code, even a bad one. */

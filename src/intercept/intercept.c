@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <netinet/in.h>
 
@@ -547,6 +548,113 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 		return fail(EINVAL);
 	errno = saved;
 	return nc_libc.ioctl(fd, request, arg);
+}
+
+/*
+ * eof_result() - a read on a netcon socket returned end-of-file: if the peer
+ * reset the connection, the kernel would say ECONNRESET first, once.
+ */
+static ssize_t eof_result(int fd, ssize_t n, size_t asked, int saved)
+{
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+
+	if (n != 0 || asked == 0 || !lookup(fd, &info) || info.listening) {
+		errno = saved;
+		return n;
+	}
+	nc_rpc_init_request(&req, NC_OP_EOF, info.id);
+	if (nc_call(&req, &rep, -1, NULL, false) == -ECONNRESET)
+		return fail(ECONNRESET);
+	errno = saved;
+	return 0;
+}
+
+EXPORT ssize_t read(int fd, void *buf, size_t len)
+{
+	int saved = errno;
+	ssize_t n;
+
+	nc_libc_init();
+	n = nc_libc.read(fd, buf, len);
+	return n == 0 ? eof_result(fd, n, len, saved) : n;
+}
+
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		__builtin_trap();	/* what glibc's own check does, in effect */
+	return read(fd, buf, len);
+}
+
+EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	int saved = errno;
+	ssize_t n;
+
+	nc_libc_init();
+	n = nc_libc.recv(fd, buf, len, flags);
+	return n == 0 && !(flags & MSG_PEEK) ? eof_result(fd, n, len, saved) : n;
+}
+
+EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+	if (len > buflen)
+		__builtin_trap();
+	return recv(fd, buf, len, flags);
+}
+
+EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
+			socklen_t *addrlen)
+{
+	int saved = errno;
+	ssize_t n;
+
+	nc_libc_init();
+	n = nc_libc.recvfrom(fd, buf, len, flags, addr, addrlen);
+	return n == 0 && !(flags & MSG_PEEK) ? eof_result(fd, n, len, saved) : n;
+}
+
+EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+			      struct sockaddr *addr, socklen_t *addrlen)
+{
+	if (len > buflen)
+		__builtin_trap();
+	return recvfrom(fd, buf, len, flags, addr, addrlen);
+}
+
+/* iov_total() - bytes a vector asks for (0 means end-of-file cannot be told). */
+static size_t iov_total(const struct iovec *iov, int n)
+{
+	size_t total = 0;
+	int i;
+
+	for (i = 0; iov && i < n; i++)
+		total += iov[i].iov_len;
+	return total;
+}
+
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	int saved = errno;
+	ssize_t n;
+
+	nc_libc_init();
+	n = nc_libc.readv(fd, iov, iovcnt);
+	return n == 0 ? eof_result(fd, n, iov_total(iov, iovcnt), saved) : n;
+}
+
+EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	int saved = errno;
+	ssize_t n;
+
+	nc_libc_init();
+	n = nc_libc.recvmsg(fd, msg, flags);
+	if (n != 0 || !msg || (flags & MSG_PEEK))
+		return n;
+	return eof_result(fd, n, iov_total(msg->msg_iov, (int)msg->msg_iovlen), saved);
 }
 
 /* close() and friends pass through; we only learn that an RPC descriptor is gone. */

@@ -36,6 +36,11 @@ void nc_libc_init(void)
 	RESOLVE(sendmsg);
 	RESOLVE(syscall);
 	RESOLVE(ioctl);
+	RESOLVE(read);
+	RESOLVE(readv);
+	RESOLVE(recv);
+	RESOLVE(recvfrom);
+	RESOLVE(recvmsg);
 	RESOLVE(socket);	/* last: it marks the table complete */
 	if (!nc_libc.socket || !nc_libc.close || !nc_libc.syscall) {
 		static const char msg[] = "libnetcon: cannot find the C library's socket functions\n";

@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 struct nc_libc {
 	int (*socket)(int, int, int);
@@ -28,6 +29,11 @@ struct nc_libc {
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
 	long (*syscall)(long, ...);
 	int (*ioctl)(int, unsigned long, ...);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
 };
 
 extern struct nc_libc nc_libc;

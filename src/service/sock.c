@@ -126,6 +126,12 @@ struct nc_sock {
 	/* Listening: connections ready for accept(), oldest first. */
 	struct nc_sock *queue_head, *queue_tail;
 	int queued, backlog;
+	/*
+	 * Listeners sharing one address and port with SO_REUSEPORT share one
+	 * lwIP PCB: a ring of them, the PCB held by one, and new connections
+	 * dealt round-robin (rr, kept by the holder).
+	 */
+	struct nc_sock *group_next, *rr;
 	/* A connection waiting in a listener's queue. */
 	struct nc_sock *listener, *queue_next;
 
@@ -476,6 +482,31 @@ static void close_fd(struct nc_sock *s)
 
 static void waiter_reply(struct nc_sock *s, int result);
 
+/* leave_group() - a listener goes: hand the shared PCB to another member. */
+static void leave_group(struct nc_sock *s)
+{
+	struct nc_sock *prev, *m;
+
+	if (!s->group_next || s->group_next == s)
+		return;
+	for (prev = s; prev->group_next != s; prev = prev->group_next)
+		;
+	prev->group_next = s->group_next;
+	if (s->pcb) {
+		m = s->group_next;
+		m->pcb = s->pcb;
+		m->rr = NULL;
+		tcp_arg(m->pcb, m);
+		s->pcb = NULL;
+	} else {
+		for (m = s->group_next; m != s && !m->pcb; m = m->group_next)
+			;
+		if (m->pcb && m->rr == s)
+			m->rr = s->group_next;
+	}
+	s->group_next = s;
+}
+
 /*
  * sock_release() - the socket is over: its PCB (if any) is closed or reset,
  * its descriptors closed, and it is freed after the current batch.
@@ -497,6 +528,7 @@ static void sock_release(struct nc_sock *s)
 		}
 		s->queued = 0;
 		tab.nlisteners--;
+		leave_group(s);
 		pcb_close(s);
 	} else if (s->pcb) {
 		if (s->state == SOCK_CONNECTED)
@@ -1246,11 +1278,13 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 /* on_accept() - a connection completed its handshake on a listener. */
 static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 {
-	struct nc_sock *l = arg, *c;
+	struct nc_sock *holder = arg, *l, *c;
 	char nul = 0;
 
-	if (!l || err != ERR_OK || !newpcb)
+	if (!holder || err != ERR_OK || !newpcb)
 		return ERR_VAL;
+	l = holder->rr ? holder->rr : holder;
+	holder->rr = l->group_next;
 	if (l->queued >= MAX_ACCEPT_QUEUE) {
 		tcp_abort(newpcb);
 		return ERR_ABRT;
@@ -1383,6 +1417,21 @@ static int do_listen(struct nc_sock *s, const struct nc_request *req)
 		if (r)
 			return r;
 	}
+	if (s->opts.reuseport) {
+		struct nc_sock *o;
+
+		for (o = tab.ports[s->local_port]; o; o = o->bnext) {
+			if (o != s && o->state == SOCK_LISTEN && o->pcb && o->opts.reuseport &&
+			    o->domain == s->domain && ip_addr_cmp(&o->local_ip, &s->local_ip)) {
+				s->state = SOCK_LISTEN;
+				s->backlog = backlog;
+				s->group_next = o->group_next;
+				o->group_next = s;
+				tab.nlisteners++;
+				return 0;
+			}
+		}
+	}
 	/* Listening sockets may not share an address and port unless SO_REUSEPORT. */
 	s->state = SOCK_LISTEN;
 	if (port_conflict(s, &s->local_ip, s->local_port)) {
@@ -1409,6 +1458,8 @@ static int do_listen(struct nc_sock *s, const struct nc_request *req)
 	}
 	s->pcb = lpcb;
 	s->backlog = backlog;
+	s->group_next = s;
+	s->rr = NULL;
 	tab.nlisteners++;
 	tcp_arg(lpcb, s);
 	tcp_accept(lpcb, on_accept);
@@ -1640,6 +1691,13 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 	case NC_OP_GETSOCKOPT: r = do_getsockopt(s, req, rep); break;
 	case NC_OP_SETSOCKOPT: r = do_setsockopt(s, req); break;
 	case NC_OP_SHUTDOWN: r = do_shutdown(s, req); break;
+	case NC_OP_EOF:
+		/* Like the kernel, a reset is reported once, to the first reader. */
+		if (s->so_error == ECONNRESET) {
+			s->so_error = 0;
+			r = -ECONNRESET;
+		}
+		break;
 	case NC_OP_IDENTIFY:
 		rep->arg[0] = s->domain;
 		rep->arg[1] = SOCK_STREAM;
