@@ -110,6 +110,10 @@ int nc_rpc_check_request(const void *buf, size_t len, const char **why)
 			*why = "address missing";
 			return -1;
 		}
+		if (req->sock == 0) {
+			*why = "socket missing";
+			return -1;
+		}
 		break;
 	case NC_OP_SOCKET:
 	case NC_OP_STATUS:

@@ -67,14 +67,27 @@ void nc_client_fds_closed(unsigned first, unsigned last)
 		nc_client_fd_closed((int)fd);
 }
 
-/* after_fork_child() - the inherited connection is the parent's: let it go. */
+static int connect_service(void);
+
+/*
+ * after_fork_child() - the inherited connection is the parent's: let it go
+ * and open our own at once, while we still have the parent's credentials
+ * (nginx and apache workers drop privileges right after fork, and a socket
+ * made by the kernel would not care either).
+ */
 static void after_fork_child(void)
 {
 	if (conn_fd >= 0 && fd_tracked(conn_fd)) {
 		nc_libc.close(conn_fd);
 		fd_track(conn_fd, false);
 	}
-	conn_fd = -1;
+	conn_fd = connect_service();
+}
+
+void nc_client_connect_early(void)
+{
+	if (conn_fd < 0)
+		conn_fd = connect_service();
 }
 
 static void drop_thread_conn(void *unused)

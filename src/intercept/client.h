@@ -18,6 +18,8 @@ struct nc_client_config {
 extern struct nc_client_config nc_client_cfg;
 
 void nc_client_init(void);
+/* Connect now (at start), so a program that drops privileges keeps its channel. */
+void nc_client_connect_early(void);
 /*
  * One request and its reply. @send_fd rides along when >= 0; a descriptor on
  * the reply lands in *@recv_fd (opened with @cloexec). Returns the reply's

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,6 +51,7 @@ __attribute__((constructor)) static void libnetcon_init(void)
 {
 	nc_libc_init();
 	nc_client_init();
+	nc_client_connect_early();
 }
 
 static unsigned slot_of(uint64_t id)
@@ -258,9 +260,10 @@ EXPORT int listen(int fd, int backlog)
 }
 
 /*
- * accept_netcon() - one connection from a netcon listener: a byte on the
- * listening fd says one is ready (blocking or not, as the program set the
- * fd), then ACCEPT hands over the connection's descriptor.
+ * accept_netcon() - one connection from a netcon listener. The listening fd
+ * holds one byte per connection ready: wait for one (or not, as the program
+ * set the fd), take a connection with ACCEPT, and only then consume a byte,
+ * so that a failed request never strands a connection.
  */
 static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *addr,
 			 socklen_t *addrlen, int flags)
@@ -268,6 +271,7 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 	struct nc_request req;
 	struct nc_reply rep;
 	int saved = errno, newfd, r;
+	char token;
 
 	if (!info->listening)
 		return fail(EINVAL);
@@ -278,8 +282,7 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return fail(EINVAL);
 	for (;;) {
-		char token;
-		ssize_t n = recv(fd, &token, 1, 0);
+		ssize_t n = nc_libc.recv(fd, &token, 1, MSG_PEEK);
 
 		if (n < 0)
 			return -1;	/* EAGAIN, EINTR... as the fd's mode says */
@@ -288,17 +291,19 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 		nc_rpc_init_request(&req, NC_OP_ACCEPT, info->id);
 		r = nc_call(&req, &rep, -1, &newfd, (flags & SOCK_CLOEXEC) != 0);
 		if (r == -EAGAIN) {
-			/* That connection went away before we took it. */
+			/* Another process took it; its byte goes in a moment. */
 			int fl = fcntl(fd, F_GETFL);
 
 			if (fl >= 0 && (fl & O_NONBLOCK))
 				return fail(EAGAIN);
+			sched_yield();
 			continue;
 		}
 		if (r < 0)
 			return fail(r);
 		if (newfd < 0)
 			return fail(EPROTO);
+		nc_libc.recv(fd, &token, 1, MSG_DONTWAIT);
 		break;
 	}
 	if (flags & SOCK_NONBLOCK)

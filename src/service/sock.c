@@ -1524,7 +1524,11 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	}
 	if (!route_ok(&ip))
 		return -ENETUNREACH;
-	for (attempt = 0; attempt < 8; attempt++) {
+	/*
+	 * A random port may meet a TIME_WAIT connection to the same peer, which
+	 * lwIP refuses (ERR_USE): try others, as the kernel does.
+	 */
+	for (attempt = 0; attempt < 256; attempt++) {
 		pcb = tcp_new_ip_type(IP_GET_TYPE(&ip));
 		if (!pcb)
 			return -ENOBUFS;
@@ -1556,6 +1560,8 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 		}
 		if (tcp_bind(pcb, &local, s->local_port) != ERR_OK) {
 			tcp_abort(pcb);
+			if (!s->autobound)
+				return -EADDRINUSE;
 			port_release(s);
 			continue;
 		}
@@ -1570,6 +1576,8 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 		tcp_abort(pcb);
 		if (err != ERR_USE)
 			return err == ERR_RTE ? -ENETUNREACH : -ENOBUFS;
+		if (!s->autobound)
+			return -EADDRNOTAVAIL;	/* the program chose this port */
 		port_release(s);
 	}
 	if (!s->pcb)

@@ -1,0 +1,30 @@
+#!/bin/bash
+# The kernel is the oracle: tests/apps/conformance runs every socket case once
+# on the kernel and once through netcon; each line must be the same.
+source "$(dirname "$0")/../lib.sh"
+
+start_service a || { fail service-start; summary; exit 1; }
+IP4=$(service_ip a 4)
+IP6=$(service_ip a 6)
+
+# compare NAME ARGS...: run the cases on the kernel (a namespace with the same
+# addresses on lo) and through service a, and diff the outputs.
+compare() {
+	local name=$1
+	shift
+	"${NS[@]}" sh -c "ip link set lo up; ip addr add $IP4/32 dev lo; ip addr add $IP6/128 dev lo nodad; sleep 0.2; '$APPS/conformance' $*" \
+		>"$T/kernel-$name.txt" 2>&1
+	app a "$APPS/conformance" "$@" >"$T/netcon-$name.txt" 2>&1
+	if ! [ -s "$T/kernel-$name.txt" ]; then
+		fail "conformance-$name" "the kernel run printed nothing"
+	elif diff -u "$T/kernel-$name.txt" "$T/netcon-$name.txt" >"$T/diff-$name.txt"; then
+		pass "conformance-$name" "$(wc -l <"$T/kernel-$name.txt") cases identical"
+	else
+		fail "conformance-$name" "differs from the kernel"
+		cat "$T/diff-$name.txt"
+	fi
+}
+
+compare loopback -a 127.0.0.1 -A ::1
+compare service-address -a "$IP4" -A "$IP6"
+summary
