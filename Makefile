@@ -20,7 +20,10 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-trun
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -DNETCON_VERSION=\"$(VERSION)\"
 ifeq ($(SAN),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DNETCON_SANITIZE
+SERVICE_LDFLAGS := -Wl,--export-dynamic-symbol=dlopen
+# lwIP builds timestamps with "byte << 24" on an int: undefined, harmless, not ours to patch.
+LWIP_SANFLAGS := -fno-sanitize=shift
 LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -62,7 +65,7 @@ lwip-check:
 
 $(B)/lwip/%.o: $(LWIP_SRC)/src/%.c src/service/lwipopts.h | lwip-check
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fvisibility=hidden -w $(LWIP_INC) -c $< -o $@
+	$(CC) $(CFLAGS) $(LWIP_SANFLAGS) -fvisibility=hidden -w $(LWIP_INC) -c $< -o $@
 
 $(B)/common/%.o: src/common/%.c src/common/*.h
 	@mkdir -p $(dir $@)
@@ -78,7 +81,7 @@ $(B)/service/%.o: src/service/%.c src/service/*.h src/common/*.h | lwip-check
 
 $(SERVICE_BIN): $(SERVICE_OBJ) $(COMMON_OBJ) $(LWIP_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lvdeplug
+	$(CC) $(LDFLAGS) $(SERVICE_LDFLAGS) -o $@ $^ -lvdeplug -ldl
 
 $(B)/pic/intercept/%.o: src/intercept/%.c src/intercept/*.h src/common/*.h
 	@mkdir -p $(dir $@)

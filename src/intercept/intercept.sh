@@ -54,4 +54,6 @@ if [ ! -S "$sock" ]; then
 	echo "intercept: no netcon service at $sock (start netcon-service first)" >&2
 	exit 1
 fi
-LD_PRELOAD="$lib${LD_PRELOAD:+ $LD_PRELOAD}" NETCON_SOCKET="$sock" exec "$@"
+# NETCON_PRELOAD_FIRST names a library that must load before ours (a
+# sanitizer runtime, for the ASan build of libnetcon).
+LD_PRELOAD="${NETCON_PRELOAD_FIRST:+$NETCON_PRELOAD_FIRST }$lib${LD_PRELOAD:+ $LD_PRELOAD}" NETCON_SOCKET="$sock" exec "$@"

@@ -34,6 +34,7 @@ struct nc_client {
 	struct nc_loop_handler h;
 	pid_t pid;
 	uid_t uid;
+	struct nc_client *prev, *next;
 };
 
 static struct {
@@ -43,6 +44,7 @@ static struct {
 	gid_t gid;
 	bool have_gid;
 	unsigned clients;
+	struct nc_client *client_list;
 	uint64_t started_ms;
 } srv;
 
@@ -57,6 +59,12 @@ static void client_free(struct nc_client *c)
 	nc_loop_del(&c->h);
 	close(c->h.fd);
 	srv.clients--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv.client_list = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	free(c);
 }
 
@@ -220,6 +228,10 @@ static void listen_event(struct nc_loop_handler *h, uint32_t events)
 			continue;
 		}
 		srv.clients++;
+		c->next = srv.client_list;
+		if (c->next)
+			c->next->prev = c;
+		srv.client_list = c;
 	}
 }
 
@@ -292,6 +304,8 @@ int nc_server_open(const struct nc_config *cfg)
 
 void nc_server_close(void)
 {
+	while (srv.client_list)
+		client_free(srv.client_list);
 	if (srv.listen_h.fd > 0) {
 		nc_loop_del(&srv.listen_h);
 		close(srv.listen_h.fd);

@@ -43,6 +43,7 @@ if [ $bad = 0 ]; then pass parallel-32 "32 x 16 MiB verified"; else fail paralle
 
 # 10,000 connections opened and closed in a row against an echo server.
 app_bg b echo "$APPS/test_tx" -x -p 7200 -c 0
+wait_for 10 grep -q listening "$T/echo.log"
 check connections-10000 timeout 300 env NETCON_SOCKET="$T/a.sock" "${NS[@]}" "$INTERCEPT" \
 	"$APPS/connloop" "$IPB" 7200 10000
 grep -h OK "$T/check.out" | sed 's/^/     /'

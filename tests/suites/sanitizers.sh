@@ -1,0 +1,59 @@
+#!/bin/bash
+# The service and the intercept built with AddressSanitizer and UBSan
+# (make SAN=1 B=build-san), driven through the conformance cases, transfers
+# and a real server. Any sanitizer report in any log fails the suite.
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+make -C "$TOP" -s SAN=1 B=build-san all >/tmp/netcon-san-build.log 2>&1 || {
+	echo "FAIL san-build"
+	tail -20 /tmp/netcon-san-build.log
+	echo "0 passed, 1 failed"
+	exit 1
+}
+export B=build-san
+source "$(dirname "$0")/../lib.sh"
+echo "ok   san-build"
+PASSED=1
+export NETCON_PRELOAD_FIRST=$(cc -print-file-name=libasan.so)
+# Programs that are not ours leak at exit as they please; the service is checked for leaks.
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1
+SVC_ASAN_OPTIONS=detect_leaks=1
+
+start_service() {
+	local name=$1
+	shift
+	ASAN_OPTIONS=$SVC_ASAN_OPTIONS "${NS[@]}" "$SVC" --socket "$T/$name.sock" "$@" >"$T/$name.log" 2>&1 &
+	PIDS+=($!)
+	eval "PID_$name=$!"
+	wait_for 10 "$SVC" status --socket "$T/$name.sock"
+}
+
+start_service a && start_service b || { fail san-service-start; summary; exit 1; }
+IPA=$(service_ip a 4)
+
+# The conformance cases through the instrumented service and library.
+app a "$APPS/conformance" >"$T/conf.txt" 2>"$T/conf-err.log"
+if [ "$(grep -c : "$T/conf.txt")" -ge 40 ] && ! grep -q "CRASH\|TIMEOUT" "$T/conf.txt"; then
+	pass san-conformance "$(wc -l <"$T/conf.txt") cases ran"
+else
+	fail san-conformance
+fi
+# Transfers both ways over the switch and within one service.
+app_bg a san-tx1 "$APPS/test_tx" -p 7301 -n 128M -c 1
+check san-transfer-switch timeout 120 env NETCON_SOCKET="$T/b.sock" "${NS[@]}" "$INTERCEPT" "$APPS/test_rx" -w 10 -p 7301 -n 128M "$IPA"
+app_bg a san-tx2 "$APPS/test_tx" -p 7302 -n 128M -c 1
+check san-transfer-local timeout 120 env NETCON_SOCKET="$T/a.sock" "${NS[@]}" "$INTERCEPT" "$APPS/test_rx" -w 10 -p 7302 -n 128M 127.0.0.1
+app_bg a san-echo "$APPS/test_tx" -x -p 7303 -c 0
+wait_for 10 grep -q listening "$T/san-echo.log"
+check san-connections timeout 120 env NETCON_SOCKET="$T/b.sock" "${NS[@]}" "$INTERCEPT" "$APPS/connloop" "$IPA" 7303 500
+
+# Stop the services cleanly: leaks and errors are reported at exit.
+kill -TERM "$PID_a" "$PID_b"
+wait "$PID_a" "$PID_b" 2>/dev/null
+if grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$T"/*.log >"$T/san-hits" 2>/dev/null; then
+	fail san-reports "$(cat "$T/san-hits" | xargs -n1 basename | tr '\n' ' ')"
+	grep -h -A15 "ERROR: \|runtime error:" "$T"/*.log | head -60
+else
+	pass san-reports "no sanitizer report in any log"
+fi
+summary
