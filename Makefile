@@ -50,7 +50,7 @@ SERVICE_BIN := $(B)/bin/netcon-service
 INTERCEPT_BIN := $(B)/bin/intercept
 LIBNETCON := $(B)/lib/netcon/libnetcon.so
 
-.PHONY: all lib service tests deps test test-unit test-san demo bench compat install clean lwip-check
+.PHONY: all lib service tests deps test demo bench compat install clean lwip-check
 all: service lib tests
 
 service: $(SERVICE_BIN)
@@ -104,16 +104,26 @@ $(B)/tests/unit_%: tests/unit/%.c $(filter-out $(B)/service/main.o,$(SERVICE_OBJ
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Wno-shadow $(LWIP_INC) -Isrc -o $@ $^ -lcmocka -lvdeplug
 
-test: all
+# The three entry points prepare a fresh machine themselves: dependencies,
+# lwIP's source, the build.
+test:
+	scripts/deps.sh all
+	$(MAKE) all
 	tests/run.sh
 
-test-unit: tests
-	tests/run.sh unit
+compat:
+	scripts/deps.sh all
+	$(MAKE) all
+	tests/run.sh compat
 
-demo: all
+demo:
+	scripts/deps.sh all
+	$(MAKE) all
 	tests/demo.sh
 
-bench: all
+bench:
+	scripts/deps.sh all
+	$(MAKE) all
 	bench/run.sh $(if $(QUICK),--quick)
 
 install: all
