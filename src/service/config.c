@@ -110,6 +110,8 @@ int nc_parse_mac(const char *text, uint8_t mac[6])
 	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
 		   &v[5], &tail) != 6)
 		return -1;
+	if (!(v[0] | v[1] | v[2] | v[3] | v[4] | v[5]))
+		return -1;	/* all zeroes is no address */
 	for (i = 0; i < 6; i++) {
 		if (!isxdigit((unsigned char)text[i * 3]) || !isxdigit((unsigned char)text[i * 3 + 1]))
 			return -1;
@@ -165,6 +167,35 @@ enum nc_link_kind nc_classify_link(const char *url, char *switch_dir, size_t len
 	return NC_LINK_OTHER;
 }
 
+/* is_value_option() - the options that take a value. */
+static bool is_value_option(const char *opt)
+{
+	static const char *const names[] = { "--net", "--socket", "--group", "--ip", "--ip6",
+					      "--gateway", "--mtu", "--mac" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(opt, names[i]))
+			return true;
+	return false;
+}
+
+/*
+ * ip4_host_ok() - an address a host may hold on its subnet: not 0/8,
+ * loopback, multicast or reserved, nor the subnet's network or broadcast.
+ */
+static bool ip4_host_ok(struct in_addr addr, unsigned prefix)
+{
+	uint32_t a = ntohl(addr.s_addr), host_mask = prefix >= 32 ? 0 : 0xffffffffu >> prefix;
+	unsigned first = a >> 24;
+
+	if (first == 0 || first == 127 || first >= 224)
+		return false;
+	if (prefix >= 31)
+		return true;	/* a single address, or a point-to-point pair */
+	return (a & host_mask) != 0 && (a & host_mask) != host_mask;
+}
+
 static int fail(char *err, size_t errlen, const char *what, const char *value)
 {
 	snprintf(err, errlen, "%s: '%s'", what, value ? value : "");
@@ -214,6 +245,8 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 		} else if (!strcmp(opt, "--version")) {
 			cfg->version = true;
 			takes_value = 0;
+		} else if (!is_value_option(opt)) {
+			return fail(err, errlen, "unknown option", opt);
 		} else if (!val) {
 			return fail(err, errlen, "option needs a value", opt);
 		} else if (!strcmp(opt, "--net")) {
@@ -227,18 +260,20 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 				return fail(err, errlen, "bad --group", val);
 		} else if (!strcmp(opt, "--ip")) {
 			if (nc_parse_ip4_cidr(val, &cfg->ip4, &cfg->prefix4) || cfg->prefix4 < 1 ||
-			    cfg->prefix4 > 30)
+			    cfg->prefix4 > 30 || !ip4_host_ok(cfg->ip4, cfg->prefix4))
 				return fail(err, errlen, "bad --ip (want A.B.C.D/PREFIX)", val);
 			cfg->have_ip4 = true;
 		} else if (!strcmp(opt, "--ip6")) {
 			if (nc_parse_ip6_cidr(val, &cfg->ip6, &cfg->prefix6) || cfg->prefix6 < 1 ||
-			    IN6_IS_ADDR_MULTICAST(&cfg->ip6))
+			    IN6_IS_ADDR_MULTICAST(&cfg->ip6) || IN6_IS_ADDR_UNSPECIFIED(&cfg->ip6) ||
+			    IN6_IS_ADDR_LOOPBACK(&cfg->ip6) || IN6_IS_ADDR_V4MAPPED(&cfg->ip6))
 				return fail(err, errlen, "bad --ip6 (want ADDR/PREFIX)", val);
 			cfg->have_ip6 = true;
 		} else if (!strcmp(opt, "--gateway")) {
-			if (inet_pton(AF_INET, val, &cfg->gw4) == 1)
+			if (inet_pton(AF_INET, val, &cfg->gw4) == 1 && ip4_host_ok(cfg->gw4, 32))
 				cfg->have_gw4 = true;
-			else if (inet_pton(AF_INET6, val, &cfg->gw6) == 1)
+			else if (inet_pton(AF_INET6, val, &cfg->gw6) == 1 &&
+				 !IN6_IS_ADDR_MULTICAST(&cfg->gw6) && !IN6_IS_ADDR_UNSPECIFIED(&cfg->gw6))
 				cfg->have_gw6 = true;
 			else
 				return fail(err, errlen, "bad --gateway", val);

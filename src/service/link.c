@@ -29,6 +29,7 @@
 
 #include "link.h"
 #include "loop.h"
+#include "stack.h"
 #include "../common/log.h"
 
 #define LINK_BATCH 64	/* frames taken per wake-up before yielding */
@@ -38,6 +39,7 @@ static struct {
 	const struct nc_config *cfg;
 	VDECONN *conn;
 	bool switch_host;
+	uint64_t next_widen;
 	char url[300];
 	nc_link_frame_cb on_frame;
 	struct nc_loop_handler data_h, ctl_h;
@@ -224,8 +226,11 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 			/* 1: an event inside the switch; anything else short is a runt. */
 			if (n != 1)
 				lnk.stats.runts++;
-			else if (lnk.switch_host)
+			else if (lnk.switch_host && nc_now_ms() >= lnk.next_widen) {
+				/* A port may have come: at most once a second (runts count too). */
+				lnk.next_widen = nc_now_ms() + 1000;
 				widen_switch_sockets();
+			}
 			continue;
 		}
 		lnk.stats.frames_in++;

@@ -128,7 +128,9 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 		int in_fd, fd_out = -1, deferred = 0;
 		ssize_t n;
 
-		n = nc_recv_fd(h->fd, &req, sizeof(req), &in_fd, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		/* MSG_TRUNC: the real length, so an oversize message is seen as such. */
+		n = nc_recv_fd(h->fd, &req, sizeof(req), &in_fd,
+			       MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
 		if (in_fd >= 0 && (n != (ssize_t)sizeof(req) || req.op != NC_OP_CONNECT)) {
 			/* Only a non-blocking connect lends us its descriptor. */
 			close(in_fd);

@@ -1285,7 +1285,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 		return ERR_VAL;
 	l = holder->rr ? holder->rr : holder;
 	holder->rr = l->group_next;
-	if (l->queued >= MAX_ACCEPT_QUEUE) {
+	if (l->queued > l->backlog || l->queued >= MAX_ACCEPT_QUEUE) {
+		/* The accept queue is full (it holds backlog + 1, as Linux's does). */
 		tcp_abort(newpcb);
 		return ERR_ABRT;
 	}
@@ -1450,7 +1451,12 @@ static int do_listen(struct nc_sock *s, const struct nc_request *req)
 		s->state = SOCK_NEW;
 		return -EADDRINUSE;
 	}
-	lpcb = tcp_listen_with_backlog(pcb, (u8_t)(backlog + 1 > 255 ? 255 : backlog + 1));
+	/*
+	 * lwIP counts half-open connections against its backlog and has no SYN
+	 * cookies: give it the most, so a few unanswered SYNs cannot lock the
+	 * listener, and enforce the program's backlog on the accept queue.
+	 */
+	lpcb = tcp_listen_with_backlog(pcb, 255);
 	if (!lpcb) {
 		tcp_abort(pcb);
 		s->state = SOCK_NEW;
