@@ -482,6 +482,21 @@ static void close_fd(struct nc_sock *s)
 
 static void waiter_reply(struct nc_sock *s, int result);
 
+/*
+ * listener_gate() - Linux drops SYNs while the accept queue is full (backlog
+ * + 1 connections). lwIP drops them once its pending count (half-open plus
+ * queued here) reaches its backlog: keep that wide open until our queue is
+ * full, then shut it until accept() makes room.
+ */
+static void listener_gate(struct nc_sock *l)
+{
+	if (l->pcb && l->state == SOCK_LISTEN) {
+		u8_t gate = l->queued > l->backlog ? 1 : 255;
+
+		tcp_backlog_set(l->pcb, gate);
+	}
+}
+
 /* leave_group() - a listener goes: hand the shared PCB to another member. */
 static void leave_group(struct nc_sock *s)
 {
@@ -1316,6 +1331,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 		l->queue_head = c;
 	l->queue_tail = c;
 	l->queued++;
+	listener_gate(l);
 	/* One byte per ready connection makes the listening fd readable. */
 	if (write(l->fd, &nul, 1) != 1)
 		nc_warn("listener %llu: cannot signal a new connection: %m",
@@ -1617,6 +1633,7 @@ static int do_accept(struct nc_sock *l, struct nc_reply *rep, int *fd_out)
 	if (!l->queue_head)
 		l->queue_tail = NULL;
 	l->queued--;
+	listener_gate(l);
 	c->listener = NULL;
 	c->queue_next = NULL;
 	if (c->pcb)
