@@ -34,9 +34,8 @@ show)
 	echo "preload:      ${lib}${LD_PRELOAD:+ $LD_PRELOAD}"
 	echo "current:      LD_PRELOAD=${LD_PRELOAD:-(empty)}"
 	echo "service:      $sock"
-	if [ -x "$here/netcon-service" ]; then
-		"$here/netcon-service" status --socket "$sock" 2>/dev/null | sed 's/^/              /' ||
-			echo "              (no service running there)"
+	if [ -x "$here/netcon-service" ] && status=$("$here/netcon-service" status --socket "$sock" 2>/dev/null); then
+		echo "$status" | sed 's/^/              /'
 	elif [ -S "$sock" ]; then
 		echo "              (socket present)"
 	else

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +225,12 @@ int main(int argc, char **argv)
 	}
 	if (cfg.status)
 		return print_status(&cfg);
+	/*
+	 * Segments come and go as 64 KiB buffers: keep freed memory in the heap
+	 * instead of returning it (and faulting it back in) every time.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	nc_log_level = cfg.verbosity < 0 ? NC_LOG_WARN :
 		       cfg.verbosity > 0 ? NC_LOG_DEBUG : NC_LOG_INFO;
 	if (nc_loop_init() || setup_signals()) {

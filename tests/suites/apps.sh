@@ -66,4 +66,18 @@ if app cli curl -s --max-time 20 "http://$IP:8080/index.html" "http://$IP:8080/i
 else
 	fail nginx-keepalive
 fi
+# `netcon-service PROGRAM`: a service for one program, which exits with its status.
+out=$("${NS[@]}" "$SVC" -q --socket "$T/own.sock" --net "vde://$T/switch" sh -c \
+	"python3 -m http.server 8100 --directory '$T/www' >/dev/null 2>&1 & p=\$!; \
+	 for i in \$(seq 50); do curl -s http://127.0.0.1:8100/index.html && break; sleep 0.1; done; kill \$p; exit 7" 2>&1)
+rc=$?
+if [ $rc = 7 ] && echo "$out" | grep -q "hello from netcon"; then pass service-runs-program; else fail service-runs-program "rc=$rc $out"; fi
+
+# `intercept show` names the library and the service, and says whether it runs.
+if NETCON_SOCKET="$T/srv.sock" "$INTERCEPT" show | grep -q "hosting the switch" &&
+	NETCON_SOCKET="$T/none.sock" "$INTERCEPT" show | grep -q "no service running"; then
+	pass intercept-show
+else
+	fail intercept-show
+fi
 summary
