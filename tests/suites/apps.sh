@@ -80,4 +80,19 @@ if NETCON_SOCKET="$T/srv.sock" "$INTERCEPT" show | grep -q "hosting the switch" 
 else
 	fail intercept-show
 fi
+# Without a service an INET socket fails closed, saying where it looked;
+# NETCON_FALLBACK=kernel hands it to the kernel instead.
+msg=$(NETCON_SOCKET="$T/none.sock" LD_PRELOAD="$TOP/$B/lib/netcon/libnetcon.so" "${NS[@]}" \
+	python3 -c 'import socket; socket.socket()' 2>&1)
+if echo "$msg" | grep -q "no netcon service at $T/none.sock" && echo "$msg" | grep -q "Network is down"; then
+	pass fail-closed
+else
+	fail fail-closed "$msg"
+fi
+if NETCON_SOCKET="$T/none.sock" NETCON_FALLBACK=kernel LD_PRELOAD="$TOP/$B/lib/netcon/libnetcon.so" \
+	"${NS[@]}" python3 -c 'import socket; s = socket.socket(); print(s.family == socket.AF_INET)' 2>&1 | grep -qx True; then
+	pass fallback-kernel
+else
+	fail fallback-kernel
+fi
 summary
