@@ -100,7 +100,7 @@ struct sock_opts {
 	int rcvbuf, sndbuf;	/* as getsockopt reports them (doubled, like Linux) */
 	int keepidle, keepintvl, keepcnt;
 	int ngeneric;
-	struct generic_opt generic[GENERIC_OPTS];
+	struct generic_opt *generic;	/* GENERIC_OPTS slots, allocated on first use */
 };
 
 struct nc_sock {
@@ -153,7 +153,7 @@ struct nc_sock {
 
 	/* A blocking connect() waiting for its reply. */
 	struct nc_client *waiter;
-	struct nc_request waiter_req;
+	uint32_t waiter_seq;
 
 	uint64_t zombie_until;
 	struct nc_sock *hnext;		/* table chain */
@@ -409,6 +409,8 @@ static struct nc_sock *sock_new(int domain, const struct sock_opts *inherit)
 	s->state = SOCK_NEW;
 	if (inherit) {
 		s->opts = *inherit;
+		s->opts.ngeneric = 0;	/* stored-only options are not inherited */
+		s->opts.generic = NULL;
 	} else {
 		s->opts.rcvbuf = tab.rmem_default;
 		s->opts.sndbuf = tab.wmem_default;
@@ -736,6 +738,9 @@ static int do_setsockopt(struct nc_sock *s, const struct nc_request *req)
 	if (!g) {
 		if (s->opts.ngeneric == GENERIC_OPTS)
 			return -ENOBUFS;
+		if (!s->opts.generic &&
+		    !(s->opts.generic = calloc(GENERIC_OPTS, sizeof(*s->opts.generic))))
+			return -ENOMEM;
 		g = &s->opts.generic[s->opts.ngeneric++];
 		g->level = level;
 		g->name = name;
@@ -1199,11 +1204,14 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 
 static void waiter_reply(struct nc_sock *s, int result)
 {
+	struct nc_request req;
 	struct nc_reply rep;
 
 	if (!s->waiter)
 		return;
-	nc_rpc_init_reply(&rep, &s->waiter_req);
+	req.op = NC_OP_CONNECT;
+	req.seq = s->waiter_seq;
+	nc_rpc_init_reply(&rep, &req);
 	rep.result = result;
 	nc_client_reply(s->waiter, &rep);
 	s->waiter = NULL;
@@ -1310,7 +1318,6 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 		tcp_abort(newpcb);
 		return ERR_ABRT;
 	}
-	c->opts.ngeneric = 0;
 	c->pcb = newpcb;
 	c->state = SOCK_CONNECTED;
 	tab.nconns++;
@@ -1616,7 +1623,7 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 		return -EINPROGRESS;
 	}
 	s->waiter = client;
-	s->waiter_req = *req;
+	s->waiter_seq = req->seq;
 	*deferred = 1;
 	return 0;
 }
@@ -1777,6 +1784,7 @@ void nc_sock_flush(void)
 	}
 	for (s = tab.dead; s; s = next) {
 		next = s->dnext;
+		free(s->opts.generic);
 		free(s);
 	}
 	tab.dead = NULL;
