@@ -114,5 +114,7 @@
 #define LWIP_HOOK_FILENAME              "netcon_lwip_hooks.h"
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) netcon_tcp_isn((lip), (lport), (rip), (rport))
 #define LWIP_RAND()                     netcon_random_u32()
+/* IPv6 off-link destinations go to --gateway (no router advertisements here). */
+#define LWIP_HOOK_ND6_GET_GW(netif, dest) netcon_ip6_gateway((netif), (dest))
 
 #endif

@@ -7,4 +7,7 @@
 u32_t netcon_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 		     const ip_addr_t *remote_ip, u16_t remote_port);
 
+struct netif;
+const ip6_addr_t *netcon_ip6_gateway(struct netif *netif, const ip6_addr_t *dest);
+
 #endif

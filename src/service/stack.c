@@ -151,6 +151,19 @@ void netcon_lwip_diag(const char *fmt, ...)
 	nc_debug("lwIP: %s", buf);
 }
 
+/* netcon_ip6_gateway() - the next hop for an off-link IPv6 destination. */
+const ip6_addr_t *netcon_ip6_gateway(struct netif *netif, const ip6_addr_t *dest)
+{
+	static ip6_addr_t gw;
+
+	(void)dest;
+	if (netif != &stack.eth || !stack.cfg->have_gw6)
+		return NULL;
+	memcpy(gw.addr, &stack.cfg->gw6, 16);
+	ip6_addr_clear_zone(&gw);
+	return &gw;
+}
+
 /* eth_output() - lwIP's link output: one frame to the link. */
 static err_t eth_output(struct netif *netif, struct pbuf *p)
 {
