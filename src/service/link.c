@@ -39,6 +39,8 @@ static struct {
 	const struct nc_config *cfg;
 	VDECONN *conn;
 	bool switch_host;
+	bool recv_blocks;	/* the data fd is an epoll fd: vde_recv() may block */
+	bool widen_pending;
 	uint64_t next_widen;
 	char url[300];
 	nc_link_frame_cb on_frame;
@@ -208,15 +210,15 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 	for (i = 0; i < LINK_BATCH; i++) {
 		ssize_t n;
 
-		if (i > 0 && lnk.switch_host) {
-			/* The host's vde_recv() blocks: only call it when readable. */
+		if (lnk.recv_blocks) {
+			/* Such a plugin's vde_recv() blocks: only call it when readable. */
 			struct pollfd pfd = { .fd = vde_datafd(lnk.conn), .events = POLLIN };
 
 			if (poll(&pfd, 1, 0) <= 0)
 				break;
 		}
 		n = vde_recv(lnk.conn, lnk.frame, sizeof(lnk.frame),
-			     lnk.switch_host ? 0 : MSG_DONTWAIT);
+			     lnk.recv_blocks ? 0 : MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				nc_debug("link receive: %m");
@@ -226,17 +228,34 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 			/* 1: an event inside the switch; anything else short is a runt. */
 			if (n != 1)
 				lnk.stats.runts++;
-			else if (lnk.switch_host && nc_now_ms() >= lnk.next_widen) {
-				/* A port may have come: at most once a second (runts count too). */
-				lnk.next_widen = nc_now_ms() + 1000;
-				widen_switch_sockets();
-			}
+			else if (lnk.switch_host)
+				lnk.widen_pending = true;	/* a port may have come */
 			continue;
 		}
 		lnk.stats.frames_in++;
 		lnk.stats.bytes_in += (uint64_t)n;
 		lnk.on_frame(lnk.frame, (size_t)n);
 	}
+}
+
+/*
+ * nc_link_tick() - after each batch of events: widen the switch's sockets if
+ * a port may have come, at most every 50 ms (empty datagrams look the same,
+ * and the scan is not free). Returns ms until it wants to run again, or -1.
+ */
+int nc_link_tick(void)
+{
+	uint64_t now;
+
+	if (!lnk.widen_pending)
+		return -1;
+	now = nc_now_ms();
+	if (now < lnk.next_widen)
+		return (int)(lnk.next_widen - now);
+	lnk.widen_pending = false;
+	lnk.next_widen = now + 50;
+	widen_switch_sockets();
+	return -1;
 }
 
 /* link_ctl_event() - the switch we joined went away: elect again. */
@@ -251,6 +270,23 @@ static void link_ctl_event(struct nc_loop_handler *h, uint32_t events)
 	nc_link_close();
 	if (link_connect())
 		nc_err("could not rejoin the local switch; the link is down");
+}
+
+/*
+ * is_epoll_fd() - plugins that multiplex (the switch host, vxvde) hand out an
+ * epoll descriptor and block inside vde_recv() until a frame comes.
+ */
+static bool is_epoll_fd(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return strstr(target, "eventpoll") != NULL;
 }
 
 static void set_nonblocking(int fd)
@@ -316,7 +352,8 @@ static int link_connect(void)
 		nc_err("cannot open the link %s: %m", *cfg->net ? cfg->net : cfg->switch_dir);
 		return -1;
 	}
-	if (!lnk.switch_host)
+	lnk.recv_blocks = is_epoll_fd(vde_datafd(lnk.conn));
+	if (!lnk.recv_blocks)
 		set_nonblocking(vde_datafd(lnk.conn));
 	widen_switch_sockets();
 	if (nc_loop_add(&lnk.data_h, vde_datafd(lnk.conn), EPOLLIN, link_read))
@@ -389,7 +426,7 @@ int nc_link_send(const void *frame, size_t len)
 		return txq_push(frame, len);
 	n = vde_send(lnk.conn, frame, len, MSG_DONTWAIT);
 	if (n < 0) {
-		if ((errno == EAGAIN || errno == ENOBUFS) && !lnk.switch_host)
+		if ((errno == EAGAIN || errno == ENOBUFS) && !lnk.recv_blocks)
 			return txq_push(frame, len);
 		lnk.stats.send_errors++;
 		return -1;

@@ -21,6 +21,7 @@ struct nc_link_stats {
 int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame);
 int nc_link_send(const void *frame, size_t len);
 void nc_link_close(void);
+int nc_link_tick(void);
 bool nc_link_is_switch_host(void);
 const char *nc_link_url(void);
 const struct nc_link_stats *nc_link_stats(void);

@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 {
 	struct nc_config cfg;
 	char err[300];
-	int timeout = 0;
+	int timeout = 0, link_wait;
 
 	nc_log_prefix = "netcon-service";
 	if (nc_parse_config(argc, argv, &cfg, err, sizeof(err))) {
@@ -259,6 +259,9 @@ int main(int argc, char **argv)
 		nc_sock_flush();
 		timeout = nc_stack_poll();
 		nc_sock_flush();
+		link_wait = nc_link_tick();
+		if (link_wait >= 0 && link_wait < timeout)
+			timeout = link_wait;
 	}
 	nc_sock_shutdown_all();
 	/* Let the resets and FINs leave before the link goes. */
