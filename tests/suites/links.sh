@@ -48,4 +48,14 @@ else
 	fail vxvde-start
 fi
 pkill -f -- "--socket $T/x[12].sock" 2>/dev/null
+# A switch left by a killed host (SIGKILL: no clean-up) is found stale and replaced.
+start_service k1 --net "switch://$T/sw-stale"
+kill -9 "$PID_k1"
+sleep 0.2
+if [ -S "$T/sw-stale/ctl" ] && start_service k2 --net "switch://$T/sw-stale" &&
+	"$SVC" status --socket "$T/k2.sock" | grep -q "hosting the switch"; then
+	pass stale-switch-replaced
+else
+	fail stale-switch-replaced
+fi
 summary
