@@ -21,6 +21,7 @@ static const char *const op_names[NC_OP_MAX_] = {
 	[NC_OP_IDENTIFY] = "identify",
 	[NC_OP_STATUS] = "status",
 	[NC_OP_EOF] = "eof",
+	[NC_OP_NEWCONN] = "newconn",
 };
 
 /* nc_rpc_op_name() - a printable name for an operation code, even a bad one. */
@@ -117,6 +118,7 @@ int nc_rpc_check_request(const void *buf, size_t len, const char **why)
 		break;
 	case NC_OP_SOCKET:
 	case NC_OP_STATUS:
+	case NC_OP_NEWCONN:
 		if (req->sock != 0) {
 			*why = "unexpected socket";
 			return -1;

@@ -38,6 +38,7 @@ enum nc_op {
 	NC_OP_IDENTIFY,		/* reply: arg0 domain, arg1 type, arg2 listening */
 	NC_OP_STATUS,		/* reply: opt holds struct nc_status */
 	NC_OP_EOF,		/* the program read end-of-file: result -ECONNRESET once after a reset */
+	NC_OP_NEWCONN,		/* reply: fd, a new RPC connection with the asker's credentials */
 	NC_OP_MAX_
 };
 

@@ -36,6 +36,15 @@ static atomic_int complained;
 static __thread int conn_fd = -1;
 static __thread uint32_t conn_seq;
 
+/*
+ * The process's anchor: a connection opened at start (and again right after
+ * fork), while the program still has the credentials it started with. It
+ * serves only to ask for new connections (NEWCONN) for threads that can no
+ * longer connect by themselves, so a short lock suffices.
+ */
+static int anchor_fd = -1;
+static pthread_mutex_t anchor_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static bool fd_tracked(int fd)
 {
 	return fd >= 0 && fd < MAX_TRACKED_FD && (rpc_fds[fd / 8] & (1u << (fd % 8)));
@@ -68,6 +77,7 @@ void nc_client_fds_closed(unsigned first, unsigned last)
 }
 
 static int connect_service(void);
+static pthread_key_t thread_key;
 
 /*
  * after_fork_child() - the inherited connection is the parent's: let it go
@@ -77,17 +87,71 @@ static int connect_service(void);
  */
 static void after_fork_child(void)
 {
+	pthread_mutex_init(&anchor_lock, NULL);
 	if (conn_fd >= 0 && fd_tracked(conn_fd)) {
 		nc_libc.close(conn_fd);
 		fd_track(conn_fd, false);
 	}
-	conn_fd = connect_service();
+	conn_fd = -1;
+	if (anchor_fd >= 0 && fd_tracked(anchor_fd)) {
+		nc_libc.close(anchor_fd);
+		fd_track(anchor_fd, false);
+	}
+	anchor_fd = connect_service();
 }
 
 void nc_client_connect_early(void)
 {
-	if (conn_fd < 0)
-		conn_fd = connect_service();
+	if (anchor_fd < 0)
+		anchor_fd = connect_service();
+}
+
+/* keep_high() - move an RPC descriptor out of the program's way and track it. */
+static int keep_high(int fd)
+{
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, RPC_FD_FLOOR);
+
+	if (high >= 0) {
+		nc_libc.close(fd);
+		fd = high;
+	}
+	fd_track(fd, true);
+	return fd;
+}
+
+/* conn_from_anchor() - a new connection for this thread, through the anchor. */
+static int conn_from_anchor(void)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	const char *why;
+	int fd = -1;
+	ssize_t n;
+
+	pthread_mutex_lock(&anchor_lock);
+	if (anchor_fd >= 0 && fd_tracked(anchor_fd)) {
+		nc_rpc_init_request(&req, NC_OP_NEWCONN, 0);
+		req.seq = 1;
+		do {
+			n = nc_send_fd(anchor_fd, &req, sizeof(req), -1, 0);
+		} while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)sizeof(req)) {
+			do {
+				n = nc_recv_fd(anchor_fd, &rep, sizeof(rep), &fd, MSG_CMSG_CLOEXEC);
+			} while (n < 0 && errno == EINTR);
+			if (n <= 0 || nc_rpc_check_reply(&rep, (size_t)n, &req, &why) || rep.result) {
+				if (fd >= 0)
+					nc_libc.close(fd);
+				fd = -1;
+			}
+		}
+	}
+	pthread_mutex_unlock(&anchor_lock);
+	if (fd < 0)
+		return -1;
+	fd = keep_high(fd);
+	pthread_setspecific(thread_key, (void *)1);
+	return fd;
 }
 
 static void drop_thread_conn(void *unused)
@@ -99,8 +163,6 @@ static void drop_thread_conn(void *unused)
 	}
 	conn_fd = -1;
 }
-
-static pthread_key_t thread_key;
 
 void nc_client_init(void)
 {
@@ -135,7 +197,7 @@ void nc_client_complain(void)
 static int connect_service(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, high;
+	int fd;
 
 	if (!nc_client_cfg.socket_path[0])
 		return -1;
@@ -147,12 +209,7 @@ static int connect_service(void)
 		nc_libc.close(fd);
 		return -1;
 	}
-	high = fcntl(fd, F_DUPFD_CLOEXEC, RPC_FD_FLOOR);
-	if (high >= 0) {
-		nc_libc.close(fd);
-		fd = high;
-	}
-	fd_track(fd, true);
+	fd = keep_high(fd);
 	pthread_setspecific(thread_key, (void *)1);
 	return fd;
 }
@@ -163,6 +220,8 @@ static int thread_conn(void)
 		conn_fd = -1;	/* the program closed it: it is not ours any more */
 	if (conn_fd < 0)
 		conn_fd = connect_service();
+	if (conn_fd < 0)
+		conn_fd = conn_from_anchor();	/* e.g. a thread started after setuid() */
 	return conn_fd;
 }
 

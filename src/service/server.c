@@ -7,6 +7,7 @@
  * credentials is disconnected, and nothing it sent reaches the socket table.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -52,6 +53,9 @@ unsigned nc_server_clients(void)
 {
 	return srv.clients;
 }
+
+static void client_event(struct nc_loop_handler *h, uint32_t events);
+static int new_connection(struct nc_client *c, int *fd_out);
 
 static void client_free(struct nc_client *c)
 {
@@ -159,6 +163,8 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 		nc_rpc_init_reply(&rep, &req);
 		if (req.op == NC_OP_STATUS)
 			fill_status(&rep);	/* STATUS carries no descriptor (checked above) */
+		else if (req.op == NC_OP_NEWCONN)
+			rep.result = new_connection(c, &fd_out);
 		else
 			nc_sock_request(c, &req, in_fd, &rep, &fd_out, &deferred);
 		nc_debug("client %d: %s(%llu) = %d", (int)c->pid, nc_rpc_op_name(req.op),
@@ -173,6 +179,48 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 		if (fd_out >= 0)
 			close(fd_out);
 	}
+}
+
+/* client_add() - serve RPC on @fd for a program (@pid, @uid). */
+static struct nc_client *client_add(int fd, pid_t pid, uid_t uid)
+{
+	struct nc_client *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->pid = pid;
+	c->uid = uid;
+	if (nc_loop_add(&c->h, fd, EPOLLIN | EPOLLRDHUP, client_event)) {
+		free(c);
+		return NULL;
+	}
+	srv.clients++;
+	c->next = srv.client_list;
+	if (c->next)
+		c->next->prev = c;
+	srv.client_list = c;
+	return c;
+}
+
+/*
+ * new_connection() - NEWCONN: a second channel for a program already let in,
+ * for its threads that can no longer connect themselves (a worker thread
+ * started after the process gave up its privileges, as apache's event MPM).
+ */
+static int new_connection(struct nc_client *c, int *fd_out)
+{
+	int pair[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair))
+		return -errno;
+	fcntl(pair[0], F_SETFL, O_NONBLOCK);
+	if (!client_add(pair[0], c->pid, c->uid)) {
+		close(pair[0]);
+		close(pair[1]);
+		return -ENOMEM;
+	}
+	*fd_out = pair[1];
+	return 0;
 }
 
 /* allowed() - the service's own user, root, or a member of --group. */
@@ -206,7 +254,6 @@ static void listen_event(struct nc_loop_handler *h, uint32_t events)
 	for (i = 0; i < 64; i++) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
-		struct nc_client *c;
 		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
@@ -217,23 +264,8 @@ static void listen_event(struct nc_loop_handler *h, uint32_t events)
 			close(fd);
 			continue;
 		}
-		c = calloc(1, sizeof(*c));
-		if (!c) {
+		if (!client_add(fd, cred.pid, cred.uid))
 			close(fd);
-			continue;
-		}
-		c->pid = cred.pid;
-		c->uid = cred.uid;
-		if (nc_loop_add(&c->h, fd, EPOLLIN | EPOLLRDHUP, client_event)) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		srv.clients++;
-		c->next = srv.client_list;
-		if (c->next)
-			c->next->prev = c;
-		srv.client_list = c;
 	}
 }
 
