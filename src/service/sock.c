@@ -1653,6 +1653,37 @@ static int do_accept(struct nc_sock *l, struct nc_reply *rep, int *fd_out)
 	return 0;
 }
 
+/*
+ * nc_sock_unaccept() - an accepted connection's descriptor could not be
+ * delivered (the process died in accept()): put the connection back at the
+ * head of its listener's queue, as the kernel would have kept it, with its
+ * ready-byte. Otherwise, let it go.
+ */
+void nc_sock_unaccept(uint64_t listener_id, uint64_t conn_id, int fd)
+{
+	struct nc_sock *l = sock_find(listener_id), *c = sock_find(conn_id);
+	char nul = 0;
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	if (!l || l->state != SOCK_LISTEN || c->app_fd >= 0 || write(l->fd, &nul, 1) != 1) {
+		close(fd);
+		return;	/* the program's end is gone: the HUP will end the connection */
+	}
+	c->app_fd = fd;
+	c->listener = l;
+	c->queue_next = l->queue_head;
+	l->queue_head = c;
+	if (!l->queue_tail)
+		l->queue_tail = c;
+	l->queued++;
+	if (c->pcb)
+		tcp_backlog_delayed(c->pcb);
+	listener_gate(l);
+}
+
 static int do_name(struct nc_sock *s, bool peer, struct nc_reply *rep)
 {
 	ip_addr_t any;
