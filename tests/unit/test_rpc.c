@@ -24,7 +24,7 @@
 /* needs_sock() - whether an operation names an existing socket. */
 static int needs_sock(unsigned op)
 {
-	return op != NC_OP_SOCKET && op != NC_OP_STATUS;
+	return op != NC_OP_SOCKET && op != NC_OP_STATUS && op != NC_OP_NEWCONN;
 }
 
 /* put_sin() - an IPv4 sockaddr (198.18.0.5) into an address field; returns its length. */
