@@ -28,6 +28,7 @@ static const char usage[] =
 "  --gateway ADDR    default gateway (IPv4 or IPv6; may be given twice)\n"
 "  --mtu N           link MTU (default 9000 on a local switch, 1500 elsewhere)\n"
 "  --mac XX:XX:...   link MAC address (default: random, locally administered)\n"
+"  --loss PERCENT    drop this share of frames in and out (testing: 0..50, e.g. 1 or 0.5)\n"
 "  --socket PATH     RPC socket (default: $NETCON_SOCKET or /tmp/netcon-UID/service.sock)\n"
 "  --group NAME      let members of group NAME use the service (socket mode 0660)\n"
 "  -v, -q            more or less logging\n"
@@ -138,6 +139,22 @@ int nc_parse_mtu(const char *text, unsigned *mtu)
 	return 0;
 }
 
+/* nc_parse_loss() - a percentage with up to 4 decimals, 0..50, in parts per million. */
+int nc_parse_loss(const char *text, unsigned *ppm)
+{
+	char *end;
+	double v;
+
+	if (!isdigit((unsigned char)*text))
+		return -1;
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || *end || v < 0 || v > 50)
+		return -1;
+	*ppm = (unsigned)(v * 10000.0 + 0.5);
+	return 0;
+}
+
 /*
  * nc_classify_link() - what kind of link a --net URL asks for. For a switch,
  * @switch_dir receives its folder (which must be absolute: vdeplug falls back
@@ -171,7 +188,7 @@ enum nc_link_kind nc_classify_link(const char *url, char *switch_dir, size_t len
 static bool is_value_option(const char *opt)
 {
 	static const char *const names[] = { "--net", "--socket", "--group", "--ip", "--ip6",
-					      "--gateway", "--mtu", "--mac" };
+					      "--gateway", "--mtu", "--mac", "--loss" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -280,6 +297,9 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 		} else if (!strcmp(opt, "--mtu")) {
 			if (nc_parse_mtu(val, &cfg->mtu))
 				return fail(err, errlen, "bad --mtu (1280..9000)", val);
+		} else if (!strcmp(opt, "--loss")) {
+			if (nc_parse_loss(val, &cfg->loss_ppm))
+				return fail(err, errlen, "bad --loss (percent, 0..50)", val);
 		} else if (!strcmp(opt, "--mac")) {
 			if (nc_parse_mac(val, cfg->mac))
 				return fail(err, errlen, "bad --mac (unicast XX:XX:XX:XX:XX:XX)", val);

@@ -31,6 +31,7 @@ struct nc_config {
 	struct in6_addr ip6, gw6;
 	unsigned prefix6;
 	unsigned mtu;			/* 0: 9000 on a switch, 1500 elsewhere */
+	unsigned loss_ppm;		/* --loss: frames dropped per million, each way */
 	uint8_t mac[6];
 	int verbosity;			/* -1 quiet, 0 normal, 1+ debug */
 	bool status;			/* `netcon-service status` */
@@ -42,6 +43,7 @@ int nc_parse_ip4_cidr(const char *text, struct in_addr *addr, unsigned *prefix);
 int nc_parse_ip6_cidr(const char *text, struct in6_addr *addr, unsigned *prefix);
 int nc_parse_mac(const char *text, uint8_t mac[6]);
 int nc_parse_mtu(const char *text, unsigned *mtu);
+int nc_parse_loss(const char *text, unsigned *ppm);
 enum nc_link_kind nc_classify_link(const char *url, char *switch_dir, size_t len);
 /*
  * Parse argv into @cfg (defaults filled in first). Returns 0, or -1 with a

@@ -61,6 +61,7 @@ static struct {
 
 static int link_connect(void);
 static void txq_flush(void);
+static bool lossy(void);
 
 bool nc_link_is_switch_host(void)
 {
@@ -234,7 +235,8 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 		}
 		lnk.stats.frames_in++;
 		lnk.stats.bytes_in += (uint64_t)n;
-		lnk.on_frame(lnk.frame, (size_t)n);
+		if (!lossy())
+			lnk.on_frame(lnk.frame, (size_t)n);
 	}
 }
 
@@ -415,6 +417,12 @@ static int txq_push(const void *frame, size_t len)
 	return 0;
 }
 
+/* lossy() - --loss: should this frame be dropped, as a bad wire would? */
+static bool lossy(void)
+{
+	return lnk.cfg->loss_ppm && nc_random_u32() % 1000000u < lnk.cfg->loss_ppm;
+}
+
 /* nc_link_send() - one frame out, in order behind any the link refused. */
 int nc_link_send(const void *frame, size_t len)
 {
@@ -422,6 +430,8 @@ int nc_link_send(const void *frame, size_t len)
 
 	if (!lnk.conn)
 		return -1;
+	if (lossy())
+		return 0;
 	if (lnk.txq.count)
 		return txq_push(frame, len);
 	n = vde_send(lnk.conn, frame, len, MSG_DONTWAIT);

@@ -1495,6 +1495,29 @@ static int do_listen(struct nc_sock *s, const struct nc_request *req)
 	return 0;
 }
 
+/*
+ * reuse_time_wait() - like Linux's tcp_tw_reuse: a connection in TIME_WAIT
+ * with the same addresses and ports, older than a second, gives way to a new
+ * one, so programs that open and close connections fast do not run out of
+ * ports. Returns true if one was removed.
+ */
+static bool reuse_time_wait(const ip_addr_t *lip, uint16_t lport, const ip_addr_t *rip,
+			    uint16_t rport)
+{
+	struct tcp_pcb *tw;
+
+	for (tw = tcp_tw_pcbs; tw; tw = tw->next) {
+		if (tw->local_port == lport && tw->remote_port == rport &&
+		    ip_addr_cmp(&tw->remote_ip, rip) &&
+		    (ip_addr_isany(lip) || ip_addr_cmp(&tw->local_ip, lip)) &&
+		    (u32_t)(tcp_ticks - tw->tmr) * TCP_SLOW_INTERVAL >= 1000) {
+			tcp_abort(tw);	/* a TIME_WAIT PCB goes quietly, without RST */
+			return true;
+		}
+	}
+	return false;
+}
+
 /* route_ok() - can the stack reach @ip at all (ENETUNREACH otherwise)? */
 static bool route_ok(const ip_addr_t *ip)
 {
@@ -1599,6 +1622,8 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 		conn_set_callbacks(s);
 		apply_opts(s);
 		err = tcp_connect(pcb, &ip, port, on_connected);
+		if (err == ERR_USE && reuse_time_wait(&local, s->local_port, &ip, port))
+			err = tcp_connect(pcb, &ip, port, on_connected);
 		if (err == ERR_OK)
 			break;
 		pcb_detach(s);
