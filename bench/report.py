@@ -1,0 +1,580 @@
+#!/usr/bin/env python3
+"""bench/report.py RESULTS OUT - write docs/benchmarks.md from bench/run.sh's results.
+
+RESULTS is a tab-separated file of records:
+  R section row unit run value kernel_value target tag   one measurement
+  N section text                                          a note (why something did not run)
+  M key value                                             about the run
+  F name path                                             a file with raw output
+Figures are medians over runs, spread min-max; ratios are netcon / kernel,
+taken run by run and then the median of those.
+"""
+import collections
+import os
+import re
+import statistics
+import sys
+
+TITLES = [
+    ("bulk-same", "Bulk throughput: two programs on one service (127.0.0.1)"),
+    ("bulk-switch", "Bulk throughput: two services on the default switch"),
+    ("bulk-tap", "Bulk throughput: a service and a kernel peer over tap (MTU 1500)"),
+    ("bulk-peers", "Bulk throughput: pasta and slirp4netns (namespace ↔ host loopback)"),
+    ("latency", "Request/response latency: 64-byte ping-pong, round trip"),
+    ("conn", "New connections per second (connloop, one 16-byte exchange each)"),
+    ("wrk", "nginx under wrk (keep-alive, 1 thread, 32 connections, 1 worker)"),
+    ("redis", "redis-server under redis-benchmark (-q, 20 clients)"),
+    ("mem", "Service memory per idle connection"),
+    ("cpu", "CPU per GiB transferred"),
+    ("diag", "Diagnostics: the switch host's port buffers"),
+]
+SHORT = {"bulk-same": "Same service", "bulk-switch": "Switch", "bulk-tap": "Tap",
+         "bulk-peers": "Peers", "latency": "Ping-pong", "conn": "Connections/s",
+         "wrk": "nginx + wrk", "redis": "redis", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
+NOISY = 0.30  # spread (max - min) / median above which a figure is marked noisy
+
+
+def load(path):
+    rows = collections.OrderedDict()
+    notes = collections.defaultdict(list)
+    meta, files = {}, {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if p[0] == "R" and len(p) == 9:
+                _, sec, row, unit, run, v, k, tgt, tag = p
+                r = rows.setdefault((sec, row), {"unit": unit, "target": tgt, "tag": tag, "runs": {}})
+                r["runs"][int(run)] = (num(v), num(k))
+            elif p[0] == "N" and len(p) == 3:
+                notes[p[1]].append(p[2])
+            elif p[0] == "M" and len(p) == 3:
+                meta[p[1]] = p[2]
+            elif p[0] == "F" and len(p) == 3:
+                files[p[1]] = p[2]
+    return rows, notes, meta, files
+
+
+def num(s):
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def fmt(x, unit):
+    if x is None:
+        return "—"
+    if unit in ("Gbit/s", "CPU s/GiB", "%"):
+        return "%.2f" % x
+    if unit == "µs":
+        return "%.1f" % x
+    return "{:,.0f}".format(x)
+
+
+def stats(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return None
+    return statistics.median(xs), min(xs), max(xs), len(xs)
+
+
+def cell(xs, unit):
+    s = stats(xs)
+    if not s:
+        return "failed"
+    med, lo, hi, n = s
+    text = fmt(med, unit)
+    if n > 1:
+        text += " (%s–%s)" % (fmt(lo, unit), fmt(hi, unit))
+        if med and (hi - lo) / med > NOISY:
+            text += " ~"
+    return text
+
+
+def summarize(r):
+    vals = [v for v, _ in r["runs"].values()]
+    kern = [k for _, k in r["runs"].values()]
+    ratios = [v / k for v, k in r["runs"].values() if v is not None and k]
+    return vals, kern, ratios
+
+
+def evaluate(key, r, rows):
+    """(target text, verdict) for a row with a target, else None."""
+    if r["target"] in ("-", ""):
+        return None
+    vals, _, ratios = summarize(r)
+    v = stats(vals)
+    rt = statistics.median(ratios) if ratios else None
+    texts, verdicts = [], []
+    for spec in r["target"].split(","):
+        m = re.fullmatch(r"ratio(>=|<=)([0-9.]+)", spec)
+        if m:
+            x = float(m.group(2))
+            if m.group(1) == ">=":
+                texts.append("≥ %d%% of kernel" % round(100 * x))
+                verdicts.append(None if rt is None else rt >= x)
+            else:
+                texts.append("≤ %g× kernel" % x)
+                verdicts.append(None if rt is None else rt <= x)
+            continue
+        m = re.fullmatch(r"value<([0-9.]+)", spec)
+        if m:
+            x = float(m.group(1))
+            texts.append("< 2 KiB" if x == 2048 else "< %s %s" % (fmt(x, r["unit"]), r["unit"]))
+            verdicts.append(None if v is None else v[0] < x)
+            continue
+        if spec == "peers":
+            peers = [(row, pr) for (sec, row), pr in rows.items()
+                     if sec == "bulk-peers" and pr["tag"] == r["tag"]]
+            if not peers:
+                texts.append("≥ pasta and slirp4netns (not measured)")
+                verdicts.append(None)
+                continue
+            parts, ok = [], True
+            for row, pr in peers:
+                ps = stats([x for x, _ in pr["runs"].values()])
+                name = row.split(":")[0].split(" ")[0]
+                parts.append("%s %s" % (name, fmt(ps[0], "Gbit/s") if ps else "failed"))
+                if v is None or ps is None:
+                    ok = None if ok is not False else False
+                elif v[0] < ps[0]:
+                    ok = False
+            texts.append("≥ " + " and ".join(parts))
+            verdicts.append(ok)
+    if any(x is False for x in verdicts):
+        verdict = "**not met**"
+    elif all(x is True for x in verdicts):
+        verdict = "met"
+    else:
+        verdict = "not measured"
+    return "; ".join(texts), verdict
+
+
+def read_pairs(path):
+    out = []
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                p = line.split()
+                if len(p) == 2 and p[1].isdigit():
+                    out.append((p[0], int(p[1])))
+    return out
+
+
+def category(dso, sym):
+    if re.search(r"memcpy|memmove|copy_user|copy_to_user|copy_from_user|copy_to_iter|copy_from_iter|"
+                 r"copy_page|rep_movs|skb_copy_datagram|copyout|copyin", sym):
+        return "copies (memcpy, copy to/from user)"
+    if re.search(r"chksum|csum", sym):
+        return "checksums"
+    if "netcon-service" in dso:
+        if re.match(r"(tcp_|pbuf|ip4_|ip6_|ip_|etharp|ethernet_|memp_|mem_|netif_|sys_check_timeouts|"
+                    r"sys_timeout|lwip_|inet_|nd6|icmp|udp_|raw_|tcpip_|lwip)", sym):
+            return "lwIP (TCP/IP, pbufs)"
+        return "netcon service code (loop, sockets, link)"
+    if "vdeplug" in dso:
+        return "vdeplug (switch, plugs)"
+    if "libc" in dso:
+        if re.search(r"malloc|free|_int_|calloc|realloc|tcache", sym):
+            return "libc malloc/free"
+        return "libc, other"
+    if "kernel" in dso:
+        if re.search(r"unix_|sock_|skb|kmem_cache|kmalloc|kfree|slab|__alloc|page_frag|alloc_pages|"
+                     r"free_unref|__free_pages|refill_obj", sym):
+            return "kernel: Unix sockets, buffers, allocation"
+        if re.search(r"entry_SYSCALL|do_syscall|syscall_exit|__x64_sys|syscall_return|exit_to_user|"
+                     r"syscall_enter|__fdget|fput|fget", sym):
+            return "kernel: system call entry/exit, fd lookup"
+        if re.search(r"ep_|epoll", sym):
+            return "kernel: epoll"
+        if re.search(r"schedule|switch_to|pick_next|enqueue|dequeue|wake_up|update_|finish_task|"
+                     r"_raw_spin|select_task|ttwu|idle|hrtimer|tick_", sym):
+            return "kernel: scheduler, wake-ups, locks"
+        return "kernel: other"
+    return "other"
+
+
+def perf_rows(files, pid):
+    """[(share of the service's samples in %, dso, function)] for one service."""
+    total = None
+    path = files.get("perf-pid")
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r"\s*([0-9.]+)%\s+(\d+):", line)
+                if m and m.group(2) == pid:
+                    total = float(m.group(1))
+    out = []
+    path = files.get("perf-sym")
+    if total and path and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r"\s*([0-9.]+)%\s+(\d+):\S+\s+(\S+)\s+\[[.k]\]\s+(.*\S)", line)
+                if m and m.group(2) == pid:
+                    out.append((100 * float(m.group(1)) / total, m.group(3), m.group(4)))
+    return out
+
+
+def main():
+    rows, notes, meta, files = load(sys.argv[1])
+    o = []
+    w = o.append
+    mode = meta.get("mode", "full")
+    w("# netcon benchmarks")
+    w("")
+    w("Written by `bench/run.sh`%s (`make bench%s`) on %s; commit %s. Do not edit by hand."
+      % (" --quick" if mode == "quick" else "", " QUICK=1" if mode == "quick" else "",
+         meta.get("date", "?"), meta.get("commit", "?")))
+    w("")
+    w("- Machine: %s CPUs (%s), %s." % (meta.get("nproc", "?"), meta.get("cpu", "?"), meta.get("kernel", "?")))
+    w("- Mode: %s, %s run(s) per figure; %s." % (mode, meta.get("runs", "?"), meta.get("durations", "")))
+    w("- Tools: %s." % meta.get("versions", "?"))
+    w("- Load average at start %s, at end %s; netcon services already running on the machine "
+      "(other sessions): %s. Elapsed: %s s."
+      % (meta.get("load_start", "?"), meta.get("load_end", "?"), meta.get("others", "?"), meta.get("elapsed", "?")))
+    w("")
+    w("Each figure is the median of the runs, with the spread (min–max) when there are several; a `~` "
+      "marks a spread over %d%% of the median (a shared, noisy machine: the CPUs are shared with other "
+      "sessions' tests). The kernel figure is the same load on the kernel's loopback, in a network "
+      "namespace of the benchmark's own, measured right before the netcon figure in the same run; the "
+      "ratio is netcon / kernel, run by run, then the median. Throughput is iperf3's receiver figure "
+      "(programs intercepted through `intercept`); latency is `bench/pingpong.c` (64 bytes each way, "
+      "TCP_NODELAY, after 1,000 warm-up round trips). \"Measured\" is through netcon, or through the "
+      "tool a row names (pasta, slirp4netns)." % round(100 * NOISY))
+    w("")
+
+    # Targets first.
+    w("## Targets")
+    w("")
+    w("| target | figure | ratio to kernel | verdict |")
+    w("|---|---|---|---|")
+    for sec, title in TITLES:
+        for (s, row), r in rows.items():
+            if s != sec:
+                continue
+            ev = evaluate((s, row), r, rows)
+            if not ev:
+                continue
+            vals, kern, ratios = summarize(r)
+            st = stats(vals)
+            rt = "%.2f" % statistics.median(ratios) if ratios else "—"
+            w("| %s — %s: %s | %s %s | %s | %s |" % (SHORT.get(sec, sec),
+                                                 row, ev[0], fmt(st[0], r["unit"]) if st else "failed",
+                                                 r["unit"], rt, ev[1]))
+    w("")
+
+    findings(w, rows, meta, files)
+
+    for sec, title in TITLES:
+        sec_rows = [(row, r) for (s, row), r in rows.items() if s == sec]
+        if not sec_rows and not notes.get(sec):
+            continue
+        w("## " + title)
+        w("")
+        if sec_rows:
+            unit = sec_rows[0][1]["unit"]
+            has_k = any(k is not None for _, r in sec_rows for _, k in r["runs"].values())
+            if has_k:
+                w("| figure | measured | kernel loopback | ratio | target |")
+                w("|---|---|---|---|---|")
+            else:
+                w("| figure | value | target |")
+                w("|---|---|---|")
+            for row, r in sec_rows:
+                vals, kern, ratios = summarize(r)
+                ev = evaluate((sec, row), r, rows)
+                tgt = "%s: %s" % ev if ev else "—"
+                u = r["unit"]
+                if has_k:
+                    rt = "—"
+                    if ratios:
+                        rt = "%.2f" % statistics.median(ratios)
+                        if len(ratios) > 1:
+                            rt += " (%.2f–%.2f)" % (min(ratios), max(ratios))
+                    w("| %s | %s %s | %s | %s | %s |" % (row, cell(vals, u), u,
+                                                        cell(kern, u) if any(k is not None for k in kern) else "—",
+                                                        rt, tgt))
+                else:
+                    w("| %s | %s %s | %s |" % (row, cell(vals, u), u, tgt))
+            w("")
+        extra = SECTION_TEXT.get(sec)
+        if extra:
+            text = extra(rows, meta)
+            if text:
+                w(text)
+                w("")
+        for n in notes.get(sec, []):
+            w("- Note: " + n)
+        if notes.get(sec):
+            w("")
+
+    time_section(w, meta, files, notes)
+    with open(sys.argv[2], "w", encoding="utf-8") as f:
+        f.write("\n".join(o).rstrip() + "\n")
+
+
+def med(rows, sec, row, kernel=False):
+    r = rows.get((sec, row))
+    if not r:
+        return None
+    st = stats([k if kernel else v for v, k in r["runs"].values()])
+    return st[0] if st else None
+
+
+def missed(rows, sec):
+    return any(evaluate(key, r, rows) and evaluate(key, r, rows)[1] == "**not met**"
+               for key, r in rows.items() if key[0] == sec)
+
+
+def cats_for(files, meta, i):
+    pids = meta.get("time_pids", "").split()
+    c = collections.Counter()
+    if len(pids) == 2:
+        for pct, dso, sym in perf_rows(files, pids[i]):
+            c[category(dso, sym)] += pct
+    return c
+
+
+def findings(w, rows, meta, files):
+    """Why the missed targets are missed, from this run's own measurements."""
+    out = []
+    ca, cb = cats_for(files, meta, 0), cats_for(files, meta, 1)
+    fa = [int(x) for x in meta.get("time_frames_a", "0 0 0 0").split()]
+    fb = [int(x) for x in meta.get("time_frames_b", "0 0 0 0").split()]
+    calls = [int(x) for x in meta.get("time_calls", "").split()]
+    fra, frb = fa[2] - fa[0] + fa[3] - fa[1], fb[2] - fb[0] + fb[3] - fb[1]
+    if missed(rows, "bulk-switch"):
+        peer = [(row, stats([v for v, _ in r["runs"].values()])) for (sec, row), r in rows.items()
+                if sec == "bulk-peers"]
+        best = max((p for p in peer if p[1]), key=lambda p: p[1][0], default=None)
+        t = ("**Switch throughput** is %s–%s Gbit/s in every direction (%d–%d%% of the kernel's "
+             "loopback), above slirp4netns in most cases but below pasta's host → namespace direction"
+             % (fmt(min(x for x in [med(rows, "bulk-switch", r) for (s, r) in rows if s == "bulk-switch"] if x), "Gbit/s"),
+                fmt(max(x for x in [med(rows, "bulk-switch", r) for (s, r) in rows if s == "bulk-switch"] if x), "Gbit/s"),
+                100 * min(statistics.median(summarize(r)[2]) for (s, _), r in rows.items() if s == "bulk-switch" and summarize(r)[2]),
+                100 * max(statistics.median(summarize(r)[2]) for (s, _), r in rows.items() if s == "bulk-switch" and summarize(r)[2])))
+        if best:
+            t += " (best peer figure: %s, %s Gbit/s)" % (best[0], fmt(best[1][0], "Gbit/s"))
+        t += (". Each frame is a datagram on a Unix socket between a service and the switch, "
+              "which runs inside service a")
+        sa = read_pairs(files.get("sys-a"))
+        if len(calls) == 2 and fra and frb and sa:
+            tot = sum(c for _, c in sa)
+            ina, outa = fa[2] - fa[0], fa[3] - fa[1]
+            per = lambda n, fr: dict(sa).get(n, 0) / tot * calls[0] / fr if fr else 0
+            t += ("; the switch host makes %.1f system calls per frame — per frame received %.2f "
+                  "epoll_wait, %.2f poll and %.2f read (about one frame per wake-up), per frame "
+                  "sent %.2f write — the sender %.1f"
+                  % (calls[0] / fra, per("epoll_wait", ina), per("poll", ina), per("read", ina),
+                     per("write", outa), calls[1] / frb))
+        if ca and cb:
+            t += ("; checksums take %.0f%% of the receiving service's CPU and %.0f%% of the sending "
+                  "one's (lwIP computes and verifies every segment's checksum, though frames on the "
+                  "local switch never leave the machine), copies %.0f%% and %.0f%%"
+                  % (ca.get("checksums", 0), cb.get("checksums", 0),
+                     ca.get("copies (memcpy, copy to/from user)", 0),
+                     cb.get("copies (memcpy, copy to/from user)", 0)))
+        t += (". Services, programs and the kernel share 2 CPUs: the switch transfer costs %s CPU "
+              "s/GiB against the kernel's %s (see CPU per GiB)."
+              % (fmt(med(rows, "cpu", "switch b → a: both services + programs"), "CPU s/GiB"),
+                 fmt(med(rows, "cpu", "switch b → a: both services + programs", True), "CPU s/GiB")))
+        out.append(t)
+    if missed(rows, "latency"):
+        pp = meta.get("time_pp", "").split()
+        t = "**Ping-pong**: "
+        pin = rows.get(("latency", "one service, all on CPU 0: median"))
+        if pin:
+            t += ("with everything on one CPU (no idle-CPU wake-ups) a round trip through one "
+                  "service takes %s µs against the kernel's %s µs. " %
+                  (fmt(med(rows, "latency", "one service, all on CPU 0: median"), "µs"),
+                   fmt(med(rows, "latency", "one service, all on CPU 0: median", True), "µs")))
+        if len(pp) == 2 and int(pp[0]):
+            t += ("Each round trip wakes the service twice (once per direction) and costs it "
+                  "%.1f context switches and %s system calls (measured below), on top of the two "
+                  "programs' own; over the switch each message passes through both services and the "
+                  "in-process switch. " % (int(pp[1]) / int(pp[0]),
+                              "%.0f" % (sum(c for _, c in read_pairs(files.get("sys-pp"))) / int(pp[0]))))
+        ks = [k for (sec, row), r in rows.items() if sec == "latency" and row.endswith("median")
+              and "CPU 0" not in row for _, k in r["runs"].values() if k is not None]
+        if ks:
+            t += ("Unpinned figures on this 2-CPU virtual machine are dominated by where wake-ups "
+                  "land: the kernel's own median ranged from %s to %s µs across this run's "
+                  "measurements, so the unpinned ratios swing widely." % (fmt(min(ks), "µs"), fmt(max(ks), "µs")))
+        out.append(t)
+    if missed(rows, "conn"):
+        cn = meta.get("time_conn", "").split()
+        t = ("**New connections**: %s conn/s through one service against the kernel's %s."
+             % (fmt(med(rows, "conn", "one service (127.0.0.1)"), "conn/s"),
+                fmt(med(rows, "conn", "one service (127.0.0.1)", True), "conn/s")))
+        sc = read_pairs(files.get("sys-conn"))
+        if len(cn) == 2 and int(cn[0]) and sc:
+            n = int(cn[0])
+            t += (" Each connection (both ends in the service) costs the service %.0f system calls "
+                  "and %.1f context switches: RPC messages for socket, connect, accept and close "
+                  "(recvmsg/sendmsg), a socketpair per end passed with SCM_RIGHTS, epoll "
+                  "registration (epoll_ctl %.0f), socket options (setsockopt %.0f) — besides the "
+                  "programs' own RPC round trips, which the kernel does not need."
+                  % (sum(c for _, c in sc) / n, int(cn[1]) / n, dict(sc).get("epoll_ctl", 0) / n,
+                     dict(sc).get("setsockopt", 0) / n))
+        out.append(t)
+    if missed(rows, "wrk"):
+        out.append("**nginx + wrk over the switch** (%s req/s, %.0f%% of the kernel) pays the switch "
+                   "path twice per request (two services, the in-process switch) with wrk, nginx and "
+                   "two services on 2 CPUs; through one service it is %s req/s."
+                   % (fmt(med(rows, "wrk", "two services over the switch"), "req/s"),
+                      100 * statistics.median(summarize(rows[("wrk", "two services over the switch")])[2] or [0]),
+                      fmt(med(rows, "wrk", "one service (127.0.0.1)"), "req/s")))
+    if out:
+        w("## Missed targets: why")
+        w("")
+        for t in out:
+            w("- " + t)
+        w("")
+
+
+def text_bulk_tap(rows, meta):
+    return ("The service runs in a namespace of its own with `--net tap://ncb0 --ip 198.18.9.1/24`; "
+            "the kernel side (198.18.9.2) is iperf3 in that namespace. The link MTU is 1500, so lwIP "
+            "sends 1460-byte segments; the switch uses 9000 and the kernel's loopback 65536.")
+
+
+def text_latency(rows, meta):
+    return ("\"All on CPU 0\" pins the service and both programs (for the kernel, both programs) to "
+            "one CPU: no cross-CPU wake-ups, only the work itself. Unpinned, both netcon's and the "
+            "kernel's medians jump between two levels from run to run (see the spreads: a few µs "
+            "when a wake-up finds its CPU busy or shared, about 50 µs when it must wake an idle "
+            "virtual CPU), so an unpinned ratio says more about scheduling on this virtual machine "
+            "than about the stack; the pinned rows are the stable comparison. sockperf (TCP "
+            "ping-pong, 64 bytes) reports half round trips; its figures are doubled here to "
+            "compare with pingpong's.")
+
+
+def text_cpu(rows, meta):
+    return ("Services: utime + stime from /proc/PID/stat over one verified test_tx → test_rx transfer. "
+            "\"+ programs\" adds test_tx's and test_rx's own CPU time (they generate and check every "
+            "byte); the kernel figure is those two programs' time on the kernel's loopback, which "
+            "includes the kernel's TCP work done in their context.")
+
+
+def text_mem(rows, meta):
+    return ("Two fresh services on the switch: one accepts, the other connects, all connections idle. "
+            "VmRSS of each service before and after, divided by the number of connections. This is "
+            "the service's user memory (lwIP PCB, netcon's socket record, heap); the kernel memory of "
+            "the socketpair that joins each program socket to the service is not in it.")
+
+
+def text_diag(rows, meta):
+    b = meta.get("diag_sndbuf_start")
+    lines = []
+    if b is not None:
+        lines.append("Send buffers (`ss -xm`, tb) of the switch host's datagram sockets once both services "
+                     "had joined: %s. The in-process switch drops a frame when a port's socket is full, so "
+                     "a port left at Linux's default (212992 bytes, about 23 jumbo frames) loses frames "
+                     "under bulk traffic." % (b.strip() or "none found"))
+    lines.append("\"frames lost\" counts frames the switch host sent towards b that b never received "
+                 "(the services' link counters, over the 1-stream a → b run).")
+    return "\n".join(lines)
+
+
+SECTION_TEXT = {"bulk-tap": text_bulk_tap, "latency": text_latency, "cpu": text_cpu,
+                "mem": text_mem, "diag": text_diag}
+
+
+def time_section(w, meta, files, notes):
+    w("## Where the time goes")
+    w("")
+    if "time_frames_a" not in meta:
+        for n in notes.get("time", ["not measured"]):
+            w("- " + n)
+        return
+    fa = [int(x) for x in meta["time_frames_a"].split()]
+    fb = [int(x) for x in meta["time_frames_b"].split()]
+    cpu = meta.get("time_cpu", "? ?").split()
+    fr = {"a": (fa[2] - fa[0]) + (fa[3] - fa[1]), "b": (fb[2] - fb[0]) + (fb[3] - fb[1])}
+    w("A verified bulk transfer b → a over the switch (test_tx on service b, test_rx on service a, "
+      "which hosts the switch), measured while it runs: a `perf record -e cpu-clock -F 4999` profile "
+      "of both services (%s samples), then 1 s of counting (link frames from `netcon-service status`, "
+      "CPU from /proc/PID/stat, system calls with `perf stat -e raw_syscalls:sys_enter`), then 1 s "
+      "in which %s names the system calls." % (meta.get("perf_samples", "?"), meta.get("time_tool", "?")))
+    w("")
+    calls = [int(x) for x in meta.get("time_calls", "").split()]
+    w("| service | CPU used | link frames/s (in + out) | system calls/s | system calls per frame |")
+    w("|---|---|---|---|---|")
+    for i, (s, role) in enumerate((("a", "a: receiving, hosts the switch"), ("b", "b: sending"))):
+        c = calls[i] if len(calls) > i else None
+        w("| %s | %s%% of a CPU | {:,} | %s | %s |".format(fr[s])
+          % (role, cpu[i] if len(cpu) > i else "?", "{:,}".format(c) if c is not None else "—",
+             "%.2f" % (c / fr[s]) if c is not None and fr[s] else "—"))
+    w("")
+    sa, sb = read_pairs(files.get("sys-a")), read_pairs(files.get("sys-b"))
+    bd = [int(x) for x in meta.get("time_bd_frames", "0 0").split()]
+    if sa or sb:
+        ta, tb = sum(c for _, c in sa), sum(c for _, c in sb)
+        # Recording starts late and slows the service: take each call's share
+        # of the recorded calls, times the counted calls per frame.
+        if len(calls) == 2 and fr["a"] and fr["b"]:
+            pa, pb = calls[0] / fr["a"], calls[1] / fr["b"]
+            how = "each call's share of the recorded calls × the counted calls per frame above"
+        else:
+            pa = ta / bd[0] if bd[0] else 0
+            pb = tb / bd[1] if bd[1] else 0
+            how = "recorded calls / frames in the recorded second"
+        w("Which system calls, per link frame (%s):" % how)
+        w("")
+        names = []
+        for n, _ in sa[:8] + sb[:8]:
+            if n not in names:
+                names.append(n)
+        da, db = dict(sa), dict(sb)
+        w("| system call | a: per frame | b: per frame |")
+        w("|---|---|---|")
+        for n in names:
+            w("| %s | %.2f | %.2f |" % (n, da.get(n, 0) / ta * pa if ta else 0, db.get(n, 0) / tb * pb if tb else 0))
+        w("| all | %.2f | %.2f |" % (pa, pb))
+        w("")
+    pids = meta.get("time_pids", "").split()
+    for i, (s, role) in enumerate((("a", "receiving, hosting the switch"), ("b", "sending"))):
+        pr = perf_rows(files, pids[i]) if len(pids) == 2 else []
+        if not pr:
+            continue
+        cats = collections.Counter()
+        for pct, dso, sym in pr:
+            cats[category(dso, sym)] += pct
+        w("Service %s (%s): CPU profile by kind (functions above 0.1%% of all samples, summed):" % (s, role))
+        w("")
+        w("| kind | share of the service's CPU |")
+        w("|---|---|")
+        for c, pct in cats.most_common():
+            w("| %s | %.1f%% |" % (c, pct))
+        w("")
+        w("Top functions:")
+        w("")
+        w("| share | where | function |")
+        w("|---|---|---|")
+        for pct, dso, sym in pr[:12]:
+            w("| %.1f%% | %s | `%s` |" % (pct, dso, sym))
+        w("")
+    pp = meta.get("time_pp", "").split()
+    sp = read_pairs(files.get("sys-pp"))
+    if len(pp) == 2 and sp and int(pp[0]):
+        n = int(pp[0])
+        w("Ping-pong through one service (%s round trips): the service made %.1f system calls and %.1f "
+          "context switches per round trip (%s)."
+          % ("{:,}".format(n), sum(c for _, c in sp) / n, int(pp[1]) / n,
+             ", ".join("%s %.1f" % (k, c / n) for k, c in sp[:6])))
+        w("")
+    cn = meta.get("time_conn", "").split()
+    sc = read_pairs(files.get("sys-conn"))
+    if len(cn) == 2 and sc and int(cn[0]):
+        n = int(cn[0])
+        w("New connections through one service (%s connections; both ends are in the service): "
+          "%.1f system calls and %.1f context switches of the service per connection (%s)."
+          % ("{:,}".format(n), sum(c for _, c in sc) / n, int(cn[1]) / n,
+             ", ".join("%s %.1f" % (k, c / n) for k, c in sc[:8])))
+        w("")
+    for n in notes.get("time", []):
+        w("- Note: " + n)
+
+
+if __name__ == "__main__":
+    main()

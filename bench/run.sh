@@ -1,0 +1,795 @@
+#!/bin/bash
+# bench/run.sh - netcon's benchmarks. Every figure is taken through netcon and
+# on the kernel's loopback in the same run (ratios pair by pair), and pasta and
+# slirp4netns carry the same loads for comparison. Writes docs/benchmarks.md.
+#
+#   bench/run.sh [--quick] [--runs N] [--out FILE]
+#
+# --quick: one run each, shorter durations, no peers and no wrk (< 1 minute).
+# Needs root (network namespaces, a tap device); installs the tools it uses
+# from Debian's packages when they are missing. Every process it starts is
+# stopped by PID; all traffic stays on this machine (loopback, namespaces it
+# creates, 198.18.0.0/15).
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+QUICK=0
+RUNS=
+OUT="$TOP/docs/benchmarks.md"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--runs) RUNS=$2; shift ;;
+	--out) OUT=$2; shift ;;
+	-h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+	*) echo "usage: bench/run.sh [--quick] [--runs N] [--out FILE]" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $OUT in /*) ;; *) OUT="$PWD/$OUT" ;; esac
+
+if [ "$QUICK" = 1 ]; then
+	: "${RUNS:=1}"
+	DUR=1 PPDUR=0.5 CONNS=500 REDIS_N=5000 IDLE=2000 CPU_BYTES=256M PERF_S=1 WRK_S=1
+	PEERS=0 WRK=0 EXTRAS=0 BUDGET=50
+else
+	: "${RUNS:=3}"
+	DUR=2 PPDUR=1 CONNS=2000 REDIS_N=20000 IDLE=10000 CPU_BYTES=1G PERF_S=2 WRK_S=2
+	PEERS=1 WRK=1 EXTRAS=1 BUDGET=540
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: needs root (network namespaces, a tap device, installing tools)" >&2
+	exit 1
+fi
+
+# --- tools ------------------------------------------------------------------
+
+B=${B:-build}
+BB="$TOP/$B/bench"	# helpers, the apt log, raw results of the last run
+mkdir -p "$BB"
+
+# Debian packages the benchmarks use; sockperf is optional (pingpong.c stands in).
+install_tools() {
+	local want="iperf3 wrk nginx-light redis-server redis-tools passt slirp4netns
+		linux-perf strace python3 sockperf" p missing=
+	for p in $want; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "bench: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y -q --no-install-recommends $missing >"$BB/apt.log" 2>&1; then
+		apt-get update -q >>"$BB/apt.log" 2>&1
+		for p in $missing; do
+			apt-get install -y -q --no-install-recommends "$p" >>"$BB/apt.log" 2>&1 ||
+				echo "bench: could not install $p (see $BB/apt.log)" >&2
+		done
+	fi
+}
+install_tools
+have() { command -v "$1" >/dev/null 2>&1; }
+
+if [ ! -x "$TOP/$B/bin/netcon-service" ] || [ ! -x "$TOP/$B/tests/connloop" ]; then
+	make -C "$TOP" all >/dev/null || { echo "bench: build failed" >&2; exit 1; }
+fi
+for p in pingpong idleconns; do
+	if [ ! -x "$BB/$p" ] || [ "$TOP/bench/$p.c" -nt "$BB/$p" ]; then
+		cc -O2 -g -Wall -Wextra -Werror -o "$BB/$p" "$TOP/bench/$p.c" ||
+			{ echo "bench: cannot build $p" >&2; exit 1; }
+	fi
+done
+PP="$BB/pingpong"
+IC="$BB/idleconns"
+
+# shellcheck source=../tests/lib.sh
+source "$TOP/tests/lib.sh"	# T, NETCON_DIR, PIDS, start_service, service_ip, wait_for
+# Run a private copy of the build: other work may rebuild build/ meanwhile, and
+# perf needs the very binaries that ran to name their functions.
+mkdir -p "$T/nc/bin" "$T/nc/lib/netcon" "$T/nc/tests"
+cp "$SVC" "$INTERCEPT" "$T/nc/bin/" && cp "$TOP/$B/lib/netcon/libnetcon.so" "$T/nc/lib/netcon/" &&
+	cp "$APPS"/test_tx "$APPS"/test_rx "$APPS"/connloop "$T/nc/tests/" ||
+	{ echo "bench: cannot copy the build" >&2; exit 1; }
+SVC="$T/nc/bin/netcon-service"
+INTERCEPT="$T/nc/bin/intercept"
+APPS="$T/nc/tests"
+RES="$T/results.tsv"
+: >"$RES"
+KNS="ncbench-k$$"	# the kernel's loopback figures run in a namespace of our own
+XNS="ncbench-x$$"	# the tap peer's namespace
+NETNS_MADE=()
+PASTA_NS= SLIRP_NS= PASTA_GW=
+HZ=$(getconf CLK_TCK)
+START=$SECONDS
+
+bench_cleanup() {
+	local n
+	cleanup	# tests/lib.sh: stops everything in PIDS, removes $T
+	for n in "${NETNS_MADE[@]}"; do ip netns del "$n" 2>/dev/null; done
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- recording ----------------------------------------------------------------
+
+# rec SECTION ROW UNIT RUN VALUE KERNEL_VALUE TARGET TAG: one measurement.
+rec() {
+	local v=${5:--} k=${6:--}
+	printf 'R\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${v:--}" "${k:--}" "${7:--}" "${8:--}" >>"$RES"
+	printf 'bench: %-10s %-52s run %s: %s %s (kernel %s)\n' "$1" "$2" "$4" "${v:--}" "$3" "${k:--}"
+}
+note() { printf 'N\t%s\t%s\n' "$1" "$2" >>"$RES"; echo "bench: note ($1): $2"; }
+meta() { printf 'M\t%s\t%s\n' "$1" "$2" >>"$RES"; }
+rawfile() { printf 'F\t%s\t%s\n' "$1" "$2" >>"$RES"; }
+# over_budget: true when the run is past its time budget (later parts are skipped).
+over_budget() { [ $((SECONDS - START)) -ge "$BUDGET" ]; }
+# section NAME: say where we are, with the time so far.
+section() { echo "bench: [$((SECONDS - START)) s] $1"; meta "t_$1" "$((SECONDS - START))"; }
+
+# --- where programs run -------------------------------------------------------
+
+# prefix CTX: the command prefix for a context, in PRE.
+#   svc:NAME  through service NAME (intercepted, in a fresh namespace)
+#   k         the kernel, in our loopback namespace
+#   x         the kernel, in the tap peer's namespace
+#   host      the host (the servers pasta and slirp4netns reach)
+#   pasta, slirp  inside the tool's namespace
+prefix() {
+	case $1 in
+	svc:*) PRE=(env "NETCON_SOCKET=$T/${1#svc:}.sock" "${NS[@]}" "$INTERCEPT") ;;
+	k) PRE=(ip netns exec "$KNS") ;;
+	x) PRE=(ip netns exec "$XNS") ;;
+	host) PRE=() ;;
+	pasta) PRE=(nsenter -t "$PASTA_NS" -n) ;;
+	slirp) PRE=(nsenter -t "$SLIRP_NS" -n) ;;
+	*) echo "bench: bad context $1" >&2; PRE=(false) ;;
+	esac
+}
+# run_in CTX CMD...: run CMD there (foreground).
+run_in() { prefix "$1"; shift; "${PRE[@]}" "$@"; }
+# bg_in CTX LOG CMD...: the same in the background; its PID in LAST_PID and PIDS.
+bg_in() {
+	prefix "$1"
+	local log=$2
+	shift 2
+	"${PRE[@]}" "$@" >"$T/$log.log" 2>&1 &
+	LAST_PID=$!
+	PIDS+=("$LAST_PID")
+}
+# stop PID...: stop processes we started.
+stop() {
+	local p q keep=()
+	for p in "$@"; do kill "$p" 2>/dev/null; done
+	for p in "$@"; do wait "$p" 2>/dev/null; done
+	for q in "${PIDS[@]}"; do
+		for p in "$@"; do [ "$q" = "$p" ] && continue 2; done
+		keep+=("$q")
+	done
+	PIDS=("${keep[@]}")
+}
+# free_port FROM: a TCP port free on the host's loopback, from FROM on (bounded).
+free_port() {
+	local p
+	for ((p = $1; p < $1 + 200; p++)); do
+		[ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+ctxsw() { awk '/ctxt_switches/ { s += $2 } END { print s }' "/proc/$1/status"; }
+# frames NAME: "in out" link frame counters of service NAME.
+frames() {
+	"$SVC" status --socket "$T/$1.sock" 2>/dev/null |
+		awk '$1 == "link" && $2 == "frames" { print $4, $8 }'
+}
+
+# --- servers ------------------------------------------------------------------
+
+declare -A SERVER	# "KIND CTX" -> port, once started
+declare -A SERVER_PID
+# server KIND CTX [BIND]: start (once) a server of KIND in CTX; its port in SPORT.
+# Not in $(...): the server's PID must reach PIDS.
+server() {
+	local kind=$1 ctx=$2 bind=${3:-} key="$1 $2" log base conn
+	SPORT=
+	if [ -n "${SERVER[$key]:-}" ]; then
+		SPORT=${SERVER[$key]}
+		return 0
+	fi
+	case $kind in iperf) base=25201 ;; pingpong) base=25202 ;; echo) base=25203 ;;
+		nginx) base=25204 ;; redis) base=25205 ;; sockperf) base=25206 ;; esac
+	SPORT=$base
+	# On the host the port must be free; elsewhere the namespace is ours.
+	[ "$ctx" = host ] && { SPORT=$(free_port "$base") || return 1; }
+	conn=${bind:-127.0.0.1}
+	[ "$conn" = 0.0.0.0 ] && conn=127.0.0.1
+	log="srv-$kind-${ctx//:/-}"
+	case $kind in
+	iperf)
+		bg_in "$ctx" "$log" iperf3 -s --forceflush -p "$SPORT" ${bind:+-B "$bind"}
+		wait_for 10 grep -q "Server listening" "$T/$log.log" ;;
+	pingpong)
+		bg_in "$ctx" "$log" "$PP" -s -c 0 -p "$SPORT" ${bind:+-b "$bind"}
+		wait_for 10 grep -q listening "$T/$log.log" ;;
+	sockperf)
+		bg_in "$ctx" "$log" sockperf server --tcp -i "$conn" -p "$SPORT"
+		sleep 0.5 ;;
+	echo)
+		bg_in "$ctx" "$log" "$APPS/test_tx" -x -c 0 -p "$SPORT" ${bind:+-b "$bind"}
+		wait_for 10 grep -q listening "$T/$log.log" ;;
+	nginx)
+		cat >"$T/$log.conf" <<-NGINX
+			daemon off;
+			master_process on;
+			worker_processes 1;
+			pid $T/$log.pid;
+			error_log $T/$log.err warn;
+			events { worker_connections 1024; }
+			http {
+				access_log off;
+				sendfile on;
+				keepalive_requests 10000000;
+				server {
+					listen ${bind:+$bind:}$SPORT;
+					root $T/www;
+				}
+			}
+		NGINX
+		bg_in "$ctx" "$log" nginx -c "$T/$log.conf" -e "$T/$log.err"
+		wait_for 10 run_in "$ctx" curl -s -o /dev/null "http://$conn:$SPORT/index.html" ;;
+	redis)
+		bg_in "$ctx" "$log" redis-server --port "$SPORT" --bind "${bind:-127.0.0.1}" --save "" \
+			--appendonly no --protected-mode no --daemonize no
+		wait_for 10 run_in "$ctx" redis-cli -h "$conn" -p "$SPORT" ping ;;
+	esac || {
+		echo "bench: $kind server in $ctx did not start: $(tail -n 2 "$T/$log.log" | tr '\n' ' ')" >&2
+		SPORT=
+		return 1
+	}
+	SERVER[$key]=$SPORT
+	SERVER_PID[$key]=$LAST_PID
+}
+
+# --- measurements -------------------------------------------------------------
+
+# iperf CTX HOST PORT ARGS...: Gbit/s received (empty on failure).
+iperf() {
+	local c=$1 h=$2 p=$3
+	shift 3
+	run_in "$c" timeout $((DUR + 20)) iperf3 -c "$h" -p "$p" -t "$DUR" -J "$@" 2>/dev/null |
+		python3 -c 'import json, sys
+try:
+    print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
+except Exception:
+    pass'
+}
+# pingpong CTX HOST PORT [taskset...]: "median p99" in µs.
+pingpong() {
+	local c=$1 h=$2 p=$3
+	shift 3
+	run_in "$c" "$@" timeout 30 "$PP" -w 5 -p "$p" -d "$PPDUR" "$h" 2>/dev/null |
+		awk '/OK/ { print $10 + 0, $13 + 0 }'
+}
+# sockperf_pp CTX HOST PORT: "median p99" round trip in µs (twice sockperf's half round trip).
+sockperf_pp() {
+	run_in "$1" timeout 20 sockperf ping-pong --tcp -i "$2" -p "$3" -t 1 -m 64 2>&1 |
+		awk '/percentile 50.000/ { m = $NF * 2 } /percentile 99.000/ { p = $NF * 2 }
+			END { if (m) printf "%.1f %.1f\n", m, p }'
+}
+# connloop CTX HOST PORT: connections per second.
+connloop() {
+	run_in "$1" timeout 120 "$APPS/connloop" "$2" "$3" "$CONNS" 2>/dev/null |
+		sed -n 's/.*(\([0-9]*\)\/s).*/\1/p'
+}
+# wrk_rps CTX URL: requests per second (keep-alive, 32 connections).
+wrk_rps() {
+	run_in "$1" timeout $((WRK_S + 20)) wrk -t1 -c32 -d"${WRK_S}s" "$2" 2>/dev/null |
+		awk '/^Requests\/sec/ { printf "%.0f\n", $2 }'
+}
+# redis_bench CTX HOST PORT: "ping set get" requests per second.
+redis_bench() {
+	run_in "$1" timeout 120 redis-benchmark -h "$2" -p "$3" -q -t ping_inline,set,get \
+		-n "$REDIS_N" -c 20 2>/dev/null | tr '\r' '\n' | awk '/requests per second/ {
+			sub(":", "", $1); v[$1] = $2 } END { print v["PING_INLINE"], v["SET"], v["GET"] }'
+}
+
+# --- set-up -------------------------------------------------------------------
+
+meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+meta nproc "$(nproc)"
+meta kernel "$(uname -sr)"
+meta cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+meta commit "$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)$(git -C "$TOP" diff --quiet HEAD -- src 2>/dev/null || echo ' (with uncommitted changes in src/)')"
+meta mode "$([ "$QUICK" = 1 ] && echo quick || echo full)"
+meta runs "$RUNS"
+meta durations "iperf3 -t $DUR s, ping-pong $PPDUR s, connloop $CONNS connections, wrk ${WRK_S} s, redis-benchmark -n $REDIS_N, $IDLE idle connections, CPU over $CPU_BYTES"
+meta load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
+meta others "$(pgrep -x netcon-service | wc -l)"
+meta versions "$(iperf3 --version 2>/dev/null | head -1 | cut -d' ' -f1-2); $(nginx -v 2>&1 | cut -d' ' -f3); $(redis-server --version 2>/dev/null | cut -d' ' -f1-3); passt $(dpkg-query -W -f='${Version}' passt 2>/dev/null); slirp4netns $(slirp4netns --version 2>/dev/null | awk 'NR==1 { print $3 }'); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null)"
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((IDLE + 200)) ]; then
+	note mem "descriptor limit $(ulimit -n): $((IDLE = $(ulimit -n) - 200)) idle connections instead"
+fi
+mkdir -p "$T/www"
+chmod 755 "$T" "$T/www"	# nginx workers run as www-data
+echo "hello from netcon" >"$T/www/index.html"
+chmod 644 "$T/www/index.html"
+
+ip netns add "$KNS" && NETNS_MADE+=("$KNS") && ip netns exec "$KNS" ip link set lo up ||
+	{ echo "bench: cannot create a network namespace" >&2; exit 1; }
+
+start_service a && start_service b || { echo "bench: services did not start" >&2; exit 1; }
+IPA=$(service_ip a 4)
+IPB=$(service_ip b 4)
+
+# The tap peer: a service on tap://ncb0 and the kernel on the other side, in
+# a namespace of our own.
+TAP_OK=0
+if ip netns add "$XNS"; then
+	NETNS_MADE+=("$XNS")
+	ip netns exec "$XNS" ip link set lo up
+	ip netns exec "$XNS" "$SVC" --net tap://ncb0 --ip 198.18.9.1/24 --socket "$T/tap.sock" \
+		>"$T/tap.log" 2>&1 &
+	PIDS+=($!)
+	PID_tap=$!
+	if wait_for 10 "$SVC" status --socket "$T/tap.sock" &&
+		ip netns exec "$XNS" ip addr add 198.18.9.2/24 dev ncb0 &&
+		ip netns exec "$XNS" ip link set ncb0 up; then
+		TAP_OK=1
+	fi
+fi
+[ $TAP_OK = 1 ] || note bulk-tap "no tap peer: $(tail -n 2 "$T/tap.log" 2>/dev/null | tr '\n' ' ')"
+
+# The peers: pasta and slirp4netns, each a namespace whose programs reach the
+# host's loopback through the tool (pasta maps its gateway address to the
+# host's loopback; slirp4netns maps 10.0.2.2).
+start_peers() {
+	local i
+	if ! have pasta; then
+		note bulk-peers "pasta: not installed (Debian package passt)"
+	else
+		# As root pasta drops to nobody unless told otherwise (--runas). It runs
+		# the command in new PID and network namespaces: find it as pasta's
+		# descendant whose network namespace is not ours.
+		pasta -q --runas 0:0 --config-net -- sleep 3600 >"$T/pasta.log" 2>&1 &
+		local pasta_pid=$! mine c g
+		PIDS+=("$pasta_pid")
+		mine=$(readlink /proc/self/ns/net)
+		for ((i = 0; i < 100; i++)); do
+			[ -n "$PASTA_NS" ] && break
+			sleep 0.05
+			for c in $(pgrep -P "$pasta_pid"); do
+				for g in "$c" $(pgrep -P "$c"); do
+					[ "$g" -gt 1 ] && [ "$(readlink "/proc/$g/ns/net" 2>/dev/null)" != "$mine" ] &&
+						PASTA_NS=$g
+				done
+			done
+		done
+		if [ -n "$PASTA_NS" ]; then
+			PIDS+=("$PASTA_NS")
+			for ((i = 0; i < 40; i++)); do
+				PASTA_GW=$(nsenter -t "$PASTA_NS" -n ip -4 route show default 2>/dev/null |
+					awk '{ print $3; exit }')
+				[ -n "$PASTA_GW" ] && break
+				sleep 0.05
+			done
+			[ -n "$PASTA_GW" ] || note bulk-peers "pasta: no default route in its namespace (it copies the host's), so no gateway address to map to the host's loopback"
+		else
+			note bulk-peers "pasta did not start: $(grep -v syslog "$T/pasta.log" | tail -n 2 | tr '\n' ' ')"
+		fi
+	fi
+	if ! have slirp4netns; then
+		note bulk-peers "slirp4netns: not installed"
+	else
+		"${NS[@]}" sleep 3600 &
+		SLIRP_NS=$!
+		PIDS+=("$SLIRP_NS")
+		sleep 0.1
+		slirp4netns --configure --mtu=65520 --ready-fd=3 "$SLIRP_NS" tap0 3>"$T/slirp.ready" \
+			>"$T/slirp.log" 2>&1 &
+		PIDS+=($!)
+		for ((i = 0; i < 100; i++)); do [ -s "$T/slirp.ready" ] && break; sleep 0.05; done
+		if [ ! -s "$T/slirp.ready" ]; then
+			note bulk-peers "slirp4netns did not start: $(tail -n 2 "$T/slirp.log" | tr '\n' ' ')"
+			SLIRP_NS=
+		fi
+	fi
+}
+[ "$PEERS" = 1 ] && start_peers
+PEER_LIST=()
+[ -n "$PASTA_GW" ] && PEER_LIST+=("pasta:$PASTA_GW")
+[ -n "$SLIRP_NS" ] && PEER_LIST+=("slirp:10.0.2.2")
+[ "$PEERS" = 1 ] || note bulk-peers "--quick: pasta and slirp4netns not run"
+
+# --- 1. bulk throughput -------------------------------------------------------
+
+section bulk
+# The switch host's datagram socket send buffers (see diag).
+sndbufs() {
+	nsenter -t "$PID_a" -n ss -xmp 2>/dev/null | grep "u_dgr.*pid=$PID_a," | grep -o 'tb[0-9]*' | tr '\n' ' '
+}
+meta diag_sndbuf_start "$(sndbufs)"
+server iperf k; KIP=$SPORT
+server iperf svc:a; AIP=$SPORT
+[ $TAP_OK = 1 ] && { server iperf x 198.18.9.2; XIP=$SPORT; }
+[ ${#PEER_LIST[@]} -gt 0 ] && { server iperf host 127.0.0.1; HIP=$SPORT; }
+
+# bulk_set SECTION RUN CTX HOST PORT LABEL_FWD LABEL_REV TARGET TAG_PREFIX:
+# 1 and 4 streams, both directions, each paired with the kernel's loopback.
+bulk_set() {
+	local s=$1 r=$2 c=$3 h=$4 p=$5 fwd=$6 rev=$7 tgt=$8 tag=$9 k1 k4 v n
+	k1=$(iperf k 127.0.0.1 "$KIP")
+	k4=$(iperf k 127.0.0.1 "$KIP" -P 4)
+	for n in 1 4; do
+		local k=$k1 st="1 stream"
+		[ $n = 4 ] && k=$k4 st="4 streams"
+		v=$(iperf "$c" "$h" "$p" -P $n)
+		rec "$s" "$st, $fwd" Gbit/s "$r" "$v" "$k" "$tgt" "$tag$n-fwd"
+		if [ "$s" = bulk-switch ] && [ $n = 1 ]; then
+			# The switch host's port towards b: frames a sent and b received.
+			local fa0 fb0 fa1 fb1
+			fa0=$(frames a); fb0=$(frames b)
+			v=$(iperf "$c" "$h" "$p" -P $n -R)
+			fa1=$(frames a); fb1=$(frames b)
+			rec "$s" "$st, $rev" Gbit/s "$r" "$v" "$k" "$tgt" "$tag$n-rev"
+			rec diag "frames lost a → b (switch host to joiner), 1 stream" "%" "$r" \
+				"$(echo "${fa0#* } ${fb0% *} ${fa1#* } ${fb1% *}" |
+					awk '{ s = $3 - $1; g = $4 - $2; if (s > 0) printf "%.2f", 100 * (s - g) / s }')"
+		else
+			v=$(iperf "$c" "$h" "$p" -P $n -R)
+			rec "$s" "$st, $rev" Gbit/s "$r" "$v" "$k" "$tgt" "$tag$n-rev"
+		fi
+	done
+}
+
+for ((r = 1; r <= RUNS; r++)); do
+	bulk_set bulk-same "$r" svc:a 127.0.0.1 "$AIP" "client → server" "server → client" "ratio>=0.5" same
+	bulk_set bulk-switch "$r" svc:b "$IPA" "$AIP" "b → a (joiner to switch host)" \
+		"a → b (switch host to joiner)" "ratio>=0.25,peers" sw
+	[ $TAP_OK = 1 ] && bulk_set bulk-tap "$r" svc:tap 198.18.9.2 "$XIP" \
+		"service → kernel" "kernel → service" - tap
+	for pe in "${PEER_LIST[@]}"; do
+		k1=$(iperf k 127.0.0.1 "$KIP")
+		k4=$(iperf k 127.0.0.1 "$KIP" -P 4)
+		name=${pe%%:*}
+		label=$([ "$name" = pasta ] && echo pasta || echo "slirp4netns --mtu=65520")
+		for n in 1 4; do
+			k=$k1 st="1 stream"
+			[ $n = 4 ] && k=$k4 st="4 streams"
+			rec bulk-peers "$label: $st, namespace → host" Gbit/s "$r" \
+				"$(iperf "$name" "${pe#*:}" "$HIP" -P $n)" "$k" - "sw$n-fwd"
+			rec bulk-peers "$label: $st, host → namespace" Gbit/s "$r" \
+				"$(iperf "$name" "${pe#*:}" "$HIP" -P $n -R)" "$k" - "sw$n-rev"
+		done
+	done
+done
+
+# --- 2. latency -----------------------------------------------------------------
+
+section latency
+server pingpong k; KPP=$SPORT
+server pingpong svc:a; APP=$SPORT
+[ $TAP_OK = 1 ] && { server pingpong x 198.18.9.2; XPP=$SPORT; }
+[ ${#PEER_LIST[@]} -gt 0 ] && { server pingpong host 127.0.0.1; HPP=$SPORT; }
+if [ "$EXTRAS" = 1 ] && have sockperf; then
+	server sockperf k; KSP=$SPORT
+	server sockperf svc:a; ASP=$SPORT
+fi
+NCPU=$(nproc)
+# lat_pair SECTION ROW RUN CTX HOST PORT TARGET: median and p99 rows against the kernel.
+lat_pair() {
+	local k=$1 v
+	v=$(pingpong "$5" "$6" "$7")
+	rec latency "$3: median" µs "$4" "${v% *}" "${k% *}" "$8"
+	rec latency "$3: p99" µs "$4" "${v#* }" "${k#* }" -
+}
+for ((r = 1; r <= RUNS; r++)); do
+	over_budget && { note latency "skipped runs from $r on: time budget"; break; }
+	k=$(pingpong k 127.0.0.1 "$KPP")
+	lat_pair "$k" latency "one service (127.0.0.1)" "$r" svc:a 127.0.0.1 "$APP" "ratio<=1.5"
+	k=$(pingpong k 127.0.0.1 "$KPP")
+	lat_pair "$k" latency "two services over the switch" "$r" svc:b "$IPA" "$APP" "ratio<=1.5"
+	if [ $TAP_OK = 1 ]; then
+		k=$(pingpong k 127.0.0.1 "$KPP")
+		lat_pair "$k" latency "service ↔ kernel over tap" "$r" svc:tap 198.18.9.2 "$XPP" -
+	fi
+	for pe in "${PEER_LIST[@]}"; do
+		k=$(pingpong k 127.0.0.1 "$KPP")
+		lat_pair "$k" latency "${pe%%:*}: namespace → host" "$r" "${pe%%:*}" "${pe#*:}" "$HPP" -
+	done
+	if [ "$EXTRAS" = 1 ]; then
+		# Everything on one CPU: no cross-CPU wake-ups, only the work itself.
+		taskset -pc 0 "$PID_a" >/dev/null
+		for p in "${SERVER_PID[pingpong svc:a]}" "${SERVER_PID[pingpong k]}"; do
+			taskset -pc 0 "$p" >/dev/null
+		done
+		k=$(pingpong k 127.0.0.1 "$KPP" taskset -c 0)
+		v=$(pingpong svc:a 127.0.0.1 "$APP" taskset -c 0)
+		rec latency "one service, all on CPU 0: median" µs "$r" "${v% *}" "${k% *}" "ratio<=1.5"
+		rec latency "one service, all on CPU 0: p99" µs "$r" "${v#* }" "${k#* }" -
+		taskset -pc "0-$((NCPU - 1))" "$PID_a" >/dev/null
+		for p in "${SERVER_PID[pingpong svc:a]}" "${SERVER_PID[pingpong k]}"; do
+			taskset -pc "0-$((NCPU - 1))" "$p" >/dev/null
+		done
+		if [ -n "${ASP:-}" ]; then
+			k=$(sockperf_pp k 127.0.0.1 "$KSP")
+			v=$(sockperf_pp svc:a 127.0.0.1 "$ASP")
+			rec latency "sockperf, one service: median" µs "$r" "${v% *}" "${k% *}" -
+			rec latency "sockperf, one service: p99" µs "$r" "${v#* }" "${k#* }" -
+		fi
+	fi
+done
+[ "$EXTRAS" = 1 ] && ! have sockperf && note latency "sockperf not installed: pingpong.c only"
+
+# --- 3. connections per second, nginx + wrk, redis ------------------------------
+
+section conn
+server echo k; KEC=$SPORT
+server echo svc:a; AEC=$SPORT
+for ((r = 1; r <= RUNS; r++)); do
+	over_budget && { note conn "skipped runs from $r on: time budget"; break; }
+	k=$(connloop k 127.0.0.1 "$KEC")
+	rec conn "one service (127.0.0.1)" conn/s "$r" "$(connloop svc:a 127.0.0.1 "$AEC")" "$k" "ratio>=0.5"
+	k=$(connloop k 127.0.0.1 "$KEC")
+	rec conn "two services over the switch" conn/s "$r" "$(connloop svc:b "$IPA" "$AEC")" "$k" "ratio>=0.5"
+done
+
+if [ "$WRK" = 1 ] && have wrk && have nginx; then
+	server nginx k 127.0.0.1; KNG=$SPORT
+	server nginx svc:a; ANG=$SPORT
+	[ ${#PEER_LIST[@]} -gt 0 ] && { server nginx host 127.0.0.1; HNG=$SPORT; }
+	for ((r = 1; r <= RUNS; r++)); do
+		over_budget && { note wrk "skipped runs from $r on: time budget"; break; }
+		k=$(wrk_rps k "http://127.0.0.1:$KNG/index.html")
+		rec wrk "one service (127.0.0.1)" req/s "$r" \
+			"$(wrk_rps svc:a "http://127.0.0.1:$ANG/index.html")" "$k" "ratio>=0.7"
+		k=$(wrk_rps k "http://127.0.0.1:$KNG/index.html")
+		rec wrk "two services over the switch" req/s "$r" \
+			"$(wrk_rps svc:b "http://$IPA:$ANG/index.html")" "$k" "ratio>=0.7"
+		for pe in "${PEER_LIST[@]}"; do
+			k=$(wrk_rps k "http://127.0.0.1:$KNG/index.html")
+			rec wrk "${pe%%:*}: namespace → host" req/s "$r" \
+				"$(wrk_rps "${pe%%:*}" "http://${pe#*:}:$HNG/index.html")" "$k" -
+		done
+	done
+else
+	[ "$WRK" = 1 ] && note wrk "wrk or nginx missing" || note wrk "--quick: nginx + wrk not run"
+fi
+
+if have redis-server && have redis-benchmark; then
+	server redis k; KRD=$SPORT
+	server redis svc:a 0.0.0.0; ARD=$SPORT
+	for ((r = 1; r <= RUNS; r++)); do
+		over_budget && { note redis "skipped runs from $r on: time budget"; break; }
+		k=($(redis_bench k 127.0.0.1 "$KRD"))
+		v=($(redis_bench svc:a 127.0.0.1 "$ARD"))
+		w=($(redis_bench svc:b "$IPA" "$ARD"))
+		i=0
+		for t in PING_INLINE SET GET; do
+			rec redis "$t, one service" req/s "$r" "${v[$i]:-}" "${k[$i]:-}" -
+			rec redis "$t, two services over the switch" req/s "$r" "${w[$i]:-}" "${k[$i]:-}" -
+			i=$((i + 1))
+		done
+	done
+else
+	note redis "redis-server or redis-benchmark missing"
+fi
+
+# --- 4. memory per idle connection, CPU per GiB ---------------------------------
+
+section mem
+# Two fresh services over the switch: m1 accepts, m2 connects; each one's
+# VmRSS before and after, divided by the connections.
+for ((r = 1; r <= RUNS; r++)); do
+	over_budget && { note mem "skipped runs from $r on: time budget"; break; }
+	start_service m1$r && start_service m2$r || { note mem "services did not start"; break; }
+	eval "s1=\$PID_m1$r s2=\$PID_m2$r"
+	ip1=$(service_ip "m1$r" 4)
+	sleep 0.2
+	m10=$(rss_kb "$s1") m20=$(rss_kb "$s2")
+	bg_in "svc:m1$r" "ics$r" "$IC" -s 7400 "$IDLE"
+	ics=$LAST_PID
+	wait_for 10 grep -q listening "$T/ics$r.log"
+	bg_in "svc:m2$r" "icc$r" "$IC" "$ip1" 7400 "$IDLE"
+	icc=$LAST_PID
+	if wait_for 120 grep -q ready "$T/icc$r.log" && wait_for 20 grep -q ready "$T/ics$r.log"; then
+		sleep 0.3
+		m11=$(rss_kb "$s1") m21=$(rss_kb "$s2")
+		rec mem "accepting service, per connection" bytes "$r" $(((m11 - m10) * 1024 / IDLE)) - "value<2048"
+		rec mem "connecting service, per connection" bytes "$r" $(((m21 - m20) * 1024 / IDLE)) - "value<2048"
+		rec mem "accepting service VmRSS with $IDLE idle connections" KiB "$r" "$m11" - -
+	else
+		note mem "run $r: $IDLE idle connections not reached: $(tail -n 1 "$T/icc$r.log")"
+	fi
+	stop "$icc" "$ics" "$s2" "$s1"
+done
+
+# CPU per GiB: the services' utime + stime (/proc/PID/stat) and the programs'
+# own (the shell's children) over a verified transfer; the kernel's figure is
+# the programs' time, which includes the kernel's TCP work done in their context.
+# xfer_cpu SRV_CTX CLI_CTX HOST PORT: the programs' CPU seconds, or empty.
+xfer_cpu() {
+	(
+		prefix "$1"
+		timeout 150 "${PRE[@]}" "$APPS/test_tx" -p "$4" -n "$CPU_BYTES" -c 1 >/dev/null 2>&1 &
+		prefix "$2"
+		timeout 120 "${PRE[@]}" "$APPS/test_rx" -w 10 -p "$4" -n "$CPU_BYTES" "$3" >/dev/null 2>&1 || exit 1
+		wait
+		times >"$T/times"	# a builtin: in a pipeline it would run in a fresh process
+		awk 'NR == 2 { gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }' "$T/times"
+	)
+}
+GIB=$(python3 -c "
+s = '$CPU_BYTES'; m = {'K': 2**10, 'M': 2**20, 'G': 2**30}
+print(int(s[:-1]) * m[s[-1]] / 2**30 if s[-1] in m else int(s) / 2**30)")
+for ((r = 1; r <= RUNS; r++)); do
+	over_budget && { note cpu "skipped runs from $r on: time budget"; break; }
+	k=$(xfer_cpu k k 127.0.0.1 7500)
+	kg=$(awk -v s="$k" -v g="$GIB" 'BEGIN { if (s != "") printf "%.2f", s / g }')
+	a0=$(ticks "$PID_a")
+	v=$(xfer_cpu svc:a svc:a 127.0.0.1 7501)
+	a1=$(ticks "$PID_a")
+	if [ -n "$v" ]; then
+		sv=$(awk -v t=$((a1 - a0)) -v hz="$HZ" -v g="$GIB" 'BEGIN { printf "%.2f", t / hz / g }')
+		rec cpu "one service: the service" "CPU s/GiB" "$r" "$sv" - -
+		rec cpu "one service: service + programs" "CPU s/GiB" "$r" \
+			"$(awk -v s="$sv" -v a="$v" -v g="$GIB" 'BEGIN { printf "%.2f", s + a / g }')" "$kg" -
+	fi
+	a0=$(ticks "$PID_a") b0=$(ticks "$PID_b")
+	v=$(xfer_cpu svc:a svc:b "$IPA" 7502)	# a → b
+	a1=$(ticks "$PID_a") b1=$(ticks "$PID_b")
+	v2=$(xfer_cpu svc:b svc:a "$IPB" 7503)
+	a2=$(ticks "$PID_a") b2=$(ticks "$PID_b")
+	if [ -n "$v2" ]; then
+		rec cpu "switch b → a: sending service (b)" "CPU s/GiB" "$r" \
+			"$(awk -v t=$((b2 - b1)) -v hz="$HZ" -v g="$GIB" 'BEGIN { printf "%.2f", t / hz / g }')" - -
+		rec cpu "switch b → a: receiving service hosting the switch (a)" "CPU s/GiB" "$r" \
+			"$(awk -v t=$((a2 - a1)) -v hz="$HZ" -v g="$GIB" 'BEGIN { printf "%.2f", t / hz / g }')" - -
+		rec cpu "switch b → a: both services + programs" "CPU s/GiB" "$r" \
+			"$(awk -v t=$((a2 - a1 + b2 - b1)) -v hz="$HZ" -v a="$v2" -v g="$GIB" \
+				'BEGIN { printf "%.2f", (t / hz + a) / g }')" "$kg" -
+	fi
+	if [ -n "$v" ]; then
+		rec cpu "switch a → b: both services + programs" "CPU s/GiB" "$r" \
+			"$(awk -v t=$((a1 - a0 + b1 - b0)) -v hz="$HZ" -v a="$v" -v g="$GIB" \
+				'BEGIN { printf "%.2f", (t / hz + a) / g }')" "$kg" -
+	fi
+done
+
+# --- 5. where the time goes -----------------------------------------------------
+
+section time
+if have perf && perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+	HAVE_PERF=1
+else
+	HAVE_PERF=0
+	note time "perf is not usable here (linux-perf missing or perf_event_paranoid): strace -c only"
+fi
+# sc_start FILE PID: start recording PID's system calls (perf record of the
+# raw_syscalls:sys_enter tracepoint, or strace -c); sc_stop: stop and write
+# "name count" lines, most frequent first, to FILE.
+UNISTD=$(ls /usr/include/*/asm/unistd_64.h /usr/include/asm/unistd_64.h 2>/dev/null | head -1)
+sc_start() {
+	SC_FILE=$1
+	if [ $HAVE_PERF = 1 ]; then
+		perf record -N -q -e raw_syscalls:sys_enter -p "$2" -o "$1.data" >/dev/null 2>&1 &
+	else
+		strace -c -f -p "$2" -o "$1.raw" >/dev/null 2>&1 &
+	fi
+	SC_PID=$!
+}
+sc_stop() {
+	kill -INT "$SC_PID" 2>/dev/null
+	wait "$SC_PID" 2>/dev/null
+	sc_parse
+}
+sc_parse() {
+	if [ $HAVE_PERF = 1 ]; then
+		perf script -i "$SC_FILE.data" -F trace 2>/dev/null |
+			awk -v names="${UNISTD:-/dev/null}" '
+				BEGIN { while ((getline l < names) > 0) { split(l, f, " ");
+					if (f[1] == "#define" && f[2] ~ /^__NR_/) nm[f[3]] = substr(f[2], 6) } }
+				$1 == "NR" { c[$2]++ }
+				END { for (n in c) print (n in nm ? nm[n] : "syscall_" n), c[n] }' |
+			sort -k2,2nr >"$SC_FILE"
+		rm -f "$SC_FILE.data"
+	else
+		awk '$4 ~ /^[0-9]+$/ && NF >= 5 && $NF != "total" { print $NF, $4 }' "$SC_FILE.raw" |
+			sort -k2,2nr >"$SC_FILE"
+	fi
+}
+if ! over_budget || [ "$QUICK" = 1 ]; then
+	# A long verified transfer b → a over the switch (a hosts it), sampled.
+	bg_in svc:b wtx timeout 60 "$APPS/test_tx" -p 7600 -n 1000G -c 1
+	wtx=$LAST_PID
+	wait_for 10 grep -q listening "$T/wtx.log"
+	bg_in svc:a wrx timeout 60 "$APPS/test_rx" -w 10 -p 7600 -n 1000G "$IPB"
+	wrx=$LAST_PID
+	sleep 0.5
+	if [ $HAVE_PERF = 1 ]; then
+		perf record -N -e cpu-clock -F 4999 -p "$PID_a,$PID_b" -o "$T/perf.data" -- sleep "$PERF_S" \
+			>"$T/perf-record.log" 2>&1
+	fi
+	# Counting only (no sampling): frames, CPU and system calls over 1 s.
+	fa0=$(frames a) fb0=$(frames b) ta0=$(ticks "$PID_a") tb0=$(ticks "$PID_b") w0=$(date +%s.%N)
+	if [ $HAVE_PERF = 1 ]; then
+		perf stat -x, -e raw_syscalls:sys_enter -p "$PID_a" -o "$T/count-a" -- sleep 1 >/dev/null 2>&1 &
+		sp1=$!
+		perf stat -x, -e raw_syscalls:sys_enter -p "$PID_b" -o "$T/count-b" -- sleep 1 >/dev/null 2>&1
+		wait "$sp1"
+	else
+		sleep 1
+	fi
+	fa1=$(frames a) fb1=$(frames b) ta1=$(ticks "$PID_a") tb1=$(ticks "$PID_b") w1=$(date +%s.%N)
+	meta time_frames_a "${fa0% *} ${fa0#* } ${fa1% *} ${fa1#* }"
+	meta time_frames_b "${fb0% *} ${fb0#* } ${fb1% *} ${fb1#* }"
+	meta time_cpu "$(awk -v a=$((ta1 - ta0)) -v b=$((tb1 - tb0)) -v hz="$HZ" -v w0="$w0" -v w1="$w1" \
+		'BEGIN { printf "%.0f %.0f", 100 * a / hz / (w1 - w0), 100 * b / hz / (w1 - w0) }')"
+	[ $HAVE_PERF = 1 ] && meta time_calls "$(awk -F, '/raw_syscalls/ { print $1 }' "$T/count-a") $(awk -F, '/raw_syscalls/ { print $1 }' "$T/count-b")"
+	# Which system calls (recorded, so slower): over another second.
+	fa0=$(frames a) fb0=$(frames b)
+	sc_start "$T/sys-b.txt" "$PID_b"
+	sc_b=$SC_PID sf_b=$SC_FILE
+	sc_start "$T/sys-a.txt" "$PID_a"
+	sleep 1
+	kill -INT "$SC_PID" "$sc_b" 2>/dev/null
+	wait "$SC_PID" "$sc_b" 2>/dev/null
+	fa1=$(frames a) fb1=$(frames b)
+	stop "$wrx" "$wtx"
+	sc_parse
+	SC_FILE=$sf_b
+	sc_parse
+	meta time_bd_frames "$(( ${fa1% *} - ${fa0% *} + ${fa1#* } - ${fa0#* } )) $(( ${fb1% *} - ${fb0% *} + ${fb1#* } - ${fb0#* } ))"
+	meta time_tool "$([ $HAVE_PERF = 1 ] && echo "perf record -e raw_syscalls:sys_enter" || echo "strace -c")"
+	rawfile sys-a "$T/sys-a.txt"
+	rawfile sys-b "$T/sys-b.txt"
+	if [ $HAVE_PERF = 1 ] && [ -s "$T/perf.data" ]; then
+		# One report split by PID (perf report --pid mixes up two processes
+		# of the same name): the services' totals, then their functions.
+		perf report -i "$T/perf.data" --no-children --sort pid --stdio 2>/dev/null |
+			grep -v '^#' | grep '%' >"$T/perf-pid.txt"
+		perf report -i "$T/perf.data" --no-children --sort pid,dso,sym --stdio --percent-limit 0.1 \
+			2>/dev/null | grep -v '^#' | grep '%' >"$T/perf-sym.txt"
+		rawfile perf-pid "$T/perf-pid.txt"
+		rawfile perf-sym "$T/perf-sym.txt"
+		meta time_pids "$PID_a $PID_b"
+		meta perf_samples "$(perf report -i "$T/perf.data" --stdio --sort pid 2>/dev/null |
+			awk '/^# Samples/ { print $3; exit }')"
+	fi
+	# Ping-pong and new connections on one service: its system calls and
+	# context switches per round trip / per connection.
+	c0=$(ctxsw "$PID_a")
+	sc_start "$T/sys-pp.txt" "$PID_a"
+	sleep 0.3	# attached
+	out=$(run_in svc:a timeout 30 "$PP" -w 5 -p "$APP" -d 1 127.0.0.1 2>/dev/null)
+	sc_stop
+	c1=$(ctxsw "$PID_a")
+	meta time_pp "$(echo "$out" | awk '/OK/ { print $3 + 1000 }') $((c1 - c0))"	# + warm-up
+	rawfile sys-pp "$T/sys-pp.txt"
+	c0=$(ctxsw "$PID_a")
+	sc_start "$T/sys-conn.txt" "$PID_a"
+	sleep 0.3
+	out=$(CONNS=$((CONNS * 2)) connloop svc:a 127.0.0.1 "$AEC")
+	sc_stop
+	c1=$(ctxsw "$PID_a")
+	[ -n "$out" ] && meta time_conn "$((CONNS * 2)) $((c1 - c0))"
+	rawfile sys-conn "$T/sys-conn.txt"
+else
+	note time "skipped: time budget"
+fi
+
+# --- 6. diagnostics -----------------------------------------------------------
+# (the switch host's port buffers, recorded before the bulk section, and the
+# frames lost a → b, recorded with the 1-stream a → b runs)
+
+meta load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+meta elapsed "$((SECONDS - START))"
+mkdir -p "$(dirname "$OUT")"
+# Keep the raw results beside the helpers ($T goes): report.py can rewrite the
+# document from them (python3 bench/report.py build/bench/results.tsv OUT).
+rm -f "$BB"/perf-*.txt "$BB"/sys-*.txt
+cp "$T"/perf-*.txt "$T"/sys-*.txt "$BB/" 2>/dev/null
+sed "s|$T/|$BB/|" "$RES" >"$BB/results.tsv"
+python3 "$TOP/bench/report.py" "$BB/results.tsv" "$OUT" && echo "bench: wrote $OUT in $((SECONDS - START)) s"
