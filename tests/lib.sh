@@ -91,6 +91,24 @@ app_bg() {
 	PIDS+=($LAST_PID)
 }
 
+# parallel_transfers NAME SERVER CLIENT HOST COUNT BYTES BASEPORT: COUNT test_tx
+# through SERVER and as many test_rx through CLIENT, all at once; every
+# stream verified.
+parallel_transfers() {
+	local name=$1 srv=$2 cli=$3 host=$4 count=$5 bytes=$6 base=$7 i p bad=0 pids=()
+	for i in $(seq 1 "$count"); do
+		app_bg "$srv" "$name-tx-$i" "$APPS/test_tx" -p $((base + i)) -n "$bytes" -c 1
+	done
+	for i in $(seq 1 "$count"); do
+		NETCON_SOCKET="$T/$cli.sock" "${NS[@]}" "$INTERCEPT" "$APPS/test_rx" -w 10 -p $((base + i)) \
+			-n "$bytes" "$host" >"$T/$name-rx-$i.out" 2>&1 &
+		pids+=($!)
+		PIDS+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+	if [ $bad = 0 ]; then pass "$name" "$count x $bytes verified"; else fail "$name" "$bad of $count failed"; fi
+}
+
 # summary: the closing line that CI reads.
 summary() {
 	echo "$PASSED passed, $FAILED failed"

@@ -32,6 +32,7 @@
 #define DEFAULT_BYTES (1024 * 1024)
 
 #include "stream.h"
+#include "args.h"
 
 struct options {
 	bool echo;
@@ -59,30 +60,6 @@ static void usage(int status)
 		"  -w  keep retrying a refused connection for up to SECONDS\n",
 		DEFAULT_PORT);
 	exit(status);
-}
-
-/* parse_size() - a byte count with an optional K, M or G (binary) suffix. */
-static int parse_size(const char *text, unsigned long long *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (*text < '0' || *text > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno)
-		return -1;
-	switch (*end) {
-	case 'K': case 'k': shift = 10; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'G': case 'g': shift = 30; end++; break;
-	}
-	if (*end || (shift && v > (~0ull >> shift)))
-		return -1;
-	*out = v << shift;
-	return 0;
 }
 
 /* parse_number() - a decimal number no larger than @max. */

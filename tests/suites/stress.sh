@@ -51,16 +51,7 @@ check transfer-8GiB timeout 600 env NETCON_SOCKET="$T/cli.sock" "${NS[@]}" "$INT
 grep -h OK "$T/check.out" | sed 's/^/     /'
 
 # 64 transfers at once.
-pids=()
-for i in $(seq 1 64); do app_bg srv "p64-$i" "$APPS/test_tx" -p $((7500 + i)) -n 8M -c 1; done
-for i in $(seq 1 64); do
-	NETCON_SOCKET="$T/cli.sock" "${NS[@]}" "$INTERCEPT" "$APPS/test_rx" -w 10 -p $((7500 + i)) -n 8M "$IP" >"$T/p64-$i.out" 2>&1 &
-	pids+=($!)
-	PIDS+=($!)
-done
-bad=0
-for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
-if [ $bad = 0 ]; then pass parallel-64 "64 x 8 MiB verified"; else fail parallel-64 "$bad of 64 failed"; fi
+parallel_transfers parallel-64 srv cli "$IP" 64 8M 7500
 
 # Open and close 100,000 connections.
 app_bg srv echo "$APPS/test_tx" -x -p 7400 -c 0

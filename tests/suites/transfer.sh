@@ -27,19 +27,7 @@ transfer switch-ipv6 b a "$IPB6" 7003 64M
 transfer same-service a a 127.0.0.1 7004 "$SIZE"
 
 # 32 transfers at once, each its own pair of programs.
-pids=()
-for i in $(seq 1 32); do
-	app_bg a "ptx-$i" "$APPS/test_tx" -p $((7100 + i)) -n 16M -c 1
-done
-for i in $(seq 1 32); do
-	NETCON_SOCKET="$T/b.sock" "${NS[@]}" "$INTERCEPT" "$APPS/test_rx" -w 10 -p $((7100 + i)) -n 16M "$IPA" \
-		>"$T/prx-$i.out" 2>&1 &
-	pids+=($!)
-	PIDS+=($!)
-done
-bad=0
-for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
-if [ $bad = 0 ]; then pass parallel-32 "32 x 16 MiB verified"; else fail parallel-32 "$bad of 32 failed"; fi
+parallel_transfers parallel-32 a b "$IPA" 32 16M 7100
 
 # 10,000 connections opened and closed in a row against an echo server.
 app_bg b echo "$APPS/test_tx" -x -p 7200 -c 0
