@@ -60,6 +60,14 @@
 #define LWIP_LOOPBACK_MAX_PBUFS         0
 #define LWIP_NETIF_TX_SINGLE_PBUF       1
 #define LWIP_CHECKSUM_CTRL_PER_NETIF    1
+/*
+ * Checksums: our 64-bit sum (chksum.c) instead of lwIP's 16-bit one, data
+ * summed while tcp_write() copies it (still in cache), and per-interface
+ * control so local links skip what they do not need (stack.c).
+ */
+#include "chksum.h"
+#define LWIP_CHKSUM                     netcon_chksum
+#define LWIP_CHECKSUM_ON_COPY           1
 #define PBUF_LINK_HLEN                  14
 #define ETH_PAD_SIZE                    0
 

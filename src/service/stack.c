@@ -181,6 +181,28 @@ static err_t eth_output(struct netif *netif, struct pbuf *p)
 	return ERR_OK;
 }
 
+/*
+ * skip_local_checksums() - leave out checksum work that cannot find an error.
+ * Segments on the loopback interface never leave lwIP: neither computed nor
+ * verified. Frames from a local switch arrive as datagrams of a Unix socket
+ * from processes on this machine, which nothing can corrupt on the way: not
+ * verified. They are still computed, since a kernel (vde_plug to a tap) may
+ * be on the switch and drops a segment with a wrong checksum.
+ */
+static void skip_local_checksums(const struct nc_config *cfg)
+{
+	struct netif *netif;
+
+	NETIF_FOREACH(netif) {
+		if (netif->name[0] == 'l' && netif->name[1] == 'o')
+			NETIF_SET_CHECKSUM_CTRL(netif, 0);
+	}
+	if (cfg->link_kind == NC_LINK_DEFAULT_SWITCH || cfg->link_kind == NC_LINK_SWITCH)
+		NETIF_SET_CHECKSUM_CTRL(&stack.eth, NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_UDP |
+						    NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_ICMP |
+						    NETIF_CHECKSUM_GEN_ICMP6);
+}
+
 static err_t eth_init(struct netif *netif)
 {
 	netif->name[0] = 'e';
@@ -343,6 +365,7 @@ int nc_stack_init(struct nc_config *cfg)
 		return -1;
 	netif_set_up(&stack.eth);
 	netif_set_link_up(&stack.eth);
+	skip_local_checksums(cfg);
 	set_ip6(cfg);
 	if (!cfg->have_ip4 && pick_ip4(cfg)) {
 		nc_err("no free IPv4 address found in %s/%d", NC_DEFAULT_NET4, NC_DEFAULT_PREFIX4);
