@@ -80,6 +80,18 @@ static int connect_service(void);
 static pthread_key_t thread_key;
 
 /*
+ * Connections of threads that have exited, kept for the next threads: a
+ * program that starts a thread per connection (test_tx, Java, MariaDB) would
+ * otherwise connect to the service, and the service accept and check it, for
+ * every thread. Each connection still serves one thread at a time.
+ */
+#define IDLE_CONNS 16
+static int idle_conns[IDLE_CONNS];
+static int idle_count;
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+
+/*
  * after_fork_child() - the inherited connection is the parent's: let it go
  * and open our own at once, while we still have the parent's credentials
  * (nginx and apache workers drop privileges right after fork, and a socket
@@ -88,6 +100,15 @@ static pthread_key_t thread_key;
 static void after_fork_child(void)
 {
 	pthread_mutex_init(&anchor_lock, NULL);
+	pthread_mutex_init(&idle_lock, NULL);
+	while (idle_count > 0) {
+		int fd = idle_conns[--idle_count];
+
+		if (fd_tracked(fd)) {
+			nc_libc.close(fd);
+			fd_track(fd, false);
+		}
+	}
 	if (conn_fd >= 0 && fd_tracked(conn_fd)) {
 		nc_libc.close(conn_fd);
 		fd_track(conn_fd, false);
@@ -154,12 +175,38 @@ static int conn_from_anchor(void)
 	return fd;
 }
 
+/* idle_take() - a connection a finished thread left, or -1. */
+static int idle_take(void)
+{
+	int fd = -1;
+
+	pthread_mutex_lock(&idle_lock);
+	while (idle_count > 0 && fd < 0) {
+		fd = idle_conns[--idle_count];
+		if (!fd_tracked(fd))
+			fd = -1;	/* the program closed it meanwhile */
+	}
+	pthread_mutex_unlock(&idle_lock);
+	if (fd >= 0)
+		pthread_setspecific(thread_key, (void *)1);
+	return fd;
+}
+
+/* drop_thread_conn() - at thread exit: keep the connection for another thread. */
 static void drop_thread_conn(void *unused)
 {
 	(void)unused;
 	if (conn_fd >= 0 && fd_tracked(conn_fd)) {
-		fd_track(conn_fd, false);
-		nc_libc.close(conn_fd);
+		pthread_mutex_lock(&idle_lock);
+		if (idle_count < IDLE_CONNS) {
+			idle_conns[idle_count++] = conn_fd;
+			conn_fd = -1;
+		}
+		pthread_mutex_unlock(&idle_lock);
+		if (conn_fd >= 0) {
+			fd_track(conn_fd, false);
+			nc_libc.close(conn_fd);
+		}
 	}
 	conn_fd = -1;
 }
@@ -218,6 +265,8 @@ static int thread_conn(void)
 {
 	if (conn_fd >= 0 && !fd_tracked(conn_fd))
 		conn_fd = -1;	/* the program closed it: it is not ours any more */
+	if (conn_fd < 0)
+		conn_fd = idle_take();
 	if (conn_fd < 0)
 		conn_fd = connect_service();
 	if (conn_fd < 0)

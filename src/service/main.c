@@ -26,6 +26,7 @@
 #include "server.h"
 #include "sock.h"
 #include "stack.h"
+#include "timewait.h"
 #include "../common/fdpass.h"
 #include "../common/log.h"
 #include "../common/rpc.h"
@@ -259,6 +260,7 @@ int main(int argc, char **argv)
 		nc_sock_flush();
 		timeout = nc_stack_poll();
 		nc_sock_flush();
+		nc_timewait_drain();
 		link_wait = nc_link_tick();
 		if (link_wait >= 0 && link_wait < timeout)
 			timeout = link_wait;

@@ -61,6 +61,7 @@
 #include "addr.h"
 #include "loop.h"
 #include "stack.h"
+#include "timewait.h"
 #include "../common/log.h"
 
 #define TABLE_BITS	14
@@ -1621,7 +1622,10 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 		s->pcb = pcb;
 		conn_set_callbacks(s);
 		apply_opts(s);
-		err = tcp_connect(pcb, &ip, port, on_connected);
+		if (nc_timewait_recent(&local, s->local_port, &ip, port))
+			err = ERR_USE;
+		else
+			err = tcp_connect(pcb, &ip, port, on_connected);
 		if (err == ERR_USE && reuse_time_wait(&local, s->local_port, &ip, port))
 			err = tcp_connect(pcb, &ip, port, on_connected);
 		if (err == ERR_OK)
