@@ -115,6 +115,10 @@ int nc_rpc_check_request(const void *buf, size_t len, const char **why)
 			*why = "socket missing";
 			return -1;
 		}
+		if (req->op == NC_OP_CONNECT && (req->arg[2] & ~1)) {
+			*why = "bad spare request";
+			return -1;
+		}
 		break;
 	case NC_OP_SOCKET:
 	case NC_OP_STATUS:

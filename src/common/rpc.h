@@ -28,7 +28,8 @@ enum nc_op {
 	NC_OP_SOCKET = 1,	/* arg0 domain, arg1 type (no flags); reply: fd, sock */
 	NC_OP_BIND,		/* addr */
 	NC_OP_LISTEN,		/* arg0 backlog */
-	NC_OP_CONNECT,		/* addr, arg0 1 if non-blocking, arg1 filler bytes written */
+	NC_OP_CONNECT,		/* addr, arg0 1 if non-blocking, arg2 1 to get a spare socket;
+				 * reply: fd = the spare (arg2 1, opt = its sock) */
 	NC_OP_ACCEPT,		/* reply: fd, sock, addr = peer, addr2 = local */
 	NC_OP_GETSOCKNAME,	/* reply: addr */
 	NC_OP_GETPEERNAME,	/* reply: addr */

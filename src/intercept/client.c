@@ -78,6 +78,7 @@ void nc_client_fds_closed(unsigned first, unsigned last)
 
 static int connect_service(void);
 static pthread_key_t thread_key;
+static void drop_spares(void);
 
 /*
  * Connections of threads that have exited, kept for the next threads: a
@@ -101,6 +102,7 @@ static void after_fork_child(void)
 {
 	pthread_mutex_init(&anchor_lock, NULL);
 	pthread_mutex_init(&idle_lock, NULL);
+	drop_spares();
 	while (idle_count > 0) {
 		int fd = idle_conns[--idle_count];
 
@@ -209,6 +211,84 @@ static void drop_thread_conn(void *unused)
 		}
 	}
 	conn_fd = -1;
+}
+
+/*
+ * Spare sockets, one per family (index 0 AF_INET, 1 AF_INET6). The
+ * descriptor is kept high and tracked like an RPC connection, so that a
+ * program closing every descriptor (or dup2 over it) invalidates it.
+ */
+static struct {
+	int fd;
+	uint64_t id;
+} spares[2] = { { -1, 0 }, { -1, 0 } };
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int spare_slot(int domain)
+{
+	return domain == AF_INET6;
+}
+
+bool nc_client_wants_spare(int domain)
+{
+	bool want;
+
+	pthread_mutex_lock(&spare_lock);
+	want = spares[spare_slot(domain)].fd < 0 || !fd_tracked(spares[spare_slot(domain)].fd);
+	pthread_mutex_unlock(&spare_lock);
+	return want;
+}
+
+void nc_client_keep_spare(int domain, int fd, uint64_t id)
+{
+	int extra = -1, slot = spare_slot(domain);
+
+	fd = keep_high(fd);
+	pthread_mutex_lock(&spare_lock);
+	if (spares[slot].fd >= 0 && fd_tracked(spares[slot].fd))
+		extra = fd;	/* another thread's reply came first: keep that one */
+	else {
+		spares[slot].fd = fd;
+		spares[slot].id = id;
+	}
+	pthread_mutex_unlock(&spare_lock);
+	if (extra >= 0) {
+		fd_track(extra, false);
+		nc_libc.close(extra);
+	}
+}
+
+int nc_client_take_spare(int domain, bool cloexec, uint64_t *id)
+{
+	int fd, slot = spare_slot(domain), newfd = -1;
+
+	pthread_mutex_lock(&spare_lock);
+	fd = spares[slot].fd;
+	*id = spares[slot].id;
+	spares[slot].fd = -1;
+	if (fd >= 0 && fd_tracked(fd)) {
+		fd_track(fd, false);
+		/* The lowest free number, as socket() would give. */
+		newfd = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+		nc_libc.close(fd);
+	}
+	pthread_mutex_unlock(&spare_lock);
+	return newfd;
+}
+
+/* drop_spares() - after fork: the spares are the parent's to use. */
+static void drop_spares(void)
+{
+	unsigned i;
+
+	pthread_mutex_init(&spare_lock, NULL);
+	for (i = 0; i < 2; i++) {
+		if (spares[i].fd >= 0 && fd_tracked(spares[i].fd)) {
+			fd_track(spares[i].fd, false);
+			nc_libc.close(spares[i].fd);
+		}
+		spares[i].fd = -1;
+	}
 }
 
 void nc_client_init(void)

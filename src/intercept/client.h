@@ -6,6 +6,7 @@
 #define NETCON_CLIENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "../common/rpc.h"
 
@@ -30,6 +31,14 @@ int nc_call(struct nc_request *req, struct nc_reply *rep, int send_fd, int *recv
 /* The program closed or replaced descriptor @fd: forget it if it was ours. */
 void nc_client_fd_closed(int fd);
 void nc_client_fds_closed(unsigned first, unsigned last);
+/*
+ * Spare sockets: a CONNECT reply may carry a new socket of the same family,
+ * kept here (one per family and process) for the next socket() call.
+ * take: the spare as the lowest free descriptor, or -1; *id names it.
+ */
+int nc_client_take_spare(int domain, bool cloexec, uint64_t *id);
+bool nc_client_wants_spare(int domain);
+void nc_client_keep_spare(int domain, int fd, uint64_t id);
 /* Say once per process that no service is reachable. */
 void nc_client_complain(void);
 

@@ -197,6 +197,9 @@ EXPORT int socket(int domain, int type, int protocol)
 	    (protocol != 0 && protocol != IPPROTO_TCP) ||
 	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf)))
 		return nc_libc.socket(domain, type, protocol);
+	fd = nc_client_take_spare(domain, (type & SOCK_CLOEXEC) != 0, &rep.sock);
+	if (fd >= 0)
+		goto got_socket;
 	nc_rpc_init_request(&req, NC_OP_SOCKET, 0);
 	req.arg[0] = domain;
 	req.arg[1] = SOCK_STREAM;
@@ -210,6 +213,7 @@ EXPORT int socket(int domain, int type, int protocol)
 		return fail(r);
 	if (fd < 0)
 		return fail(EPROTO);
+got_socket:
 	if (type & SOCK_NONBLOCK)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	remember(rep.sock, domain, false);
@@ -353,6 +357,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct nc_reply rep;
 	uint32_t send_len;
 	bool nonblocking;
+	int spare;
 
 	nc_libc_init();
 	if (!lookup(fd, &info)) {
@@ -368,7 +373,19 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	memcpy(req.addr, addr, send_len);
 	req.addrlen = send_len;
 	req.arg[0] = nonblocking;
-	return result(nc_call(&req, &rep, nonblocking ? fd : -1, NULL, false), saved);
+	req.arg[2] = nc_client_wants_spare(info.domain);
+	r = nc_call(&req, &rep, nonblocking ? fd : -1, &spare, true);
+	if (spare >= 0) {
+		uint64_t id;
+
+		if (req.arg[2] && rep.optlen == sizeof(id)) {
+			memcpy(&id, rep.opt, sizeof(id));
+			nc_client_keep_spare(info.domain, spare, id);
+		} else {
+			nc_libc.close(spare);
+		}
+	}
+	return result(r, saved);
 }
 
 static int name_call(enum nc_op op, int fd, struct sockaddr *addr, socklen_t *addrlen,

@@ -80,9 +80,9 @@ static int send_reply(struct nc_client *c, struct nc_reply *rep, int fd)
 	return n == (ssize_t)sizeof(*rep) ? 0 : -1;
 }
 
-void nc_client_reply(struct nc_client *c, struct nc_reply *rep)
+void nc_client_reply(struct nc_client *c, struct nc_reply *rep, int fd)
 {
-	if (send_reply(c, rep, -1))
+	if (send_reply(c, rep, fd))
 		nc_debug("client %d: deferred reply lost: %m", (int)c->pid);
 }
 

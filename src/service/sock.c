@@ -155,6 +155,8 @@ struct nc_sock {
 	/* A blocking connect() waiting for its reply. */
 	struct nc_client *waiter;
 	uint32_t waiter_seq;
+	int waiter_spare_fd;		/* a spare socket for the reply, if spare_id */
+	uint64_t waiter_spare_id;
 
 	uint64_t zombie_until;
 	struct nc_sock *hnext;		/* table chain */
@@ -363,22 +365,18 @@ static bool is_local_addr(const ip_addr_t *ip)
 
 /* -------------------------------------------------------------- lifecycle -- */
 
-static void set_nonblocking(int fd)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
-/* grow_buffers() - generous socketpair buffers: they are the socket's buffers now. */
+/*
+ * grow_buffers() - generous socketpair buffers: they are the socket's buffers
+ * now. On a Unix stream socket only the writer's send buffer bounds what is
+ * queued (the reader's receive buffer is not consulted), so that is the one
+ * to set.
+ */
 static void grow_buffers(int fd)
 {
 	int size = 4 * 1024 * 1024;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
 /* sock_new() - a socket and its socketpair; the program's end is s->app_fd. */
@@ -390,7 +388,7 @@ static struct nc_sock *sock_new(int domain, const struct sock_opts *inherit)
 
 	if (!s)
 		return NULL;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair)) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair)) {
 		free(s);
 		return NULL;
 	}
@@ -402,7 +400,7 @@ static struct nc_sock *sock_new(int domain, const struct sock_opts *inherit)
 	}
 	grow_buffers(pair[0]);
 	grow_buffers(pair[1]);
-	set_nonblocking(pair[1]);
+	fcntl(pair[0], F_SETFL, 0);	/* the program's end blocks, as a new socket does */
 	s->id = (uint64_t)st.st_ino;
 	s->app_fd = pair[0];
 	s->fd = pair[1];
@@ -1203,10 +1201,21 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	return ERR_OK;
 }
 
+/* drop_waiter_spare() - the spare socket a deferred reply would have carried goes. */
+static void drop_waiter_spare(struct nc_sock *s)
+{
+	if (!s->waiter_spare_id)
+		return;
+	close(s->waiter_spare_fd);	/* our end sees the hang-up and frees the spare */
+	s->waiter_spare_id = 0;
+	s->waiter_spare_fd = -1;
+}
+
 static void waiter_reply(struct nc_sock *s, int result)
 {
 	struct nc_request req;
 	struct nc_reply rep;
+	int fd = -1;
 
 	if (!s->waiter)
 		return;
@@ -1214,8 +1223,40 @@ static void waiter_reply(struct nc_sock *s, int result)
 	req.seq = s->waiter_seq;
 	nc_rpc_init_reply(&rep, &req);
 	rep.result = result;
-	nc_client_reply(s->waiter, &rep);
+	rep.sock = s->id;
+	if (s->waiter_spare_id) {
+		fd = s->waiter_spare_fd;
+		rep.optlen = sizeof(s->waiter_spare_id);
+		memcpy(rep.opt, &s->waiter_spare_id, sizeof(s->waiter_spare_id));
+	}
+	nc_client_reply(s->waiter, &rep, fd);
+	drop_waiter_spare(s);
 	s->waiter = NULL;
+}
+
+/*
+ * give_spare() - a CONNECT may ask for a spare socket of the same family: a
+ * new socket, ready for the program's next socket() call, which then costs
+ * it no round trip. It rides on the CONNECT reply, now or when deferred.
+ */
+static void give_spare(struct nc_sock *s, struct nc_reply *rep, int *fd_out, bool deferred)
+{
+	struct nc_sock *spare;
+
+	if (*fd_out >= 0 || (deferred && (!s->waiter || s->waiter_spare_id)))
+		return;
+	spare = sock_new(s->domain, NULL);
+	if (!spare)
+		return;	/* the program's next socket() asks for one itself */
+	if (deferred) {
+		s->waiter_spare_fd = spare->app_fd;
+		s->waiter_spare_id = spare->id;
+	} else {
+		*fd_out = spare->app_fd;	/* closed by the server once sent */
+		rep->optlen = sizeof(spare->id);
+		memcpy(rep->opt, &spare->id, sizeof(spare->id));
+	}
+	spare->app_fd = -1;
 }
 
 /* on_err() - lwIP has freed the PCB: the connection failed or was reset. */
@@ -1782,7 +1823,11 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 	case NC_OP_SOCKET: r = do_socket(req, rep, fd_out); break;
 	case NC_OP_BIND: r = do_bind(s, req); break;
 	case NC_OP_LISTEN: r = do_listen(s, req); break;
-	case NC_OP_CONNECT: r = do_connect(client, s, req, &in_fd, deferred); break;
+	case NC_OP_CONNECT:
+		r = do_connect(client, s, req, &in_fd, deferred);
+		if (req->arg[2])
+			give_spare(s, rep, fd_out, *deferred);
+		break;
 	case NC_OP_ACCEPT: r = do_accept(s, rep, fd_out); break;
 	case NC_OP_GETSOCKNAME: r = do_name(s, false, rep); break;
 	case NC_OP_GETPEERNAME: r = do_name(s, true, rep); break;
@@ -1816,8 +1861,10 @@ void nc_sock_client_gone(struct nc_client *client)
 
 	for (i = 0; i < TABLE_SIZE; i++)
 		for (s = tab.table[i]; s; s = s->hnext)
-			if (s->waiter == client)
+			if (s->waiter == client) {
+				drop_waiter_spare(s);
 				s->waiter = NULL;
+			}
 }
 
 /*

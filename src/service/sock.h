@@ -29,7 +29,7 @@ void nc_sock_shutdown_all(void);
 void nc_sock_counts(uint32_t *sockets, uint32_t *connections, uint32_t *listeners);
 void nc_sock_init(void);
 
-/* Implemented by the RPC server: send a deferred reply to @client. */
-void nc_client_reply(struct nc_client *client, struct nc_reply *rep);
+/* Implemented by the RPC server: send a deferred reply (and @fd if >= 0) to @client. */
+void nc_client_reply(struct nc_client *client, struct nc_reply *rep, int fd);
 
 #endif
