@@ -27,7 +27,8 @@ int nc_loop_add(struct nc_loop_handler *h, int fd, uint32_t events, nc_loop_cb c
 	h->fd = fd;
 	h->events = events;
 	h->cb = cb;
-	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+	h->registered = epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0;
+	return h->registered ? 0 : -1;
 }
 
 /* nc_loop_mod() - change what @h waits for; a no-op when nothing changes. */
@@ -38,13 +39,16 @@ int nc_loop_mod(struct nc_loop_handler *h, uint32_t events)
 	if (h->events == events)
 		return 0;
 	h->events = events;
+	if (!h->registered)
+		return -1;
 	return epoll_ctl(epoll_fd, EPOLL_CTL_MOD, h->fd, &ev);
 }
 
 void nc_loop_del(struct nc_loop_handler *h)
 {
-	if (h->fd >= 0)
+	if (h->fd >= 0 && h->registered)
 		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, h->fd, NULL);
+	h->registered = 0;
 	h->events = 0;
 }
 

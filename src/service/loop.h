@@ -15,6 +15,7 @@ struct nc_loop_handler {
 	int fd;
 	uint32_t events;	/* what is registered now */
 	nc_loop_cb cb;
+	int registered;		/* in the epoll set: nc_loop_del() has work to do */
 };
 
 int nc_loop_init(void);

@@ -29,7 +29,12 @@
 #include "../common/log.h"
 #include "../common/rpc.h"
 
-#define REQUESTS_PER_WAKEUP 16
+/*
+ * A client has at most one request outstanding (each thread waits for its
+ * reply), so a second read per wake-up would only meet EAGAIN; the epoll set
+ * is level-triggered and calls again if another request is there.
+ */
+#define REQUESTS_PER_WAKEUP 1
 
 struct nc_client {
 	struct nc_loop_handler h;
