@@ -264,6 +264,7 @@ def main():
     w("")
 
     findings(w, rows, meta, files)
+    removed(w, rows)
 
     for sec, title in TITLES:
         sec_rows = [(row, r) for (s, row), r in rows.items() if s == sec]
@@ -369,8 +370,8 @@ def findings(w, rows, meta, files):
                      per("write", outa), calls[1] / frb))
         if ca and cb:
             t += ("; checksums take %.0f%% of the receiving service's CPU and %.0f%% of the sending "
-                  "one's (lwIP computes and verifies every segment's checksum, though frames on the "
-                  "local switch never leave the machine), copies %.0f%% and %.0f%%"
+                  "one's (computed for every segment, since a kernel may be on the switch through "
+                  "vde_plug, but no longer verified on the local switch), copies %.0f%% and %.0f%%"
                   % (ca.get("checksums", 0), cb.get("checksums", 0),
                      ca.get("copies (memcpy, copy to/from user)", 0),
                      cb.get("copies (memcpy, copy to/from user)", 0)))
@@ -410,10 +411,13 @@ def findings(w, rows, meta, files):
         if len(cn) == 2 and int(cn[0]) and sc:
             n = int(cn[0])
             t += (" Each connection (both ends in the service) costs the service %.0f system calls "
-                  "and %.1f context switches: RPC messages for socket, connect, accept and close "
-                  "(recvmsg/sendmsg), a socketpair per end passed with SCM_RIGHTS, epoll "
-                  "registration (epoll_ctl %.0f), socket options (setsockopt %.0f) — besides the "
-                  "programs' own RPC round trips, which the kernel does not need."
+                  "and %.1f context switches: a socketpair per end with its descriptor passed by "
+                  "SCM_RIGHTS (sendmsg), epoll registration (epoll_ctl %.0f), buffer sizes "
+                  "(setsockopt %.0f), and the client's CONNECT round trip (recvmsg/sendmsg). socket() "
+                  "costs no round trip (a spare socket rides on the previous CONNECT reply) and "
+                  "accept() none (connections are pushed on the listening socket), but connect() "
+                  "still waits for the service, and every hop between a program and the service is a "
+                  "wake-up the kernel's loopback does not make."
                   % (sum(c for _, c in sc) / n, int(cn[1]) / n, dict(sc).get("epoll_ctl", 0) / n,
                      dict(sc).get("setsockopt", 0) / n))
         out.append(t)
@@ -430,6 +434,61 @@ def findings(w, rows, meta, files):
         for t in out:
             w("- " + t)
         w("")
+
+
+# Figures of the full run before the optimisations below (2026-11-24 21:54 UTC,
+# commit 12ef8ec), for the before/after table.
+BEFORE = [
+    ("bulk-switch", "1 stream, b → a (joiner to switch host)", 10.64, 0.46),
+    ("bulk-switch", "1 stream, a → b (switch host to joiner)", 9.56, 0.41),
+    ("bulk-switch", "4 streams, b → a (joiner to switch host)", 11.80, 0.38),
+    ("bulk-switch", "4 streams, a → b (switch host to joiner)", 9.84, 0.32),
+    ("conn", "one service (127.0.0.1)", 4142, 0.25),
+    ("conn", "two services over the switch", 2895, 0.18),
+    ("wrk", "two services over the switch", 80505, 0.60),
+    ("latency", "two services over the switch: median", 77.3, 1.62),
+]
+
+
+def removed(w, rows):
+    """What was taken off the data path and the connection path, and the
+    figures before and after (before: the full run of commit 12ef8ec)."""
+    w("## What was removed")
+    w("")
+    for t in (
+        "**Checksum work**: lwIP's 16-bit checksum loop (21–23% of each service's CPU on the switch) "
+        "is replaced by netcon's 64-bit one (`src/service/chksum.c`, LWIP_CHKSUM); payload is summed "
+        "while tcp_write() copies it (LWIP_CHECKSUM_ON_COPY); the loopback interface neither computes "
+        "nor verifies checksums, and the local switch no longer verifies them (frames on a Unix "
+        "socket between processes of this machine cannot be corrupted; they are still computed "
+        "because a kernel may be on the switch through vde_plug).",
+        "**TIME_WAIT scans**: lwIP walks its TIME_WAIT list for every SYN and every connect() with "
+        "SO_REUSEADDR; at thousands of connections a second that list held tens of thousands of "
+        "entries. `src/service/timewait.c` leaves lwIP only the newest 32 (for at most 2 s, to "
+        "answer a repeated FIN) and keeps a hash of the others for the 1 s during which connect() "
+        "must not reuse their 4-tuple.",
+        "**Round trips per connection**: socket() takes a spare socket that came with the previous "
+        "CONNECT reply (no round trip); accept() reads the connection, pushed by the service with "
+        "its descriptor on the listening socket (no round trip); a thread-per-connection server "
+        "reuses the RPC connection of a finished thread instead of connecting anew.",
+        "**System calls**: one RPC read per wake-up (clients never pipeline, the second read was "
+        "always EAGAIN), no receive-buffer setsockopt on socketpairs (Unix stream sockets ignore "
+        "it), socketpairs created non-blocking, no epoll_ctl on removed handlers, and the switch "
+        "host no longer polls before the first frame of a wake-up.",
+    ):
+        w("- " + t)
+    w("")
+    w("| figure | before (12ef8ec) | ratio before | this run | ratio now |")
+    w("|---|---|---|---|---|")
+    for sec, row, val, ratio in BEFORE:
+        r = rows.get((sec, row))
+        unit = r["unit"] if r else ""
+        now = med(rows, sec, row)
+        ratios = summarize(r)[2] if r else []
+        w("| %s — %s | %s %s | %.2f | %s %s | %s |"
+          % (SHORT.get(sec, sec), row, fmt(val, unit), unit, ratio, fmt(now, unit), unit,
+             "%.2f" % statistics.median(ratios) if ratios else "—"))
+    w("")
 
 
 def text_bulk_tap(rows, meta):

@@ -12,7 +12,6 @@ static const char *const op_names[NC_OP_MAX_] = {
 	[NC_OP_BIND] = "bind",
 	[NC_OP_LISTEN] = "listen",
 	[NC_OP_CONNECT] = "connect",
-	[NC_OP_ACCEPT] = "accept",
 	[NC_OP_GETSOCKNAME] = "getsockname",
 	[NC_OP_GETPEERNAME] = "getpeername",
 	[NC_OP_GETSOCKOPT] = "getsockopt",
@@ -40,6 +39,15 @@ void nc_rpc_init_request(struct nc_request *req, enum nc_op op, uint64_t sock)
 	req->version = NC_RPC_VERSION;
 	req->op = (uint8_t)op;
 	req->sock = sock;
+}
+
+/* nc_rpc_init_accept() - a zeroed accept record for connection @sock. */
+void nc_rpc_init_accept(struct nc_accept_record *rec, uint64_t sock)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->magic = NC_RPC_MAGIC;
+	rec->version = NC_RPC_VERSION;
+	rec->sock = sock;
 }
 
 /* nc_rpc_init_reply() - a zeroed reply answering @req. */
@@ -171,6 +179,33 @@ int nc_rpc_check_reply(const void *buf, size_t len, const struct nc_request *req
 		return -1;
 	}
 	if (check_addr(rep->addr, rep->addrlen) || check_addr(rep->addr2, rep->addr2len)) {
+		*why = "malformed address";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * nc_rpc_check_accept() - validate an accept record read from a listening
+ * socket. Returns 0, or -1 with @why saying what is wrong.
+ */
+int nc_rpc_check_accept(const void *buf, size_t len, const char **why)
+{
+	const struct nc_accept_record *rec = buf;
+
+	if (len != sizeof(*rec)) {
+		*why = "wrong record size";
+		return -1;
+	}
+	if (rec->magic != NC_RPC_MAGIC || rec->version != NC_RPC_VERSION) {
+		*why = "bad magic or version";
+		return -1;
+	}
+	if (rec->sock == 0) {
+		*why = "socket missing";
+		return -1;
+	}
+	if (rec->addrlen == 0 || check_addr(rec->addr, rec->addrlen)) {
 		*why = "malformed address";
 		return -1;
 	}

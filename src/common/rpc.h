@@ -5,8 +5,9 @@
  * Control never travels inside a connection's data stream: each process
  * thread holds its own SOCK_SEQPACKET connection to the service's socket and
  * sends one fixed-size request per call, answered by one fixed-size reply.
- * Socket descriptors (a new socket's end, an accepted connection's end) ride
- * on the reply as SCM_RIGHTS. A socket is named by the inode of the program's
+ * Socket descriptors (a new socket's end) ride on the reply as SCM_RIGHTS;
+ * accepted connections arrive on the listening socket itself (struct
+ * nc_accept_record). A socket is named by the inode of the program's
  * end of its socketpair, which stays the same across dup, fork, exec and
  * SCM_RIGHTS, so any process holding the descriptor can name it.
  *
@@ -20,7 +21,7 @@
 #include <stdint.h>
 
 #define NC_RPC_MAGIC	0x4e43u		/* "NC" */
-#define NC_RPC_VERSION	1u
+#define NC_RPC_VERSION	2u
 #define NC_ADDR_MAX	28u		/* sizeof(struct sockaddr_in6) */
 #define NC_OPT_MAX	256u		/* largest option value carried (tcp_info fits) */
 
@@ -30,7 +31,6 @@ enum nc_op {
 	NC_OP_LISTEN,		/* arg0 backlog */
 	NC_OP_CONNECT,		/* addr, arg0 1 if non-blocking, arg2 1 to get a spare socket;
 				 * reply: fd = the spare (arg2 1, opt = its sock) */
-	NC_OP_ACCEPT,		/* reply: fd, sock, addr = peer, addr2 = local */
 	NC_OP_GETSOCKNAME,	/* reply: addr */
 	NC_OP_GETPEERNAME,	/* reply: addr */
 	NC_OP_GETSOCKOPT,	/* arg0 level, arg1 name, arg2 length asked; reply: opt */
@@ -99,7 +99,27 @@ struct nc_status {
 
 _Static_assert(sizeof(struct nc_status) <= NC_OPT_MAX, "status fits a reply");
 
+/*
+ * An accepted connection. The service pushes one record per connection on
+ * the listening socket's own stream, the connection's descriptor attached
+ * (SCM_RIGHTS), so accept() is one recvmsg() with no round trip. A reader
+ * asking for exactly one record gets one record and its descriptor: the
+ * kernel never joins a message carrying descriptors to the next, and
+ * serialises readers, so processes sharing a listener get whole connections.
+ */
+struct nc_accept_record {
+	uint16_t magic;
+	uint8_t version;
+	uint8_t pad;
+	uint32_t addrlen;		/* the peer's address */
+	uint64_t sock;			/* the new connection */
+	uint8_t addr[NC_ADDR_MAX];
+	uint32_t pad2;
+};
+
 void nc_rpc_init_request(struct nc_request *req, enum nc_op op, uint64_t sock);
+void nc_rpc_init_accept(struct nc_accept_record *rec, uint64_t sock);
+int nc_rpc_check_accept(const void *buf, size_t len, const char **why);
 void nc_rpc_init_reply(struct nc_reply *rep, const struct nc_request *req);
 int nc_rpc_check_request(const void *buf, size_t len, const char **why);
 int nc_rpc_check_reply(const void *buf, size_t len, const struct nc_request *req,

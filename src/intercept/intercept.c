@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +30,7 @@
 
 #include "client.h"
 #include "libc.h"
+#include "../common/fdpass.h"
 #include "../common/rpc.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -264,18 +264,20 @@ EXPORT int listen(int fd, int backlog)
 }
 
 /*
- * accept_netcon() - one connection from a netcon listener. The listening fd
- * holds one byte per connection ready: wait for one (or not, as the program
- * set the fd), take a connection with ACCEPT, and only then consume a byte,
- * so that a failed request never strands a connection.
+ * accept_netcon() - one connection from a netcon listener. The service
+ * pushes each connection on the listening socket itself: a fixed-size record
+ * (its id and peer address) with the connection's descriptor attached. One
+ * recvmsg() takes one record and its descriptor; it blocks, or says EAGAIN,
+ * as the program set the listening fd, and SO_RCVTIMEO applies as to the
+ * kernel's accept().
  */
 static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *addr,
 			 socklen_t *addrlen, int flags)
 {
-	struct nc_request req;
-	struct nc_reply rep;
-	int saved = errno, newfd, r;
-	char token;
+	struct nc_accept_record rec;
+	int saved = errno, newfd;
+	const char *why;
+	ssize_t n;
 
 	if (!info->listening)
 		return fail(EINVAL);
@@ -285,35 +287,20 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 		return fail(EINVAL);
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return fail(EINVAL);
-	for (;;) {
-		ssize_t n = nc_libc.recv(fd, &token, 1, MSG_PEEK);
-
-		if (n < 0)
-			return -1;	/* EAGAIN, EINTR... as the fd's mode says */
-		if (n == 0)
-			return fail(EINVAL);	/* the service closed the listener */
-		nc_rpc_init_request(&req, NC_OP_ACCEPT, info->id);
-		r = nc_call(&req, &rep, -1, &newfd, (flags & SOCK_CLOEXEC) != 0);
-		if (r == -EAGAIN) {
-			/* Another process took it; its byte goes in a moment. */
-			int fl = fcntl(fd, F_GETFL);
-
-			if (fl >= 0 && (fl & O_NONBLOCK))
-				return fail(EAGAIN);
-			sched_yield();
-			continue;
-		}
-		if (r < 0)
-			return fail(r);
-		if (newfd < 0)
-			return fail(EPROTO);
-		nc_libc.recv(fd, &token, 1, MSG_DONTWAIT);
-		break;
+	n = nc_recv_fd(fd, &rec, sizeof(rec), &newfd, (flags & SOCK_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0);
+	if (n < 0)
+		return -1;	/* EAGAIN, EINTR, a timeout... as the kernel's accept says */
+	if (n == 0)
+		return fail(EINVAL);	/* the service closed the listener */
+	if (newfd < 0 || nc_rpc_check_accept(&rec, (size_t)n, &why)) {
+		if (newfd >= 0)
+			nc_libc.close(newfd);
+		return fail(EPROTO);
 	}
 	if (flags & SOCK_NONBLOCK)
 		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
-	remember(rep.sock, info->domain, false);
-	copy_addr(addr, addrlen, rep.addr, rep.addrlen);
+	remember(rec.sock, info->domain, false);
+	copy_addr(addr, addrlen, rec.addr, rec.addrlen);
 	errno = saved;
 	return newfd;
 }

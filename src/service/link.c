@@ -211,8 +211,11 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 	for (i = 0; i < LINK_BATCH; i++) {
 		ssize_t n;
 
-		if (lnk.recv_blocks) {
-			/* Such a plugin's vde_recv() blocks: only call it when readable. */
+		if (lnk.recv_blocks && (i > 0 || !(events & EPOLLIN))) {
+			/*
+			 * Such a plugin's vde_recv() blocks: only call it when
+			 * readable. The first time, the loop has just said so.
+			 */
 			struct pollfd pfd = { .fd = vde_datafd(lnk.conn), .events = POLLIN };
 
 			if (poll(&pfd, 1, 0) <= 0)

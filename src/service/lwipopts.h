@@ -124,5 +124,8 @@
 #define LWIP_RAND()                     netcon_random_u32()
 /* IPv6 off-link destinations go to --gateway (no router advertisements here). */
 #define LWIP_HOOK_ND6_GET_GW(netif, dest) netcon_ip6_gateway((netif), (dest))
+/* SYNs to a listener whose accept queue is full are dropped (sock.c). */
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+	netcon_tcp_inpacket((pcb), (hdr))
 
 #endif

@@ -176,9 +176,7 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 			 (unsigned long long)req.sock, deferred ? 1 : rep.result);
 		if (!deferred && send_reply(c, &rep, fd_out)) {
 			nc_warn("client %d does not take replies; disconnecting it", (int)c->pid);
-			if (fd_out >= 0 && req.op == NC_OP_ACCEPT && rep.result == 0)
-				nc_sock_unaccept(req.sock, rep.sock, fd_out);
-			else if (fd_out >= 0)
+			if (fd_out >= 0)
 				close(fd_out);
 			client_free(c);
 			return;

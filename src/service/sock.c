@@ -49,6 +49,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -56,12 +57,16 @@
 #include "lwip/netif.h"
 #include "lwip/tcp.h"
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/tcp.h"
+
+#include "netcon_lwip_hooks.h"
 
 #include "sock.h"
 #include "addr.h"
 #include "loop.h"
 #include "stack.h"
 #include "timewait.h"
+#include "../common/fdpass.h"
 #include "../common/log.h"
 
 #define TABLE_BITS	14
@@ -166,6 +171,7 @@ struct nc_sock {
 };
 
 static struct {
+	int record_truesize;		/* kernel buffer cost of one accept record */
 	struct nc_sock *table[TABLE_SIZE];
 	struct nc_sock **ports;		/* 65536 chains of sockets holding a local port */
 	struct nc_sock *dirty;
@@ -194,6 +200,27 @@ static int read_proc_int(const char *path, int field, int fallback)
 	return v[field];
 }
 
+/*
+ * measure_record_truesize() - what one unread accept record (with its
+ * descriptor) counts for in SIOCOUTQ on this kernel, to turn the unread
+ * bytes of a listening socket into a number of connections.
+ */
+static int measure_record_truesize(void)
+{
+	struct nc_accept_record rec;
+	int pair[2], outq = 0;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair))
+		return 0;
+	nc_rpc_init_accept(&rec, 1);
+	if (nc_send_fd(pair[0], &rec, sizeof(rec), pair[1], MSG_DONTWAIT) != (ssize_t)sizeof(rec) ||
+	    ioctl(pair[0], SIOCOUTQ, &outq))
+		outq = 0;
+	close(pair[0]);
+	close(pair[1]);
+	return outq;
+}
+
 void nc_sock_init(void)
 {
 	tab.ports = calloc(65536, sizeof(*tab.ports));
@@ -203,6 +230,7 @@ void nc_sock_init(void)
 	tab.wmem_max = read_proc_int("/proc/sys/net/core/wmem_max", 0, 212992);
 	tab.rmem_default = read_proc_int("/proc/sys/net/ipv4/tcp_rmem", 1, 131072);
 	tab.wmem_default = read_proc_int("/proc/sys/net/ipv4/tcp_wmem", 1, 16384);
+	tab.record_truesize = measure_record_truesize();
 }
 
 static unsigned hash_id(uint64_t id)
@@ -484,18 +512,52 @@ static void close_fd(struct nc_sock *s)
 static void waiter_reply(struct nc_sock *s, int result);
 
 /*
- * listener_gate() - Linux drops SYNs while the accept queue is full (backlog
- * + 1 connections). lwIP drops them once its pending count (half-open plus
- * queued here) reaches its backlog: keep that wide open until our queue is
- * full, then shut it until accept() makes room.
+ * accept_pending() - connections waiting for accept(): those not yet pushed
+ * plus the records the program has not read. The kernel tells how much of
+ * what we sent on the listening socket is unread (SIOCOUTQ, in buffer
+ * truesize), and every record costs the same.
  */
-static void listener_gate(struct nc_sock *l)
+static int accept_pending(const struct nc_sock *l)
 {
-	if (l->pcb && l->state == SOCK_LISTEN) {
-		u8_t gate = l->queued > l->backlog ? 1 : 255;
+	int unread = 0;
 
-		tcp_backlog_set(l->pcb, gate);
+	if (l->fd >= 0 && ioctl(l->fd, SIOCOUTQ, &unread) == 0 && tab.record_truesize > 0)
+		return l->queued + unread / tab.record_truesize;
+	return l->queued;
+}
+
+/*
+ * listener_push() - hand queued connections to the program: one record and
+ * the connection's descriptor each, on the listening socket, in order. What
+ * the socket cannot take now (its buffer full, or too many descriptors in
+ * flight for the kernel) waits here for EPOLLOUT.
+ */
+static void listener_push(struct nc_sock *l)
+{
+	struct nc_accept_record rec;
+	struct nc_sock *c;
+
+	while ((c = l->queue_head) && l->fd >= 0) {
+		nc_rpc_init_accept(&rec, c->id);
+		rec.addrlen = nc_addr_to_sockaddr(&c->remote_ip, c->remote_port, c->domain, rec.addr);
+		if (nc_send_fd(l->fd, &rec, sizeof(rec), c->app_fd, MSG_DONTWAIT) != (ssize_t)sizeof(rec)) {
+			if (errno != EAGAIN && errno != ETOOMANYREFS && errno != ENOBUFS)
+				nc_debug("listener %llu: cannot hand over a connection: %m",
+					 (unsigned long long)l->id);
+			break;
+		}
+		l->queue_head = c->queue_next;
+		if (!l->queue_head)
+			l->queue_tail = NULL;
+		l->queued--;
+		c->listener = NULL;
+		c->queue_next = NULL;
+		close(c->app_fd);	/* the program holds it now, or the kernel in flight */
+		c->app_fd = -1;
+		if (c->pcb)
+			tcp_backlog_accepted(c->pcb);
 	}
+	sock_update_events(l);
 }
 
 /* leave_group() - a listener goes: hand the shared PCB to another member. */
@@ -1077,7 +1139,7 @@ static void sock_update_events(struct nc_sock *s)
 
 	if (s->fd < 0 || s->dead || s->app_gone)
 		return;
-	if (s->rx)
+	if (s->rx || (s->state == SOCK_LISTEN && s->queue_head))
 		ev |= EPOLLOUT;
 	if (s->state == SOCK_CONNECTED && !s->tx_eof && tx_room(s) > 0)
 		ev |= EPOLLIN | EPOLLRDHUP;
@@ -1128,8 +1190,12 @@ static void sock_event(struct nc_loop_handler *h, uint32_t events)
 
 	if (s->dead)
 		return;
-	if (events & EPOLLOUT)
-		rx_flush(s);
+	if (events & EPOLLOUT) {
+		if (s->state == SOCK_LISTEN)
+			listener_push(s);
+		else
+			rx_flush(s);
+	}
 	if (events & (EPOLLHUP | EPOLLERR)) {
 		if (s->rx_fin_done && (s->tx_eof || s->state == SOCK_FAILED)) {
 			sock_retire(s);
@@ -1340,17 +1406,39 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
+/*
+ * netcon_tcp_inpacket() - lwIP's hook for each segment it has matched to a
+ * PCB. A SYN to a listener whose accept queue is full (backlog + 1, counting
+ * the records the program has not read) is dropped, as Linux drops it; the
+ * client tries again a second later. lwIP's own backlog (255) then bounds
+ * only the handshakes in progress: a connection leaves its count once
+ * pushed to the program.
+ */
+err_t netcon_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
+{
+	struct nc_sock *holder, *l;
+
+	if (pcb->state != LISTEN || (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+		return ERR_OK;
+	holder = pcb->callback_arg;
+	if (!holder)
+		return ERR_OK;
+	l = holder->rr ? holder->rr : holder;
+	return accept_pending(l) > l->backlog ? ERR_ABRT : ERR_OK;
+}
+
 /* on_accept() - a connection completed its handshake on a listener. */
 static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 {
 	struct nc_sock *holder = arg, *l, *c;
-	char nul = 0;
+	int pending;
 
 	if (!holder || err != ERR_OK || !newpcb)
 		return ERR_VAL;
 	l = holder->rr ? holder->rr : holder;
 	holder->rr = l->group_next;
-	if (l->queued > l->backlog || l->queued >= MAX_ACCEPT_QUEUE) {
+	pending = accept_pending(l);
+	if (pending > l->backlog || l->queued >= MAX_ACCEPT_QUEUE) {
 		/* The accept queue is full (it holds backlog + 1, as Linux's does). */
 		tcp_abort(newpcb);
 		return ERR_ABRT;
@@ -1380,11 +1468,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 		l->queue_head = c;
 	l->queue_tail = c;
 	l->queued++;
-	listener_gate(l);
-	/* One byte per ready connection makes the listening fd readable. */
-	if (write(l->fd, &nul, 1) != 1)
-		nc_warn("listener %llu: cannot signal a new connection: %m",
-			(unsigned long long)l->id);
+	listener_push(l);
 	sock_update_events(c);
 	return ERR_OK;
 }
@@ -1469,10 +1553,7 @@ static int do_listen(struct nc_sock *s, const struct nc_request *req)
 	if (backlog < 0 || backlog > 4096)
 		backlog = 4096;
 	if (s->state == SOCK_LISTEN) {
-		s->backlog = backlog;
-		u8_t lwip_backlog = (u8_t)(backlog + 1 > 255 ? 255 : backlog + 1);
-
-		tcp_backlog_set(s->pcb, lwip_backlog);
+		s->backlog = backlog;	/* netcon_tcp_inpacket() enforces it */
 		return 0;
 	}
 	if (s->state != SOCK_NEW)
@@ -1698,62 +1779,6 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	return 0;
 }
 
-static int do_accept(struct nc_sock *l, struct nc_reply *rep, int *fd_out)
-{
-	struct nc_sock *c = l->queue_head;
-
-	if (l->state != SOCK_LISTEN)
-		return -EINVAL;
-	if (!c)
-		return -EAGAIN;
-	l->queue_head = c->queue_next;
-	if (!l->queue_head)
-		l->queue_tail = NULL;
-	l->queued--;
-	listener_gate(l);
-	c->listener = NULL;
-	c->queue_next = NULL;
-	if (c->pcb)
-		tcp_backlog_accepted(c->pcb);
-	rep->sock = c->id;
-	rep->addrlen = nc_addr_to_sockaddr(&c->remote_ip, c->remote_port, c->domain, rep->addr);
-	rep->addr2len = nc_addr_to_sockaddr(&c->local_ip, c->local_port, c->domain, rep->addr2);
-	*fd_out = c->app_fd;
-	c->app_fd = -1;
-	return 0;
-}
-
-/*
- * nc_sock_unaccept() - an accepted connection's descriptor could not be
- * delivered (the process died in accept()): put the connection back at the
- * head of its listener's queue, as the kernel would have kept it, with its
- * ready-byte. Otherwise, let it go.
- */
-void nc_sock_unaccept(uint64_t listener_id, uint64_t conn_id, int fd)
-{
-	struct nc_sock *l = sock_find(listener_id), *c = sock_find(conn_id);
-	char nul = 0;
-
-	if (!c) {
-		close(fd);
-		return;
-	}
-	if (!l || l->state != SOCK_LISTEN || c->app_fd >= 0 || write(l->fd, &nul, 1) != 1) {
-		close(fd);
-		return;	/* the program's end is gone: the HUP will end the connection */
-	}
-	c->app_fd = fd;
-	c->listener = l;
-	c->queue_next = l->queue_head;
-	l->queue_head = c;
-	if (!l->queue_tail)
-		l->queue_tail = c;
-	l->queued++;
-	if (c->pcb)
-		tcp_backlog_delayed(c->pcb);
-	listener_gate(l);
-}
-
 static int do_name(struct nc_sock *s, bool peer, struct nc_reply *rep)
 {
 	ip_addr_t any;
@@ -1828,7 +1853,6 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 		if (req->arg[2])
 			give_spare(s, rep, fd_out, *deferred);
 		break;
-	case NC_OP_ACCEPT: r = do_accept(s, rep, fd_out); break;
 	case NC_OP_GETSOCKNAME: r = do_name(s, false, rep); break;
 	case NC_OP_GETPEERNAME: r = do_name(s, true, rep); break;
 	case NC_OP_GETSOCKOPT: r = do_getsockopt(s, req, rep); break;

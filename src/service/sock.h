@@ -18,8 +18,6 @@ struct nc_client;
  */
 void nc_sock_request(struct nc_client *client, const struct nc_request *req, int in_fd,
 		     struct nc_reply *rep, int *fd_out, int *deferred);
-/* An accepted connection whose descriptor could not be delivered goes back in the queue. */
-void nc_sock_unaccept(uint64_t listener_id, uint64_t conn_id, int fd);
 /* A client went away: forget any blocking connect it waits for. */
 void nc_sock_client_gone(struct nc_client *client);
 /* After each batch of events: push received data to programs, free the dead. */

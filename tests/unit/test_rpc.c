@@ -320,7 +320,7 @@ static void test_reply_bad(void **state)
 	sa_family_t unix_family = AF_UNIX;
 
 	memset(&u, 0, sizeof(u));
-	valid_request(&req, NC_OP_ACCEPT);
+	valid_request(&req, NC_OP_GETPEERNAME);
 	valid_reply(&u.rep, &req);
 	expect_bad_reply(&u, 0, &req, "size", "empty");
 	expect_bad_reply(&u, sizeof(u.rep) - 1, &req, "size", "short");
@@ -386,6 +386,56 @@ static void test_op_names(void **state)
 	assert_string_equal(nc_rpc_op_name(0), "invalid");
 	assert_string_equal(nc_rpc_op_name(NC_OP_MAX_), "invalid");
 	assert_string_equal(nc_rpc_op_name(UINT32_MAX), "invalid");
+}
+
+/*
+ * Accept records (pushed on a listening socket): IPv4 and IPv6 peers pass;
+ * a record of another size, a wrong magic or version, no socket id, or a
+ * missing or malformed address is refused.
+ */
+static void test_accept_record(void **state)
+{
+	union {
+		struct nc_accept_record rec;
+		uint8_t bytes[sizeof(struct nc_accept_record) + 1];
+	} u;
+	const char *why = NULL;
+	sa_family_t unix_family = AF_UNIX;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	nc_rpc_init_accept(&u.rec, SOCK_ID);
+	u.rec.addrlen = put_sin(u.rec.addr, 40000);
+	assert_int_equal(nc_rpc_check_accept(&u.rec, sizeof(u.rec), &why), 0);
+	u.rec.addrlen = put_sin6(u.rec.addr, 40000);
+	assert_int_equal(nc_rpc_check_accept(&u.rec, sizeof(u.rec), &why), 0);
+
+	assert_int_equal(nc_rpc_check_accept(&u, 0, &why), -1);
+	assert_int_equal(nc_rpc_check_accept(&u, sizeof(u.rec) - 1, &why), -1);
+	assert_int_equal(nc_rpc_check_accept(&u, sizeof(u.rec) + 1, &why), -1);
+	assert_string_equal(why, "wrong record size");
+
+	u.rec.magic ^= 1;
+	assert_int_equal(nc_rpc_check_accept(&u.rec, sizeof(u.rec), &why), -1);
+	u.rec.magic ^= 1;
+	u.rec.version++;
+	assert_int_equal(nc_rpc_check_accept(&u.rec, sizeof(u.rec), &why), -1);
+	assert_string_equal(why, "bad magic or version");
+	u.rec.version--;
+
+	u.rec.sock = 0;
+	assert_int_equal(nc_rpc_check_accept(&u.rec, sizeof(u.rec), &why), -1);
+	assert_string_equal(why, "socket missing");
+	u.rec.sock = SOCK_ID;
+
+	u.rec.addrlen = 0;
+	assert_int_equal(nc_rpc_check_accept(&u.rec, sizeof(u.rec), &why), -1);
+	u.rec.addrlen = NC_ADDR_MAX + 1;
+	assert_int_equal(nc_rpc_check_accept(&u.rec, sizeof(u.rec), &why), -1);
+	u.rec.addrlen = put_sin(u.rec.addr, 1);
+	memcpy(u.rec.addr, &unix_family, sizeof(unix_family));
+	assert_int_equal(nc_rpc_check_accept(&u.rec, sizeof(u.rec), &why), -1);
+	assert_string_equal(why, "malformed address");
 }
 
 /* next_rand() - xorshift64: a fixed, reproducible stream for the fuzz loop. */
@@ -540,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_reply_valid),
 		cmocka_unit_test(test_reply_bad),
 		cmocka_unit_test(test_op_names),
+		cmocka_unit_test(test_accept_record),
 		cmocka_unit_test(test_fuzz),
 	};
 
