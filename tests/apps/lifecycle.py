@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""lifecycle.py - socket life-cycle checks run through netcon (tests/suites/transfer.sh).
+
+  lifecycle.py timewait HOST PORT
+      A client bound to HOST:PORT+1 connects to a listener on PORT and closes
+      first (its side enters TIME_WAIT); 40 more connections follow, so that
+      the first one has left lwIP's own TIME_WAIT list for the service's table
+      (src/service/timewait.c). A new socket bound to PORT+1 must then get
+      EADDRNOTAVAIL from connect(), as Linux answers within the same second,
+      and must connect once more than a second has passed (reuse as Linux's
+      tcp_tw_reuse does).
+
+  lifecycle.py spare-fork HOST PORT
+      After a connect() the process holds a spare socket for its next
+      socket() call. Parent and child of a fork() each create and connect a
+      socket: both must be distinct, working connections (a child reusing the
+      parent's spare would name the parent's socket).
+
+Prints what it checked; exits 1 with the reason on the first mismatch.
+"""
+import errno
+import os
+import socket
+import sys
+import time
+
+
+def die(msg):
+    print("lifecycle: " + msg)
+    sys.exit(1)
+
+
+def listener(host, port):
+    lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.bind((host, port))
+    lst.listen(64)
+    lst.settimeout(5)
+    return lst
+
+
+def client(host, bind_port):
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    c.settimeout(5)
+    c.bind((host, bind_port))
+    return c
+
+
+def closed_by_client_first(lst, host, port, bind_port):
+    """One connection whose client closes first, then its server side."""
+    c = client(host, bind_port)
+    c.connect((host, port))
+    s, _ = lst.accept()
+    c.close()
+    s.settimeout(5)
+    if s.recv(1) != b"":
+        die("expected end-of-file on the server side")
+    s.close()
+
+
+def timewait(host, port):
+    lst = listener(host, port)
+    start = time.monotonic()
+    closed_by_client_first(lst, host, port, port + 1)
+    for _ in range(40):
+        closed_by_client_first(lst, host, port, 0)
+    time.sleep(0.1)  # the last FIN/ACKs settle: every client is in TIME_WAIT
+    c = client(host, port + 1)
+    try:
+        c.connect((host, port))
+        die("connect() reused a 4-tuple in TIME_WAIT after %.2f s" % (time.monotonic() - start))
+    except OSError as e:
+        if e.errno != errno.EADDRNOTAVAIL:
+            die("connect() in TIME_WAIT: %s, expected EADDRNOTAVAIL" % errno.errorcode.get(e.errno))
+    c.close()
+    elapsed = time.monotonic() - start
+    if elapsed > 0.9:
+        die("too slow to tell (%.2f s): the 4-tuple may be reusable already" % elapsed)
+    time.sleep(1.2)
+    c = client(host, port + 1)
+    c.connect((host, port))
+    s, peer = lst.accept()
+    if peer[1] != port + 1:
+        die("accepted peer port %d, expected %d" % (peer[1], port + 1))
+    c.sendall(b"again")
+    s.settimeout(5)
+    if s.recv(16) != b"again":
+        die("no data over the reused 4-tuple")
+    c.close()
+    s.close()
+    lst.close()
+    print("lifecycle: OK EADDRNOTAVAIL inside TIME_WAIT (41 closed before), reused after 1 s")
+
+
+def spare_fork(host, port):
+    lst = listener(host, port)
+    first = socket.create_connection((host, port), timeout=5)  # brings a spare along
+    a, _ = lst.accept()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            c = socket.create_connection((host, port), timeout=5)
+            c.sendall(b"child")
+            c.close()
+            os._exit(0)
+        except OSError as e:
+            print("lifecycle: child: %s" % e)
+            os._exit(1)
+    p = socket.create_connection((host, port), timeout=5)
+    p.sendall(b"parent")
+    got = set()
+    for _ in range(2):
+        s, _ = lst.accept()
+        s.settimeout(5)
+        data = b""
+        while True:
+            chunk = s.recv(16)
+            if not chunk:
+                break
+            data += chunk
+            if data in (b"child", b"parent"):
+                break
+        got.add(data)
+        s.close()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        die("the child could not connect")
+    if got != {b"child", b"parent"}:
+        die("accepted %r, expected one connection from each process" % sorted(got))
+    first.sendall(b"x")
+    a.settimeout(5)
+    if a.recv(1) != b"x":
+        die("the first connection stopped working")
+    for s in (p, first, a, lst):
+        s.close()
+    print("lifecycle: OK parent and child after fork each connected their own socket")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] not in ("timewait", "spare-fork"):
+        print(__doc__)
+        sys.exit(2)
+    {"timewait": timewait, "spare-fork": spare_fork}[sys.argv[1]](sys.argv[2], int(sys.argv[3]))
