@@ -41,6 +41,7 @@ struct sock_info {
 	uint64_t id;		/* 0: empty slot */
 	bool ours;
 	bool listening;
+	bool connected;		/* came from accept() or a blocking connect() that succeeded */
 	int domain;
 };
 
@@ -119,6 +120,13 @@ static bool lookup(int fd, struct sock_info *info)
 static void remember(uint64_t id, int domain, bool listening)
 {
 	struct sock_info info = { .id = id, .ours = true, .listening = listening, .domain = domain };
+
+	cache_put(&info);
+}
+
+static void remember_connected(uint64_t id, int domain)
+{
+	struct sock_info info = { .id = id, .ours = true, .connected = true, .domain = domain };
 
 	cache_put(&info);
 }
@@ -299,7 +307,7 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 	}
 	if (flags & SOCK_NONBLOCK)
 		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
-	remember(rec.sock, info->domain, false);
+	remember_connected(rec.sock, info->domain);
 	copy_addr(addr, addrlen, rec.addr, rec.addrlen);
 	errno = saved;
 	return newfd;
@@ -362,6 +370,8 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	req.arg[0] = nonblocking;
 	req.arg[2] = nc_client_wants_spare(info.domain);
 	r = nc_call(&req, &rep, nonblocking ? fd : -1, &spare, true);
+	if (r == 0)
+		remember_connected(info.id, info.domain);
 	if (spare >= 0) {
 		uint64_t id;
 
@@ -481,6 +491,25 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
  * shutdown() - checked by the service, then done on the fd itself: the
  * end-of-file it causes is what tells the service to send FIN.
  */
+/*
+ * shutdown_needs_service() - only the service knows when shutdown() must
+ * fail with ENOTCONN (never connected, reset, or closed both ways). A socket
+ * known connected whose peer has not ended its stream (no end-of-file waits
+ * in our end: the service ends it after a FIN or a reset) is still connected
+ * in the service, which would answer 0: the program's own end is all there
+ * is to shut, with no round trip.
+ */
+static bool shutdown_needs_service(int fd, const struct sock_info *info, int how)
+{
+	char c;
+	ssize_t n;
+
+	if (!info->connected || (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR))
+		return true;
+	n = nc_libc.recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return !(n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)));
+}
+
 EXPORT int shutdown(int fd, int how)
 {
 	int saved = errno, r;
@@ -492,6 +521,12 @@ EXPORT int shutdown(int fd, int how)
 	if (!lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.shutdown(fd, how);
+	}
+	if (!shutdown_needs_service(fd, &info, how)) {
+		if (nc_libc.shutdown(fd, how))
+			return -1;
+		errno = saved;
+		return 0;
 	}
 	nc_rpc_init_request(&req, NC_OP_SHUTDOWN, info.id);
 	req.arg[0] = how;

@@ -363,9 +363,10 @@ static int pick_port(const struct nc_sock *s, const ip_addr_t *ip)
 	for (i = 0; i < range; i++) {
 		uint16_t port = (uint16_t)(EPHEMERAL_LOW + (start + i) % range);
 
-		if (!tab.ports[port] && !port_conflict(s, ip, port))
+		if (!tab.ports[port] && !port_conflict(s, ip, port) && !nc_timewait_port_busy(port))
 			return port;
 	}
+	/* Every port is taken or recently closed: share one, as SO_REUSEADDR allows. */
 	for (i = 0; i < range; i++) {
 		uint16_t port = (uint16_t)(EPHEMERAL_LOW + (start + i) % range);
 
@@ -470,6 +471,21 @@ static void pcb_detach(struct nc_sock *s)
 		tcp_accept(s->pcb, NULL);
 	}
 	s->pcb = NULL;
+}
+
+/*
+ * nc_sock_pcb_leaving() - lwIP is about to free a TIME_WAIT PCB that a
+ * socket may still hold (timewait.c drains them; lwIP's own timer would too):
+ * the socket lets go of it first, as if the PCB had closed under it.
+ */
+void nc_sock_pcb_leaving(struct tcp_pcb *pcb)
+{
+	struct nc_sock *s = pcb->callback_arg;
+
+	if (s && s->pcb == pcb)
+		pcb_detach(s);
+	else
+		tcp_arg(pcb, NULL);
 }
 
 /* pcb_abort() - send RST and free the PCB. */
@@ -1634,6 +1650,7 @@ static bool reuse_time_wait(const ip_addr_t *lip, uint16_t lport, const ip_addr_
 		    ip_addr_cmp(&tw->remote_ip, rip) &&
 		    (ip_addr_isany(lip) || ip_addr_cmp(&tw->local_ip, lip)) &&
 		    (u32_t)(tcp_ticks - tw->tmr) * TCP_SLOW_INTERVAL >= 1000) {
+			nc_sock_pcb_leaving(tw);
 			tcp_abort(tw);	/* a TIME_WAIT PCB goes quietly, without RST */
 			return true;
 		}

@@ -20,6 +20,9 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 		     struct nc_reply *rep, int *fd_out, int *deferred);
 /* A client went away: forget any blocking connect it waits for. */
 void nc_sock_client_gone(struct nc_client *client);
+/* A TIME_WAIT PCB is about to be freed: whatever socket holds it lets go. */
+struct tcp_pcb;
+void nc_sock_pcb_leaving(struct tcp_pcb *pcb);
 /* After each batch of events: push received data to programs, free the dead. */
 void nc_sock_flush(void);
 /* Shutting down: reset every connection, close every socket. */

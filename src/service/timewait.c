@@ -24,6 +24,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 
+#include "sock.h"
 #include "stack.h"
 #include "timewait.h"
 
@@ -43,7 +44,7 @@ struct tw_entry {
 static struct {
 	struct tw_entry *bucket[TW_BUCKETS];
 	struct tw_entry *oldest, *youngest;	/* expiry order */
-	unsigned count;
+	uint32_t per_port[65536];		/* entries by local port */
 } tw;
 
 /* bucket_of() - where a 4-tuple lives; the local address is left out so that
@@ -80,7 +81,7 @@ static void expire(uint64_t now)
 		while (*pp != e)
 			pp = &(*pp)->hnext;
 		*pp = e->hnext;
-		tw.count--;
+		tw.per_port[e->lport]--;
 		free(e);
 	}
 }
@@ -113,7 +114,7 @@ static void remember(const struct tcp_pcb *pcb, uint64_t entered_ms)
 	else
 		tw.oldest = e;
 	tw.youngest = e;
-	tw.count++;
+	tw.per_port[e->lport]++;
 }
 
 void nc_timewait_drain(void)
@@ -137,6 +138,7 @@ void nc_timewait_drain(void)
 		}
 		if (age_ms < TW_REUSE_MS)
 			remember(pcb, now - age_ms);
+		nc_sock_pcb_leaving(pcb);	/* a program may still hold the socket */
 		tcp_abort(pcb);	/* a TIME_WAIT PCB leaves without an RST */
 	}
 }
@@ -153,7 +155,15 @@ bool nc_timewait_recent(const ip_addr_t *lip, uint16_t lport, const ip_addr_t *r
 	return false;
 }
 
-unsigned nc_timewait_count(void)
+bool nc_timewait_port_busy(uint16_t lport)
 {
-	return tw.count;
+	const struct tcp_pcb *pcb;
+
+	expire(nc_now_ms());
+	if (tw.per_port[lport])
+		return true;
+	for (pcb = tcp_tw_pcbs; pcb; pcb = pcb->next)
+		if (pcb->local_port == lport)
+			return true;
+	return false;
 }

@@ -19,7 +19,10 @@ void nc_timewait_drain(void);
  */
 bool nc_timewait_recent(const ip_addr_t *lip, uint16_t lport, const ip_addr_t *rip,
 			uint16_t rport);
-/* Number of 4-tuples this table holds (for status and tests). */
-unsigned nc_timewait_count(void);
+/*
+ * Is local port @lport part of any connection in TIME_WAIT that may not be
+ * reused yet? Port choice avoids those, as the kernel's does.
+ */
+bool nc_timewait_port_busy(uint16_t lport);
 
 #endif

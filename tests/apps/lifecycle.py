@@ -10,6 +10,15 @@
       and must connect once more than a second has passed (reuse as Linux's
       tcp_tw_reuse does).
 
+  lifecycle.py timewait-held HOST PORT
+      A client shuts down first; the server sends 9 MiB and closes. The client
+      reads nothing yet, so the end-of-file cannot be delivered and the
+      service still holds the connection while lwIP has it in TIME_WAIT.
+      After 40 more connections and 2.5 s the service has dropped that
+      TIME_WAIT connection from lwIP; the client must then read all 9 MiB
+      and end-of-file, and the service must go on serving (run under ASan by
+      the sanitizers suite, which would report a use of the freed PCB).
+
   lifecycle.py spare-fork HOST PORT
       After a connect() the process holds a spare socket for its next
       socket() call. Parent and child of a fork() each create and connect a
@@ -93,6 +102,47 @@ def timewait(host, port):
     print("lifecycle: OK EADDRNOTAVAIL inside TIME_WAIT (41 closed before), reused after 1 s")
 
 
+def timewait_held(host, port):
+    lst = listener(host, port)
+    held = client(host, 0)
+    held.connect((host, port))
+    s, _ = lst.accept()
+    held.shutdown(socket.SHUT_WR)  # our FIN first: ours becomes the TIME_WAIT side
+    s.settimeout(5)
+    if s.recv(1) != b"":
+        die("the server did not see our FIN")
+    size = 9 << 20  # fits the socketpair and lwIP's window, so the FIN arrives
+    s.sendall(bytes(range(256)) * (size // 256))
+    s.close()
+    name = held.getsockname()
+    time.sleep(0.5)
+    for _ in range(40):
+        closed_by_client_first(lst, host, port, 0)
+    time.sleep(2.5)
+    if held.getsockname() != name:
+        die("getsockname() changed on the held socket")
+    held.settimeout(5)
+    got = 0
+    while True:
+        chunk = held.recv(1 << 20)
+        if not chunk:
+            break
+        got += len(chunk)
+    if got != size:
+        die("the held socket read %d bytes, expected %d" % (got, size))
+    held.close()
+    c = socket.create_connection((host, port), timeout=5)
+    s, _ = lst.accept()
+    c.sendall(b"still")
+    s.settimeout(5)
+    if s.recv(16) != b"still":
+        die("the service stopped carrying data")
+    c.close()
+    s.close()
+    lst.close()
+    print("lifecycle: OK a socket held through TIME_WAIT outlives its PCB")
+
+
 def spare_fork(host, port):
     lst = listener(host, port)
     first = socket.create_connection((host, port), timeout=5)  # brings a spare along
@@ -138,7 +188,8 @@ def spare_fork(host, port):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("timewait", "spare-fork"):
+    checks = {"timewait": timewait, "timewait-held": timewait_held, "spare-fork": spare_fork}
+    if len(sys.argv) != 4 or sys.argv[1] not in checks:
         print(__doc__)
         sys.exit(2)
-    {"timewait": timewait, "spare-fork": spare_fork}[sys.argv[1]](sys.argv[2], int(sys.argv[3]))
+    checks[sys.argv[1]](sys.argv[2], int(sys.argv[3]))

@@ -42,7 +42,7 @@ compat_mariadb() {
 	}
 	# 10 clients at once, mariadb-slap's generated load.
 	maria_slap() {
-		app maria_cli mariadb-slap --no-defaults -h "$SRV_IP" -P 3306 -u compat -pcompat-pw \
+		app maria_cli timeout 120 mariadb-slap --no-defaults -h "$SRV_IP" -P 3306 -u compat -pcompat-pw \
 			--concurrency=10 --iterations=2 --number-of-queries=500 --auto-generate-sql \
 			--create-schema=slap
 	}

@@ -46,6 +46,11 @@ check san-transfer-local timeout 120 env NETCON_SOCKET="$T/a.sock" "${NS[@]}" "$
 app_bg a san-echo "$APPS/test_tx" -x -p 7303 -c 0
 wait_for 10 grep -q listening "$T/san-echo.log"
 check san-connections timeout 120 env NETCON_SOCKET="$T/b.sock" "${NS[@]}" "$INTERCEPT" "$APPS/connloop" "$IPA" 7303 500
+# Socket life cycle: TIME_WAIT dropped under a held socket, spares across fork.
+for t in timewait-held spare-fork; do
+	check "san-$t" timeout 60 env NETCON_SOCKET="$T/a.sock" "${NS[@]}" "$INTERCEPT" \
+		python3 "$TOP/tests/apps/lifecycle.py" "$t" 127.0.0.1 7310
+done
 
 # Stop the services cleanly: leaks and errors are reported at exit.
 kill -TERM "$PID_a" "$PID_b"
