@@ -44,6 +44,7 @@ static struct {
 	uint64_t next_widen;
 	char url[300];
 	nc_link_frame_cb on_frame;
+	nc_link_buffer_cb rx_buffer;
 	struct nc_loop_handler data_h, ctl_h;
 	struct nc_link_stats stats;
 	uint8_t frame[VDE_ETHBUFSIZE];
@@ -209,6 +210,7 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 	if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 		return;
 	for (i = 0; i < LINK_BATCH; i++) {
+		uint8_t *buf;
 		ssize_t n;
 
 		if (lnk.recv_blocks && (i > 0 || !(events & EPOLLIN))) {
@@ -221,8 +223,10 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 			if (poll(&pfd, 1, 0) <= 0)
 				break;
 		}
-		n = vde_recv(lnk.conn, lnk.frame, sizeof(lnk.frame),
-			     lnk.recv_blocks ? 0 : MSG_DONTWAIT);
+		buf = lnk.rx_buffer ? lnk.rx_buffer(sizeof(lnk.frame)) : NULL;
+		if (!buf)
+			buf = lnk.frame;
+		n = vde_recv(lnk.conn, buf, sizeof(lnk.frame), lnk.recv_blocks ? 0 : MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				nc_debug("link receive: %m");
@@ -239,7 +243,7 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 		lnk.stats.frames_in++;
 		lnk.stats.bytes_in += (uint64_t)n;
 		if (!lossy())
-			lnk.on_frame(lnk.frame, (size_t)n);
+			lnk.on_frame(buf, (size_t)n);
 	}
 }
 
@@ -373,11 +377,13 @@ static int link_connect(void)
 	return 0;
 }
 
-int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame)
+int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame,
+		 nc_link_buffer_cb rx_buffer)
 {
 	raise_dgram_queue();
 	lnk.cfg = cfg;
 	lnk.on_frame = on_frame;
+	lnk.rx_buffer = rx_buffer;
 	lnk.data_h.fd = lnk.ctl_h.fd = -1;
 	return link_connect();
 }

@@ -13,12 +13,18 @@
 #include "config.h"
 
 typedef void (*nc_link_frame_cb)(const uint8_t *frame, size_t len);
+/*
+ * Lends the link a buffer of at least @size bytes to receive the next frame
+ * into, so that it lands where the stack keeps it; NULL: use the link's own.
+ */
+typedef uint8_t *(*nc_link_buffer_cb)(size_t size);
 
 struct nc_link_stats {
 	uint64_t frames_in, frames_out, bytes_in, bytes_out, send_errors, runts;
 };
 
-int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame);
+int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame,
+		 nc_link_buffer_cb rx_buffer);
 int nc_link_send(const void *frame, size_t len);
 void nc_link_close(void);
 int nc_link_tick(void);

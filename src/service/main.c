@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 	}
 	nc_sock_init();
 	/* The link first: probing for a free address needs it. */
-	if (nc_link_open(&cfg, on_frame) || nc_stack_init(&cfg) || nc_server_open(&cfg))
+	if (nc_link_open(&cfg, on_frame, nc_stack_rx_buffer) || nc_stack_init(&cfg) || nc_server_open(&cfg))
 		return 1;
 	{
 		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];

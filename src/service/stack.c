@@ -35,6 +35,7 @@
 
 #define PROBE_COUNT	3
 #define PROBE_WAIT_MS	150
+#define RX_KEEP_MIN	4096	/* smaller frames are copied out of the lent buffer */
 
 static struct {
 	struct netif eth;
@@ -45,6 +46,7 @@ static struct {
 	bool probing;
 	uint32_t probe_addr;
 	bool probe_conflict;
+	struct pbuf *rx_spare;		/* lent to the link for the next frame */
 } stack;
 
 uint64_t nc_now_ms(void)
@@ -238,16 +240,42 @@ static void watch_probe(const uint8_t *frame, size_t len)
 		stack.probe_conflict = true;
 }
 
+/*
+ * nc_stack_rx_buffer() - the link receives each frame straight into a pbuf
+ * (the one kept in stack.rx_spare), so a full-sized frame reaches lwIP
+ * without a copy. One frame-sized pbuf is lent at a time; it stays lent
+ * until a frame big enough to keep it arrives.
+ */
+uint8_t *nc_stack_rx_buffer(size_t size)
+{
+	if (!stack.rx_spare && size <= 0xffff)
+		stack.rx_spare = pbuf_alloc(PBUF_RAW, (u16_t)size, PBUF_RAM);
+	return stack.rx_spare ? stack.rx_spare->payload : NULL;
+}
+
+/*
+ * nc_stack_input() - a frame from the link. If it is in the lent pbuf and
+ * fills at least RX_KEEP_MIN bytes of it, that pbuf goes to lwIP as it is;
+ * a smaller frame (an ACK, a short message) is copied into a pbuf of its
+ * own size, so that queued segments do not each pin a jumbo buffer.
+ */
 void nc_stack_input(const uint8_t *frame, size_t len)
 {
 	struct pbuf *p;
 
 	if (stack.probing)
 		watch_probe(frame, len);
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
-	if (!p)
-		return;
-	memcpy(p->payload, frame, len);
+	if (stack.rx_spare && frame == stack.rx_spare->payload && len >= RX_KEEP_MIN &&
+	    len <= stack.rx_spare->len) {
+		p = stack.rx_spare;
+		stack.rx_spare = NULL;
+		pbuf_realloc(p, (u16_t)len);
+	} else {
+		p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+		if (!p)
+			return;
+		memcpy(p->payload, frame, len);
+	}
 	if (stack.eth.input(p, &stack.eth) != ERR_OK)
 		pbuf_free(p);
 }

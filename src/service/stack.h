@@ -17,6 +17,8 @@ int nc_stack_init(struct nc_config *cfg);
 int nc_stack_poll(void);
 /* A frame from the link. */
 void nc_stack_input(const uint8_t *frame, size_t len);
+/* A buffer for the link to receive the next frame into (see nc_stack_input). */
+uint8_t *nc_stack_rx_buffer(size_t size);
 struct netif *nc_stack_netif(void);
 uint32_t nc_random_u32(void);
 uint64_t nc_now_ms(void);
