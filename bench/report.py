@@ -404,9 +404,15 @@ def findings(w, rows, meta, files):
         out.append(t)
     if missed(rows, "conn"):
         cn = meta.get("time_conn", "").split()
-        t = ("**New connections**: %s conn/s through one service against the kernel's %s."
+        sw = rows.get(("conn", "two services over the switch"))
+        t = ("**New connections**: %s conn/s through one service against the kernel's %s, and %s "
+             "over the switch against %s (%.0f%%): there each connection's handshake, request, "
+             "answer and closing segments also cross the in-process switch, one frame per wake-up."
              % (fmt(med(rows, "conn", "one service (127.0.0.1)"), "conn/s"),
-                fmt(med(rows, "conn", "one service (127.0.0.1)", True), "conn/s")))
+                fmt(med(rows, "conn", "one service (127.0.0.1)", True), "conn/s"),
+                fmt(med(rows, "conn", "two services over the switch"), "conn/s"),
+                fmt(med(rows, "conn", "two services over the switch", True), "conn/s"),
+                100 * statistics.median(summarize(sw)[2] or [0]) if sw else 0))
         sc = read_pairs(files.get("sys-conn"))
         if len(cn) == 2 and int(cn[0]) and sc:
             n = int(cn[0])
