@@ -56,6 +56,16 @@ def client(host, bind_port):
     return c
 
 
+def carries(c, s, word, why):
+    """c sends a word that s must receive; both are closed after."""
+    c.sendall(word)
+    s.settimeout(5)
+    if s.recv(16) != word:
+        die(why)
+    c.close()
+    s.close()
+
+
 def closed_by_client_first(lst, host, port, bind_port):
     """One connection whose client closes first, then its server side."""
     c = client(host, bind_port)
@@ -92,12 +102,7 @@ def timewait(host, port):
     s, peer = lst.accept()
     if peer[1] != port + 1:
         die("accepted peer port %d, expected %d" % (peer[1], port + 1))
-    c.sendall(b"again")
-    s.settimeout(5)
-    if s.recv(16) != b"again":
-        die("no data over the reused 4-tuple")
-    c.close()
-    s.close()
+    carries(c, s, b"again", "no data over the reused 4-tuple")
     lst.close()
     print("lifecycle: OK EADDRNOTAVAIL inside TIME_WAIT (41 closed before), reused after 1 s")
 
@@ -133,12 +138,7 @@ def timewait_held(host, port):
     held.close()
     c = socket.create_connection((host, port), timeout=5)
     s, _ = lst.accept()
-    c.sendall(b"still")
-    s.settimeout(5)
-    if s.recv(16) != b"still":
-        die("the service stopped carrying data")
-    c.close()
-    s.close()
+    carries(c, s, b"still", "the service stopped carrying data")
     lst.close()
     print("lifecycle: OK a socket held through TIME_WAIT outlives its PCB")
 
