@@ -19,9 +19,13 @@ compat_http() {
 	mkdir -p "$w/cgi-bin"
 	head -c 2097152 /dev/urandom >"$w/blob"
 	echo "hello from netcon" >"$w/index.html"
-	printf '#!/bin/sh\necho "Content-Type: application/octet-stream"\necho\nexec head -c "$CONTENT_LENGTH"\n' >"$w/cgi-bin/echo.cgi"
-	head -c 1048576 /dev/urandom >"$d/post"
-	chmod 755 "$d" "$w" "$w/cgi-bin" "$w/cgi-bin/echo.cgi"
+	# The CGI's output reaches the socket through mini_httpd's interposer
+	# process. No POST here: Debian's mini_httpd 1.30 shuts the connection's
+	# write side once its input interposer has passed the body on, racing the
+	# CGI's answer; on the kernel's own loopback a 1 MiB POST echo loses its
+	# tail 7 times in 10. curl's POSTs are checked in the java and node rows.
+	printf '#!/bin/sh\necho "Content-Type: application/octet-stream"\necho\nexec cat "%s/blob"\n' "$w" >"$w/cgi-bin/blob.cgi"
+	chmod 755 "$d" "$w" "$w/cgi-bin" "$w/cgi-bin/blob.cgi"
 	chmod 644 "$w/blob" "$w/index.html"
 
 	app_bg http_srv mini_httpd mini_httpd -D -p 8081 -d "$w" -c 'cgi-bin/*' -l "$d/access" -i "$d/mini_httpd.pid"
@@ -55,9 +59,6 @@ compat_http() {
 		rm -f "$d/got"
 		app http_cli wget -q -T 30 -t 1 -O "$d/got" "$1" && cmp "$d/got" "$w/$2"
 	}
-	curl_post() {
-		app http_cli curl -sS --fail --max-time 30 --data-binary @"$d/post" -o "$d/got" "$1" && cmp "$d/got" "$d/post"
-	}
 	# keep-alive: three requests over one connection (nginx; mini_httpd closes).
 	curl_keepalive() {
 		app http_cli curl -sS --fail --max-time 30 -w '%{num_connects}\n' -o /dev/null -o /dev/null -o /dev/null \
@@ -69,7 +70,7 @@ compat_http() {
 		WHY=
 		try "curl mini_httpd IPv4" get_curl "$m4/blob" blob &&
 			try "curl mini_httpd IPv6" get_curl "$m6/blob" blob &&
-			try "curl POST to a mini_httpd CGI" curl_post "$m4/cgi-bin/echo.cgi"
+			try "curl GET from a mini_httpd CGI" get_curl "$m4/cgi-bin/blob.cgi?from=cgi" blob
 		c=$?
 		cwhy=$WHY
 		WHY=
@@ -96,11 +97,11 @@ compat_http() {
 		c=1 cwhy="$cwhy $WHY" nwhy=$WHY
 	fi
 	# Rows: mini_httpd and nginx with their own failures, curl and wget with theirs.
-	[ $mini = 0 ] && mwhy="serves a 2 MiB file to curl and wget over IPv4 and IPv6 (a process per connection); a CGI echoes a 1 MiB POST"
+	[ $mini = 0 ] && mwhy="serves a 2 MiB file to curl and wget over IPv4 and IPv6 (a process per connection); a CGI's 2 MiB answer through mini_httpd's interposer process"
 	row mini_httpd mini-httpd $mini "$mwhy"
 	[ $ngx = 0 ] && nwhy="master + 2 workers, sendfile: a 2 MiB file to curl and wget over IPv4 and IPv6, 3 requests on one keep-alive connection"
 	row nginx nginx $ngx "$nwhy"
-	[ $c = 0 ] && cwhy="GET 2 MiB from mini_httpd, nginx (and apache2) over IPv4 and IPv6, POST 1 MiB, keep-alive; FTP in the vsftpd and pure-ftpd rows"
+	[ $c = 0 ] && cwhy="GET 2 MiB from mini_httpd, nginx (and apache2) over IPv4 and IPv6, a CGI's answer, keep-alive; POST in the java row, FTP in the vsftpd and pure-ftpd rows"
 	row curl curl $c "$cwhy"
 	[ $wg = 0 ] && wwhy="GET 2 MiB from mini_httpd and nginx over IPv4 and IPv6"
 	row wget wget $wg "$wwhy"
