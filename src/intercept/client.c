@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ static atomic_int complained;
 
 static __thread int conn_fd = -1;
 static __thread uint32_t conn_seq;
+static __thread bool conn_in_call;	/* a request sent, its reply not read yet */
 
 /*
  * The process's anchor: a connection opened at start (and again right after
@@ -200,7 +202,8 @@ static void drop_thread_conn(void *unused)
 	(void)unused;
 	if (conn_fd >= 0 && fd_tracked(conn_fd)) {
 		pthread_mutex_lock(&idle_lock);
-		if (idle_count < IDLE_CONNS) {
+		/* A thread cancelled inside a call leaves a reply on its way: not reusable. */
+		if (idle_count < IDLE_CONNS && !conn_in_call) {
 			idle_conns[idle_count++] = conn_fd;
 			conn_fd = -1;
 		}
@@ -261,17 +264,33 @@ void nc_client_keep_spare(int domain, int fd, uint64_t id)
 int nc_client_take_spare(int domain, bool cloexec, uint64_t *id)
 {
 	int fd, slot = spare_slot(domain), newfd = -1;
+	struct pollfd pfd;
 
 	pthread_mutex_lock(&spare_lock);
 	fd = spares[slot].fd;
 	*id = spares[slot].id;
-	spares[slot].fd = -1;
-	if (fd >= 0 && fd_tracked(fd)) {
-		fd_track(fd, false);
-		/* The lowest free number, as socket() would give. */
-		newfd = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
-		nc_libc.close(fd);
+	if (fd < 0 || !fd_tracked(fd)) {
+		spares[slot].fd = -1;
+		goto out;
 	}
+	/* A spare from a service that has since gone is no socket any more. */
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&pfd, 1, 0) != 0) {
+		spares[slot].fd = -1;
+		fd_track(fd, false);
+		nc_libc.close(fd);
+		goto out;
+	}
+	/* The lowest free number, as socket() would give. */
+	newfd = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+	if (newfd < 0) {
+		newfd = errno == EMFILE ? -EMFILE : -1;	/* the spare stays for later */
+		goto out;
+	}
+	spares[slot].fd = -1;
+	fd_track(fd, false);
+	nc_libc.close(fd);
+out:
 	pthread_mutex_unlock(&spare_lock);
 	return newfd;
 }
@@ -377,6 +396,7 @@ int nc_call(struct nc_request *req, struct nc_reply *rep, int send_fd, int *recv
 		if (fd < 0)
 			return -ENETDOWN;
 		req->seq = ++conn_seq;
+		conn_in_call = true;
 		do {
 			n = nc_send_fd(fd, req, sizeof(*req), send_fd, 0);
 		} while (n < 0 && errno == EINTR);
@@ -387,6 +407,7 @@ int nc_call(struct nc_request *req, struct nc_reply *rep, int send_fd, int *recv
 		do {
 			n = nc_recv_fd(fd, rep, sizeof(*rep), &got, cloexec ? MSG_CMSG_CLOEXEC : 0);
 		} while (n < 0 && errno == EINTR);
+		conn_in_call = false;
 		if (n <= 0 || nc_rpc_check_reply(rep, (size_t)n, req, &why)) {
 			if (got >= 0)
 				nc_libc.close(got);

@@ -34,7 +34,8 @@ void nc_client_fds_closed(unsigned first, unsigned last);
 /*
  * Spare sockets: a CONNECT reply may carry a new socket of the same family,
  * kept here (one per family and process) for the next socket() call.
- * take: the spare as the lowest free descriptor, or -1; *id names it.
+ * take: the spare as the lowest free descriptor (*id names it), -EMFILE when
+ * no descriptor is free (the spare stays), or -1 when there is none to take.
  */
 int nc_client_take_spare(int domain, bool cloexec, uint64_t *id);
 bool nc_client_wants_spare(int domain);

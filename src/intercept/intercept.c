@@ -208,6 +208,8 @@ EXPORT int socket(int domain, int type, int protocol)
 	fd = nc_client_take_spare(domain, (type & SOCK_CLOEXEC) != 0, &rep.sock);
 	if (fd >= 0)
 		goto got_socket;
+	if (fd == -EMFILE)
+		return fail(EMFILE);
 	nc_rpc_init_request(&req, NC_OP_SOCKET, 0);
 	req.arg[0] = domain;
 	req.arg[1] = SOCK_STREAM;
@@ -220,7 +222,7 @@ EXPORT int socket(int domain, int type, int protocol)
 	if (r < 0)
 		return fail(r);
 	if (fd < 0)
-		return fail(EPROTO);
+		return fail(EMFILE);	/* the reply's descriptor found no room here */
 got_socket:
 	if (type & SOCK_NONBLOCK)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -295,16 +297,27 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 		return fail(EINVAL);
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return fail(EINVAL);
+	/*
+	 * Taking the record with no descriptor free would lose the connection
+	 * (the kernel drops a descriptor it cannot install): say EMFILE first
+	 * and leave it queued, as the kernel's accept() does.
+	 */
+	newfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (newfd < 0)
+		return -1;
+	nc_libc.close(newfd);
 	n = nc_recv_fd(fd, &rec, sizeof(rec), &newfd, (flags & SOCK_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0);
 	if (n < 0)
 		return -1;	/* EAGAIN, EINTR, a timeout... as the kernel's accept says */
 	if (n == 0)
 		return fail(EINVAL);	/* the service closed the listener */
-	if (newfd < 0 || nc_rpc_check_accept(&rec, (size_t)n, &why)) {
+	if (nc_rpc_check_accept(&rec, (size_t)n, &why)) {
 		if (newfd >= 0)
 			nc_libc.close(newfd);
 		return fail(EPROTO);
 	}
+	if (newfd < 0)
+		return fail(EMFILE);	/* the service always attaches one: no room for it here */
 	if (flags & SOCK_NONBLOCK)
 		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
 	remember_connected(rec.sock, info->domain);

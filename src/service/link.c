@@ -40,6 +40,7 @@ static struct {
 	VDECONN *conn;
 	bool switch_host;
 	bool recv_blocks;	/* the data fd is an epoll fd: vde_recv() may block */
+	bool fresh;		/* connected in this batch: its events may be stale */
 	bool widen_pending;
 	uint64_t next_widen;
 	char url[300];
@@ -213,10 +214,11 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 		uint8_t *buf;
 		ssize_t n;
 
-		if (lnk.recv_blocks && (i > 0 || !(events & EPOLLIN))) {
+		if (lnk.recv_blocks && (i > 0 || !(events & EPOLLIN) || lnk.fresh)) {
 			/*
 			 * Such a plugin's vde_recv() blocks: only call it when
-			 * readable. The first time, the loop has just said so.
+			 * readable. The first time, the loop has just said so,
+			 * unless the event came from a link replaced since.
 			 */
 			struct pollfd pfd = { .fd = vde_datafd(lnk.conn), .events = POLLIN };
 
@@ -256,6 +258,7 @@ int nc_link_tick(void)
 {
 	uint64_t now;
 
+	lnk.fresh = false;	/* a new batch: events now come from the link in use */
 	if (!lnk.widen_pending)
 		return -1;
 	now = nc_now_ms();
@@ -350,6 +353,7 @@ static int link_connect(void)
 	const struct nc_config *cfg = lnk.cfg;
 	int ctl;
 
+	lnk.fresh = true;
 	lnk.switch_host = false;
 	if (cfg->link_kind == NC_LINK_DEFAULT_SWITCH || cfg->link_kind == NC_LINK_SWITCH) {
 		lnk.conn = elect_switch(cfg->switch_dir, &lnk.switch_host);

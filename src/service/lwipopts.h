@@ -106,6 +106,8 @@
  */
 #define TCP_TMR_INTERVAL                50
 #define LWIP_CALLBACK_API               1
+/* One slot per PCB: timewait.c marks the TIME_WAIT PCBs it has seen. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS       1
 #define LWIP_EVENT_API                  0
 #define LWIP_ALTCP                      0
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -41,6 +42,8 @@ static struct {
 	bool child_done;
 	struct nc_loop_handler child_h, signal_h;
 	int sigpipe[2];
+	struct rlimit fd_limit;	/* as we started, for the program we run */
+	bool fd_limit_saved;
 } app;
 
 static void on_signal(int sig)
@@ -128,6 +131,8 @@ static int start_app(const struct nc_config *cfg)
 	if (app.child < 0)
 		return -1;
 	if (app.child == 0) {
+		if (app.fd_limit_saved)	/* the program gets the usual limit */
+			setrlimit(RLIMIT_NOFILE, &app.fd_limit);
 		setenv("LD_PRELOAD", preload, 1);
 		setenv("NETCON_SOCKET", cfg->socket_path, 1);
 		signal(SIGPIPE, SIG_DFL);
@@ -188,6 +193,26 @@ static int print_status(const struct nc_config *cfg)
 	return 0;
 }
 
+/*
+ * raise_fd_limit() - the service holds one or two descriptors per socket of
+ * every program, and the kernel bounds descriptors in flight (accepted
+ * connections pushed to a listener) by the sender's RLIMIT_NOFILE: take the
+ * hard limit.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &app.fd_limit))
+		return;
+	app.fd_limit_saved = true;
+	rl = app.fd_limit;
+	rl.rlim_cur = rl.rlim_max;
+	if (rl.rlim_cur != app.fd_limit.rlim_cur && setrlimit(RLIMIT_NOFILE, &rl))
+		nc_warn("cannot raise the descriptor limit to %llu: %m",
+			(unsigned long long)rl.rlim_cur);
+}
+
 static void on_frame(const uint8_t *frame, size_t len)
 {
 	nc_stack_input(frame, len);
@@ -232,6 +257,7 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	raise_fd_limit();
 	nc_log_level = cfg.verbosity < 0 ? NC_LOG_WARN :
 		       cfg.verbosity > 0 ? NC_LOG_DEBUG : NC_LOG_INFO;
 	if (nc_loop_init() || setup_signals()) {

@@ -56,6 +56,7 @@
 #include "lwip/ip.h"
 #include "lwip/netif.h"
 #include "lwip/tcp.h"
+#include "lwip/timeouts.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/tcp.h"
 
@@ -72,6 +73,7 @@
 #define TABLE_BITS	14
 #define TABLE_SIZE	(1u << TABLE_BITS)
 #define READ_CHUNK	(256 * 1024)
+#define PUSH_RETRY_MS	50	/* a listener the kernel refused a descriptor */
 #define WRITE_IOV	64
 #define MAX_ACCEPT_QUEUE 4096
 #define EPHEMERAL_LOW	32768
@@ -132,6 +134,7 @@ struct nc_sock {
 	/* Listening: connections ready for accept(), oldest first. */
 	struct nc_sock *queue_head, *queue_tail;
 	int queued, backlog;
+	bool push_timer;		/* listener_push() retries on a timer */
 	/*
 	 * Listeners sharing one address and port with SO_REUSEPORT share one
 	 * lwIP PCB: a ring of them, the PCB held by one, and new connections
@@ -542,6 +545,17 @@ static int accept_pending(const struct nc_sock *l)
 	return l->queued;
 }
 
+static void listener_push(struct nc_sock *l);
+
+/* push_retry() - the timer listener_push() set when the kernel refused. */
+static void push_retry(void *arg)
+{
+	struct nc_sock *l = arg;
+
+	l->push_timer = false;
+	listener_push(l);
+}
+
 /*
  * listener_push() - hand queued connections to the program: one record and
  * the connection's descriptor each, on the listening socket, in order. What
@@ -557,9 +571,17 @@ static void listener_push(struct nc_sock *l)
 		nc_rpc_init_accept(&rec, c->id);
 		rec.addrlen = nc_addr_to_sockaddr(&c->remote_ip, c->remote_port, c->domain, rec.addr);
 		if (nc_send_fd(l->fd, &rec, sizeof(rec), c->app_fd, MSG_DONTWAIT) != (ssize_t)sizeof(rec)) {
-			if (errno != EAGAIN && errno != ETOOMANYREFS && errno != ENOBUFS)
-				nc_debug("listener %llu: cannot hand over a connection: %m",
+			if (errno != EAGAIN && !l->push_timer) {
+				/*
+				 * Too many descriptors in flight (ETOOMANYREFS) or
+				 * no memory: the socket stays writable, so EPOLLOUT
+				 * would spin. Try again shortly instead.
+				 */
+				nc_debug("listener %llu: cannot hand over a connection (%m); retrying",
 					 (unsigned long long)l->id);
+				l->push_timer = true;
+				sys_timeout(PUSH_RETRY_MS, push_retry, l);
+			}
 			break;
 		}
 		l->queue_head = c->queue_next;
@@ -621,6 +643,9 @@ static void sock_release(struct nc_sock *s)
 			sock_release(c);
 		}
 		s->queued = 0;
+		if (s->push_timer)
+			sys_untimeout(push_retry, s);
+		s->push_timer = false;
 		tab.nlisteners--;
 		leave_group(s);
 		pcb_close(s);
@@ -964,6 +989,24 @@ static void rx_pop(struct nc_sock *s)
 	s->rx_off = 0;
 }
 
+/* app_end_closed() - has the program closed its end for good (HUP pending)? */
+static bool app_end_closed(const struct nc_sock *s)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/* rx_discard() - drop what the peer sent and nobody will read, opening the window. */
+static void rx_discard(struct nc_sock *s)
+{
+	while (s->rx) {
+		if (s->pcb)
+			tcp_recved(s->pcb, (u16_t)(s->rx->len - s->rx_off));
+		rx_pop(s);
+	}
+}
+
 /*
  * rx_flush() - write what the peer sent to the program's socketpair, as much
  * as it takes, and open the TCP window by exactly that much.
@@ -988,9 +1031,16 @@ static void rx_flush(struct nc_sock *s)
 		}
 		w = writev(s->fd, iov, n);
 		if (w < 0) {
-			if (errno == EAGAIN)
-				break;
-			/* The program's end is gone; the HUP handler will finish. */
+			if (errno == EPIPE && !app_end_closed(s)) {
+				/*
+				 * The program shut its reading side: what still
+				 * arrives is dropped (and acknowledged), or EPOLLOUT
+				 * would wake us for it forever.
+				 */
+				rx_discard(s);
+				continue;
+			}
+			/* EAGAIN, or the program's end is gone: the HUP handler finishes. */
 			break;
 		}
 		left = (size_t)w;
@@ -1155,7 +1205,7 @@ static void sock_update_events(struct nc_sock *s)
 
 	if (s->fd < 0 || s->dead || s->app_gone)
 		return;
-	if (s->rx || (s->state == SOCK_LISTEN && s->queue_head))
+	if (s->rx || (s->state == SOCK_LISTEN && s->queue_head && !s->push_timer))
 		ev |= EPOLLOUT;
 	if (s->state == SOCK_CONNECTED && !s->tx_eof && tx_room(s) > 0)
 		ev |= EPOLLIN | EPOLLRDHUP;

@@ -45,6 +45,8 @@ static struct {
 	struct tw_entry *bucket[TW_BUCKETS];
 	struct tw_entry *oldest, *youngest;	/* expiry order */
 	uint32_t per_port[65536];		/* entries by local port */
+	u8_t seen_id;				/* lwIP ext arg marking PCBs seen */
+	bool seen_id_set;
 } tw;
 
 /* bucket_of() - where a 4-tuple lives; the local address is left out so that
@@ -127,11 +129,26 @@ void nc_timewait_drain(void)
 		return;
 	now = nc_now_ms();
 	expire(now);
+	if (!tw.seen_id_set) {
+		tw.seen_id = tcp_ext_arg_alloc_id();
+		tw.seen_id_set = true;
+	}
 	/* The list is newest first: keep the head, move out the tail. */
 	for (pcb = tcp_tw_pcbs; pcb; pcb = next) {
-		uint64_t age_ms = (uint64_t)(u32_t)(tcp_ticks - pcb->tmr) * TCP_SLOW_INTERVAL;
+		uint64_t age_ms;
 
 		next = pcb->next;
+		if (!tcp_ext_arg_get(pcb, tw.seen_id)) {
+			/*
+			 * First sight, which is within one loop iteration of
+			 * entering TIME_WAIT. lwIP stops refreshing tmr once
+			 * the program has closed, so it may date from long
+			 * before: TIME_WAIT starts now.
+			 */
+			tcp_ext_arg_set(pcb, tw.seen_id, pcb);
+			pcb->tmr = tcp_ticks;
+		}
+		age_ms = (uint64_t)(u32_t)(tcp_ticks - pcb->tmr) * TCP_SLOW_INTERVAL;
 		if (kept < TW_LWIP_MAX && age_ms < TW_LWIP_MS) {
 			kept++;
 			continue;

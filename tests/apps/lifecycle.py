@@ -19,6 +19,13 @@
       and end-of-file, and the service must go on serving (run under ASan by
       the sanitizers suite, which would report a use of the freed PCB).
 
+  lifecycle.py fd-limit HOST PORT
+      With every descriptor of the process in use, socket() and accept()
+      fail with EMFILE, as the kernel's do (netcon's socket may come from a
+      spare, and accept's descriptor rides on a message), and the connection
+      waiting to be accepted stays queued: with descriptors free again,
+      accept() returns it and it carries data.
+
   lifecycle.py spare-fork HOST PORT
       After a connect() the process holds a spare socket for its next
       socket() call. Parent and child of a fork() each create and connect a
@@ -143,6 +150,42 @@ def timewait_held(host, port):
     print("lifecycle: OK a socket held through TIME_WAIT outlives its PCB")
 
 
+def fd_limit(host, port):
+    import resource
+    lst = listener(host, port)
+    first = socket.create_connection((host, port), timeout=5)  # a spare comes along
+    a, _ = lst.accept()
+    pending = socket.create_connection((host, port), timeout=5)  # waits in the queue
+    time.sleep(0.2)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, 256), hard))
+    fillers = []
+    try:
+        while True:
+            fillers.append(os.open("/dev/null", os.O_RDONLY))
+    except OSError as e:
+        if e.errno != errno.EMFILE:
+            die("filling the descriptor table: %s" % e)
+    for what, call in (("socket()", lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
+                       ("accept()", lst.accept)):
+        try:
+            call()
+            die("%s succeeded with no descriptor free" % what)
+        except OSError as e:
+            if e.errno != errno.EMFILE:
+                die("%s with no descriptor free: %s, expected EMFILE" % (what, errno.errorcode.get(e.errno)))
+    for fd in fillers:
+        os.close(fd)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    s, peer = lst.accept()
+    if peer != pending.getsockname():
+        die("accept() at the limit lost the waiting connection (got %r)" % (peer,))
+    carries(pending, s, b"room", "no data on the connection that waited")
+    for x in (first, a, lst):
+        x.close()
+    print("lifecycle: OK EMFILE from socket() and accept() at the descriptor limit, nothing lost")
+
+
 def spare_fork(host, port):
     lst = listener(host, port)
     first = socket.create_connection((host, port), timeout=5)  # brings a spare along
@@ -188,7 +231,8 @@ def spare_fork(host, port):
 
 
 if __name__ == "__main__":
-    checks = {"timewait": timewait, "timewait-held": timewait_held, "spare-fork": spare_fork}
+    checks = {"timewait": timewait, "timewait-held": timewait_held, "fd-limit": fd_limit,
+              "spare-fork": spare_fork}
     if len(sys.argv) != 4 or sys.argv[1] not in checks:
         print(__doc__)
         sys.exit(2)

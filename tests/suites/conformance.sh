@@ -20,8 +20,7 @@ compare() {
 	elif diff -u "$T/kernel-$name.txt" "$T/netcon-$name.txt" >"$T/diff-$name.txt"; then
 		pass "conformance-$name" "$(wc -l <"$T/kernel-$name.txt") cases identical"
 	else
-		fail "conformance-$name" "differs from the kernel"
-		cat "$T/diff-$name.txt"
+		fail "conformance-$name" "differs from the kernel: $(grep '^[-+][a-z]' "$T/diff-$name.txt" | tr '\n' ' ')"
 	fi
 }
 

@@ -37,7 +37,7 @@ check connections-10000 timeout 300 env NETCON_SOCKET="$T/a.sock" "${NS[@]}" "$I
 grep -h OK "$T/check.out" | sed 's/^/     /'
 
 # Socket life cycle: TIME_WAIT reuse rules, spare sockets across fork().
-for t in timewait timewait-held spare-fork; do
+for t in timewait timewait-held fd-limit spare-fork; do
 	check "$t" timeout 60 env NETCON_SOCKET="$T/a.sock" "${NS[@]}" "$INTERCEPT" \
 		python3 "$TOP/tests/apps/lifecycle.py" "$t" 127.0.0.1 7300
 	grep -h OK "$T/check.out" | sed 's/^/     /'
