@@ -63,6 +63,13 @@ def client(host, bind_port):
     return c
 
 
+def first_connection(lst, host, port):
+    """The process's first connection (its reply brings a spare socket along): both ends."""
+    c = socket.create_connection((host, port), timeout=5)
+    s, _ = lst.accept()
+    return c, s
+
+
 def carries(c, s, word, why):
     """c sends a word that s must receive; both are closed after."""
     c.sendall(word)
@@ -153,8 +160,7 @@ def timewait_held(host, port):
 def fd_limit(host, port):
     import resource
     lst = listener(host, port)
-    first = socket.create_connection((host, port), timeout=5)  # a spare comes along
-    a, _ = lst.accept()
+    first, a = first_connection(lst, host, port)
     pending = socket.create_connection((host, port), timeout=5)  # waits in the queue
     time.sleep(0.2)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -188,8 +194,7 @@ def fd_limit(host, port):
 
 def spare_fork(host, port):
     lst = listener(host, port)
-    first = socket.create_connection((host, port), timeout=5)  # brings a spare along
-    a, _ = lst.accept()
+    first, a = first_connection(lst, host, port)
     pid = os.fork()
     if pid == 0:
         try:
