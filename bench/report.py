@@ -549,6 +549,18 @@ SECTION_TEXT = {"bulk-tap": text_bulk_tap, "latency": text_latency, "cpu": text_
                 "mem": text_mem, "diag": text_diag}
 
 
+def per_unit(w, counts, calls, top, text):
+    """One line of system calls and context switches per unit (round trip,
+    connection): counts is "units switches", calls the recorded (name, count)."""
+    c = counts.split()
+    if len(c) != 2 or not calls or not int(c[0]):
+        return
+    n = int(c[0])
+    w(text % ("{:,}".format(n), sum(k for _, k in calls) / n, int(c[1]) / n,
+              ", ".join("%s %.1f" % (name, k / n) for name, k in calls[:top])))
+    w("")
+
+
 def time_section(w, meta, files, notes):
     w("## Where the time goes")
     w("")
@@ -623,24 +635,12 @@ def time_section(w, meta, files, notes):
         for pct, dso, sym in pr[:12]:
             w("| %.1f%% | %s | `%s` |" % (pct, dso, sym))
         w("")
-    pp = meta.get("time_pp", "").split()
-    sp = read_pairs(files.get("sys-pp"))
-    if len(pp) == 2 and sp and int(pp[0]):
-        n = int(pp[0])
-        w("Ping-pong through one service (%s round trips): the service made %.1f system calls and %.1f "
-          "context switches per round trip (%s)."
-          % ("{:,}".format(n), sum(c for _, c in sp) / n, int(pp[1]) / n,
-             ", ".join("%s %.1f" % (k, c / n) for k, c in sp[:6])))
-        w("")
-    cn = meta.get("time_conn", "").split()
-    sc = read_pairs(files.get("sys-conn"))
-    if len(cn) == 2 and sc and int(cn[0]):
-        n = int(cn[0])
-        w("New connections through one service (%s connections; both ends are in the service): "
-          "%.1f system calls and %.1f context switches of the service per connection (%s)."
-          % ("{:,}".format(n), sum(c for _, c in sc) / n, int(cn[1]) / n,
-             ", ".join("%s %.1f" % (k, c / n) for k, c in sc[:8])))
-        w("")
+    per_unit(w, meta.get("time_pp", ""), read_pairs(files.get("sys-pp")), 6,
+             "Ping-pong through one service (%s round trips): the service made %.1f system calls "
+             "and %.1f context switches per round trip (%s).")
+    per_unit(w, meta.get("time_conn", ""), read_pairs(files.get("sys-conn")), 8,
+             "New connections through one service (%s connections; both ends are in the service): "
+             "%.1f system calls and %.1f context switches of the service per connection (%s).")
     for n in notes.get("time", []):
         w("- Note: " + n)
 
