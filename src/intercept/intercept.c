@@ -117,16 +117,11 @@ static bool lookup(int fd, struct sock_info *info)
 	return true;
 }
 
-static void remember(uint64_t id, int domain, bool listening)
+/* remember() - note a socket of ours and what state it is known to be in. */
+static void remember(uint64_t id, int domain, bool listening, bool connected)
 {
-	struct sock_info info = { .id = id, .ours = true, .listening = listening, .domain = domain };
-
-	cache_put(&info);
-}
-
-static void remember_connected(uint64_t id, int domain)
-{
-	struct sock_info info = { .id = id, .ours = true, .connected = true, .domain = domain };
+	struct sock_info info = { .id = id, .ours = true, .listening = listening,
+				  .connected = connected, .domain = domain };
 
 	cache_put(&info);
 }
@@ -226,7 +221,7 @@ EXPORT int socket(int domain, int type, int protocol)
 got_socket:
 	if (type & SOCK_NONBLOCK)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	remember(rep.sock, domain, false);
+	remember(rep.sock, domain, false, false);
 	errno = saved;
 	return fd;
 }
@@ -269,7 +264,7 @@ EXPORT int listen(int fd, int backlog)
 	req.arg[0] = backlog;
 	r = nc_call(&req, &rep, -1, NULL, false);
 	if (r == 0)
-		remember(info.id, info.domain, true);
+		remember(info.id, info.domain, true, false);
 	return result(r, saved);
 }
 
@@ -320,7 +315,7 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 		return fail(EMFILE);	/* the service always attaches one: no room for it here */
 	if (flags & SOCK_NONBLOCK)
 		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
-	remember_connected(rec.sock, info->domain);
+	remember(rec.sock, info->domain, false, true);
 	copy_addr(addr, addrlen, rec.addr, rec.addrlen);
 	errno = saved;
 	return newfd;
@@ -384,7 +379,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	req.arg[2] = nc_client_wants_spare(info.domain);
 	r = nc_call(&req, &rep, nonblocking ? fd : -1, &spare, true);
 	if (r == 0)
-		remember_connected(info.id, info.domain);
+		remember(info.id, info.domain, false, true);
 	if (spare >= 0) {
 		uint64_t id;
 

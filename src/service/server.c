@@ -29,12 +29,6 @@
 #include "../common/log.h"
 #include "../common/rpc.h"
 
-/*
- * A client has at most one request outstanding (each thread waits for its
- * reply), so a second read per wake-up would only meet EAGAIN; the epoll set
- * is level-triggered and calls again if another request is there.
- */
-#define REQUESTS_PER_WAKEUP 1
 
 struct nc_client {
 	struct nc_loop_handler h;
@@ -124,66 +118,67 @@ static void fill_status(struct nc_reply *rep)
 	rep->optlen = sizeof(st);
 }
 
-/* client_event() - requests from one client, a few per wake-up for fairness. */
+/*
+ * client_event() - one request from one client. A client has at most one
+ * request outstanding (each thread waits for its reply), so a second read
+ * would only meet EAGAIN; the epoll set is level-triggered and calls again
+ * if another request is there.
+ */
 static void client_event(struct nc_loop_handler *h, uint32_t events)
 {
 	struct nc_client *c = (struct nc_client *)h;
-	int i;
+	struct nc_request req;
+	struct nc_reply rep;
+	const char *why = NULL;
+	int in_fd, fd_out = -1, deferred = 0;
+	ssize_t n;
 
-	for (i = 0; i < REQUESTS_PER_WAKEUP; i++) {
-		struct nc_request req;
-		struct nc_reply rep;
-		const char *why = NULL;
-		int in_fd, fd_out = -1, deferred = 0;
-		ssize_t n;
-
-		/* MSG_TRUNC: the real length, so an oversize message is seen as such. */
-		n = nc_recv_fd(h->fd, &req, sizeof(req), &in_fd,
-			       MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
-		if (in_fd >= 0 && (n != (ssize_t)sizeof(req) || req.op != NC_OP_CONNECT)) {
-			/* Only a non-blocking connect lends us its descriptor. */
+	/* MSG_TRUNC: the real length, so an oversize message is seen as such. */
+	n = nc_recv_fd(h->fd, &req, sizeof(req), &in_fd,
+		       MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+	if (in_fd >= 0 && (n != (ssize_t)sizeof(req) || req.op != NC_OP_CONNECT)) {
+		/* Only a non-blocking connect lends us its descriptor. */
+		close(in_fd);
+		nc_warn("client %d sent an unexpected descriptor; disconnecting it",
+			(int)c->pid);
+		client_free(c);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		if (events & (EPOLLHUP | EPOLLERR))
+			client_free(c);
+		return;
+	}
+	if (n <= 0) {
+		client_free(c);
+		return;
+	}
+	if (nc_rpc_check_request(&req, (size_t)n, &why)) {
+		if (in_fd >= 0)
 			close(in_fd);
-			nc_warn("client %d sent an unexpected descriptor; disconnecting it",
-				(int)c->pid);
-			client_free(c);
-			return;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (events & (EPOLLHUP | EPOLLERR))
-				client_free(c);
-			return;
-		}
-		if (n <= 0) {
-			client_free(c);
-			return;
-		}
-		if (nc_rpc_check_request(&req, (size_t)n, &why)) {
-			if (in_fd >= 0)
-				close(in_fd);
-			nc_warn("client %d: malformed request (%s); disconnecting it", (int)c->pid,
-				why);
-			client_free(c);
-			return;
-		}
-		nc_rpc_init_reply(&rep, &req);
-		if (req.op == NC_OP_STATUS)
-			fill_status(&rep);	/* STATUS carries no descriptor (checked above) */
-		else if (req.op == NC_OP_NEWCONN)
-			rep.result = new_connection(c, &fd_out);
-		else
-			nc_sock_request(c, &req, in_fd, &rep, &fd_out, &deferred);
-		nc_debug("client %d: %s(%llu) = %d", (int)c->pid, nc_rpc_op_name(req.op),
-			 (unsigned long long)req.sock, deferred ? 1 : rep.result);
-		if (!deferred && send_reply(c, &rep, fd_out)) {
-			nc_warn("client %d does not take replies; disconnecting it", (int)c->pid);
-			if (fd_out >= 0)
-				close(fd_out);
-			client_free(c);
-			return;
-		}
+		nc_warn("client %d: malformed request (%s); disconnecting it", (int)c->pid,
+			why);
+		client_free(c);
+		return;
+	}
+	nc_rpc_init_reply(&rep, &req);
+	if (req.op == NC_OP_STATUS)
+		fill_status(&rep);	/* STATUS carries no descriptor (checked above) */
+	else if (req.op == NC_OP_NEWCONN)
+		rep.result = new_connection(c, &fd_out);
+	else
+		nc_sock_request(c, &req, in_fd, &rep, &fd_out, &deferred);
+	nc_debug("client %d: %s(%llu) = %d", (int)c->pid, nc_rpc_op_name(req.op),
+		 (unsigned long long)req.sock, deferred ? 1 : rep.result);
+	if (!deferred && send_reply(c, &rep, fd_out)) {
+		nc_warn("client %d does not take replies; disconnecting it", (int)c->pid);
 		if (fd_out >= 0)
 			close(fd_out);
+		client_free(c);
+		return;
 	}
+	if (fd_out >= 0)
+		close(fd_out);
 }
 
 /* client_add() - serve RPC on @fd for a program (@pid, @uid). */

@@ -46,6 +46,8 @@ static struct {
 	struct tw_entry *oldest, *youngest;	/* expiry order */
 	uint32_t per_port[65536];		/* entries by local port */
 	u8_t seen_id;				/* lwIP ext arg marking PCBs seen */
+	struct tcp_pcb *last_head;		/* tcp_tw_pcbs after the last drain */
+	u32_t last_ticks;			/* tcp_ticks at the last drain */
 	bool seen_id_set;
 } tw;
 
@@ -127,6 +129,12 @@ void nc_timewait_drain(void)
 
 	if (!tcp_tw_pcbs && !tw.oldest)
 		return;
+	/*
+	 * Runs every loop iteration: nothing to do until a PCB enters TIME_WAIT
+	 * (the list's head changes) or lwIP's clock moves (every 100 ms).
+	 */
+	if (tcp_tw_pcbs == tw.last_head && tcp_ticks == tw.last_ticks)
+		return;
 	now = nc_now_ms();
 	expire(now);
 	if (!tw.seen_id_set) {
@@ -158,6 +166,8 @@ void nc_timewait_drain(void)
 		nc_sock_pcb_leaving(pcb);	/* a program may still hold the socket */
 		tcp_abort(pcb);	/* a TIME_WAIT PCB leaves without an RST */
 	}
+	tw.last_head = tcp_tw_pcbs;
+	tw.last_ticks = tcp_ticks;
 }
 
 bool nc_timewait_recent(const ip_addr_t *lip, uint16_t lport, const ip_addr_t *rip,

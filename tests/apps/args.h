@@ -5,6 +5,22 @@
 #include <errno.h>
 #include <stdlib.h>
 
+/* parse_number() - a decimal number no larger than @max. */
+static int parse_number(const char *text, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*text < '0' || *text > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* parse_size() - a byte count with an optional K, M or G (binary) suffix. */
 static int parse_size(const char *text, unsigned long long *out)
 {

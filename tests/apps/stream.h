@@ -8,8 +8,10 @@
 #define NETCON_TEST_STREAM_H
 
 #include <endian.h>
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define STREAM_SEED 0x6e6574636f6e5458ull
 
@@ -62,6 +64,22 @@ static void stream_fill(struct stream *s, uint8_t *buf, size_t len)
 		while (len--)
 			*buf++ = s->word[s->used++];
 	}
+}
+
+/* send_all() - write all of @buf, riding out short writes and EINTR. */
+static int send_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 #endif

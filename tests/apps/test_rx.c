@@ -62,25 +62,10 @@ static void usage(int status)
 	exit(status);
 }
 
-/* parse_number() - a decimal number no larger than @max. */
-static int parse_number(const char *text, unsigned long max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*text < '0' || *text > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
 /* parse_options() - the command line into @opt; exits on a bad one. */
 static void parse_options(int argc, char **argv, struct options *opt)
 {
+	unsigned long v;
 	int c;
 
 	*opt = (struct options){ .port = DEFAULT_PORT, .bytes = DEFAULT_BYTES };
@@ -90,16 +75,18 @@ static void parse_options(int argc, char **argv, struct options *opt)
 			opt->echo = true;
 			break;
 		case 'p':
-			if (parse_number(optarg, 65535, &opt->port) || !opt->port)
+			if (parse_number(optarg, 65535, &v) || !v)
 				usage(2);
+			opt->port = (unsigned)v;
 			break;
 		case 'n':
 			if (parse_size(optarg, &opt->bytes))
 				usage(2);
 			break;
 		case 'w':
-			if (parse_number(optarg, 3600, &opt->wait_s))
+			if (parse_number(optarg, 3600, &v))
 				usage(2);
+			opt->wait_s = (unsigned)v;
 			break;
 		case 'h':
 			usage(0);
@@ -160,22 +147,6 @@ static int connect_to(const struct options *opt)
 	}
 	freeaddrinfo(ai);
 	return fd;
-}
-
-/* send_all() - write all of @buf, riding out short writes and EINTR. */
-static int send_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* send_stream() - the -x thread: send the stream, then end our direction. */

@@ -68,22 +68,6 @@ static void usage(int status)
 	exit(status);
 }
 
-/* parse_number() - a decimal number no larger than @max. */
-static int parse_number(const char *text, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*text < '0' || *text > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* parse_options() - the command line into @opt; exits on a bad one. */
 static void parse_options(int argc, char **argv, struct options *opt)
 {
@@ -126,22 +110,6 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		usage(2);
 	if (opt->bind_addr && strchr(opt->bind_addr, ':'))
 		opt->ipv6 = true;
-}
-
-/* send_all() - write all of @buf, riding out short writes and EINTR. */
-static int send_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* send_stream() - send @bytes of the stream for @port; 0, or -1 with errno. */
