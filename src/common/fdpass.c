@@ -43,6 +43,8 @@ ssize_t nc_recv_fd(int sock, void *buf, size_t len, int *fd, int flags)
 	struct cmsghdr *cmsg;
 	ssize_t n;
 
+	int extra = 0;
+
 	*fd = -1;
 	n = recvmsg(sock, &msg, flags);
 	if (n < 0)
@@ -58,15 +60,17 @@ ssize_t nc_recv_fd(int sock, void *buf, size_t len, int *fd, int flags)
 			memcpy(&got, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
 			if (*fd < 0)
 				*fd = got;
-			else
+			else {
 				close(got);
+				extra = 1;
+			}
 		}
 	}
-	if (msg.msg_flags & MSG_CTRUNC) {
-		/* Descriptors beyond our buffer were dropped by the kernel; say so. */
+	if (extra || (msg.msg_flags & MSG_CTRUNC)) {
+		/* More than one, or more than fit: the kernel dropped some. Say so. */
 		if (*fd >= 0)
 			close(*fd);
-		*fd = -1;
+		*fd = NC_FD_TOO_MANY;
 	}
 	return n;
 }

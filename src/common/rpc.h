@@ -11,6 +11,14 @@
  * end of its socketpair, which stays the same across dup, fork, exec and
  * SCM_RIGHTS, so any process holding the descriptor can name it.
  *
+ * Possession: every request that names a socket (all but SOCKET, STATUS and
+ * NEWCONN) carries that socket's own descriptor as SCM_RIGHTS, and the
+ * service acts only if the descriptor is the socket named (fstat: sockfs
+ * device and inode); otherwise the reply is -EBADF, as the kernel answers a
+ * process operating a descriptor it does not hold. Inodes are sequential and
+ * guessable; descriptors cannot be forged. A message with more than one
+ * descriptor, or one on a request that names no socket, is malformed.
+ *
  * Every message is validated by nc_rpc_check_request()/nc_rpc_check_reply()
  * before any field is used: size, magic, version, operation and lengths.
  */
@@ -21,7 +29,7 @@
 #include <stdint.h>
 
 #define NC_RPC_MAGIC	0x4e43u		/* "NC" */
-#define NC_RPC_VERSION	2u
+#define NC_RPC_VERSION	3u
 #define NC_ADDR_MAX	28u		/* sizeof(struct sockaddr_in6) */
 #define NC_OPT_MAX	256u		/* largest option value carried (tcp_info fits) */
 
@@ -29,8 +37,9 @@ enum nc_op {
 	NC_OP_SOCKET = 1,	/* arg0 domain, arg1 type (no flags); reply: fd, sock */
 	NC_OP_BIND,		/* addr */
 	NC_OP_LISTEN,		/* arg0 backlog */
-	NC_OP_CONNECT,		/* addr, arg0 1 if non-blocking, arg2 1 to get a spare socket;
-				 * reply: fd = the spare (arg2 1, opt = its sock) */
+	NC_OP_CONNECT,		/* addr, arg0 1 if non-blocking (the service keeps the
+				 * descriptor until the outcome), arg2 1 to get a spare
+				 * socket; reply: fd = the spare (arg2 1, opt = its sock) */
 	NC_OP_GETSOCKNAME,	/* reply: addr */
 	NC_OP_GETPEERNAME,	/* reply: addr */
 	NC_OP_GETSOCKOPT,	/* arg0 level, arg1 name, arg2 length asked; reply: opt */
@@ -43,7 +52,7 @@ enum nc_op {
 	NC_OP_MAX_
 };
 
-/* A request. sock is 0 for SOCKET and STATUS. */
+/* A request. sock is 0 for SOCKET, STATUS and NEWCONN. */
 struct nc_request {
 	uint16_t magic;
 	uint8_t version;

@@ -22,7 +22,8 @@ void nc_client_init(void);
 /* Connect now (at start), so a program that drops privileges keeps its channel. */
 void nc_client_connect_early(void);
 /*
- * One request and its reply. @send_fd rides along when >= 0; a descriptor on
+ * One request and its reply. @send_fd, the socket @req names (its proof of
+ * possession), rides along when >= 0; a descriptor on
  * the reply lands in *@recv_fd (opened with @cloexec). Returns the reply's
  * result (>= 0 or -errno), or -ENETDOWN when no service answers.
  */

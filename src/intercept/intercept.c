@@ -105,7 +105,7 @@ static bool lookup(int fd, struct sock_info *info)
 		return false;
 	}
 	nc_rpc_init_request(&req, NC_OP_IDENTIFY, info->id);
-	if (nc_call(&req, &rep, -1, NULL, false) < 0) {
+	if (nc_call(&req, &rep, fd, NULL, false) < 0) {
 		/* Not the service's (or no service): an ordinary Unix socket. */
 		cache_put(info);
 		return false;
@@ -245,7 +245,7 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	nc_rpc_init_request(&req, NC_OP_BIND, info.id);
 	memcpy(req.addr, addr, send_len);
 	req.addrlen = send_len;
-	return result(nc_call(&req, &rep, -1, NULL, false), saved);
+	return result(nc_call(&req, &rep, fd, NULL, false), saved);
 }
 
 EXPORT int listen(int fd, int backlog)
@@ -262,7 +262,7 @@ EXPORT int listen(int fd, int backlog)
 	}
 	nc_rpc_init_request(&req, NC_OP_LISTEN, info.id);
 	req.arg[0] = backlog;
-	r = nc_call(&req, &rep, -1, NULL, false);
+	r = nc_call(&req, &rep, fd, NULL, false);
 	if (r == 0)
 		remember(info.id, info.domain, true, false);
 	return result(r, saved);
@@ -377,7 +377,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	req.addrlen = send_len;
 	req.arg[0] = nonblocking;
 	req.arg[2] = nc_client_wants_spare(info.domain);
-	r = nc_call(&req, &rep, nonblocking ? fd : -1, &spare, true);
+	r = nc_call(&req, &rep, fd, &spare, true);
 	if (r == 0)
 		remember(info.id, info.domain, false, true);
 	if (spare >= 0) {
@@ -411,7 +411,7 @@ static int name_call(enum nc_op op, int fd, struct sockaddr *addr, socklen_t *ad
 	if ((int)*addrlen < 0)
 		return fail(EINVAL);
 	nc_rpc_init_request(&req, op, info.id);
-	r = nc_call(&req, &rep, -1, NULL, false);
+	r = nc_call(&req, &rep, fd, NULL, false);
 	if (r < 0)
 		return fail(r);
 	copy_addr(addr, addrlen, rep.addr, rep.addrlen);
@@ -459,7 +459,7 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	req.arg[0] = level;
 	req.arg[1] = name;
 	req.arg[2] = (int)*len;
-	r = nc_call(&req, &rep, -1, NULL, false);
+	r = nc_call(&req, &rep, fd, NULL, false);
 	if (r < 0)
 		return fail(r);
 	n = *len < rep.optlen ? *len : rep.optlen;
@@ -492,7 +492,7 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 	req.arg[1] = name;
 	req.optlen = len > NC_OPT_MAX ? NC_OPT_MAX : len;
 	memcpy(req.opt, val, req.optlen);
-	return result(nc_call(&req, &rep, -1, NULL, false), saved);
+	return result(nc_call(&req, &rep, fd, NULL, false), saved);
 }
 
 /*
@@ -538,7 +538,7 @@ EXPORT int shutdown(int fd, int how)
 	}
 	nc_rpc_init_request(&req, NC_OP_SHUTDOWN, info.id);
 	req.arg[0] = how;
-	r = nc_call(&req, &rep, -1, NULL, false);
+	r = nc_call(&req, &rep, fd, NULL, false);
 	if (r < 0)
 		return fail(r);
 	if (!info.listening && nc_libc.shutdown(fd, how) && errno != ENOTCONN)
@@ -617,7 +617,7 @@ static ssize_t eof_result(int fd, ssize_t n, size_t asked, int saved)
 		return n;
 	}
 	nc_rpc_init_request(&req, NC_OP_EOF, info.id);
-	if (nc_call(&req, &rep, -1, NULL, false) == -ECONNRESET)
+	if (nc_call(&req, &rep, fd, NULL, false) == -ECONNRESET)
 		return fail(ECONNRESET);
 	errno = saved;
 	return 0;

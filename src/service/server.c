@@ -54,6 +54,17 @@ unsigned nc_server_clients(void)
 }
 
 static void client_event(struct nc_loop_handler *h, uint32_t events);
+
+uid_t nc_client_uid(const struct nc_client *c)
+{
+	return c->uid;
+}
+
+/* op_names_socket() - requests that act on a socket, and so must carry it. */
+static bool op_names_socket(unsigned op)
+{
+	return op != NC_OP_SOCKET && op != NC_OP_STATUS && op != NC_OP_NEWCONN;
+}
 static int new_connection(struct nc_client *c, int *fd_out);
 
 static void client_free(struct nc_client *c)
@@ -136,9 +147,11 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 	/* MSG_TRUNC: the real length, so an oversize message is seen as such. */
 	n = nc_recv_fd(h->fd, &req, sizeof(req), &in_fd,
 		       MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
-	if (in_fd >= 0 && (n != (ssize_t)sizeof(req) || req.op != NC_OP_CONNECT)) {
-		/* Only a non-blocking connect lends us its descriptor. */
-		close(in_fd);
+	if (in_fd == NC_FD_TOO_MANY ||
+	    (in_fd >= 0 && (n != (ssize_t)sizeof(req) || !op_names_socket(req.op)))) {
+		/* A request carries its socket's descriptor and nothing else. */
+		if (in_fd >= 0)
+			close(in_fd);
 		nc_warn("client %d sent an unexpected descriptor; disconnecting it",
 			(int)c->pid);
 		client_free(c);
@@ -223,29 +236,6 @@ static int new_connection(struct nc_client *c, int *fd_out)
 	return 0;
 }
 
-/* allowed() - the service's own user, root, or a member of --group. */
-static bool allowed(const struct ucred *cred)
-{
-	if (cred->uid == geteuid() || cred->uid == 0)
-		return true;
-	if (srv.have_gid) {
-		struct group *g = getgrgid(srv.gid);
-		char **m;
-
-		if (cred->gid == srv.gid)
-			return true;
-		if (g) {
-			for (m = g->gr_mem; *m; m++) {
-				struct passwd *pw = getpwnam(*m);
-
-				if (pw && pw->pw_uid == cred->uid)
-					return true;
-			}
-		}
-	}
-	return false;
-}
-
 static void listen_event(struct nc_loop_handler *h, uint32_t events)
 {
 	int i;
@@ -258,9 +248,8 @@ static void listen_event(struct nc_loop_handler *h, uint32_t events)
 
 		if (fd < 0)
 			return;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || !allowed(&cred)) {
-			nc_warn("refusing a client (uid %d) not allowed to use this service",
-				(int)cred.uid);
+		/* Who may connect is the socket's and folder's permissions' business. */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
 			close(fd);
 			continue;
 		}

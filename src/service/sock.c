@@ -113,6 +113,7 @@ struct sock_opts {
 
 struct nc_sock {
 	uint64_t id;			/* inode of the program's end */
+	uid_t uid;			/* who made it: SO_REUSEPORT groups need one uid */
 	int fd;				/* our end of the socketpair, -1 once closed */
 	int app_fd;			/* the program's end while we still hold it */
 	struct nc_loop_handler h;
@@ -175,6 +176,7 @@ struct nc_sock {
 
 static struct {
 	int record_truesize;		/* kernel buffer cost of one accept record */
+	dev_t sock_dev;			/* sockfs' device: with an inode, names a socket */
 	struct nc_sock *table[TABLE_SIZE];
 	struct nc_sock **ports;		/* 65536 chains of sockets holding a local port */
 	struct nc_sock *dirty;
@@ -350,7 +352,7 @@ static bool port_conflict(const struct nc_sock *s, const ip_addr_t *ip, uint16_t
 			continue;
 		if (s->opts.reuseaddr && o->opts.reuseaddr && o->state != SOCK_LISTEN)
 			continue;
-		if (s->opts.reuseport && o->opts.reuseport)
+		if (s->opts.reuseport && o->opts.reuseport && s->uid == o->uid)
 			continue;
 		return true;
 	}
@@ -412,7 +414,7 @@ static void grow_buffers(int fd)
 }
 
 /* sock_new() - a socket and its socketpair; the program's end is s->app_fd. */
-static struct nc_sock *sock_new(int domain, const struct sock_opts *inherit)
+static struct nc_sock *sock_new(int domain, const struct sock_opts *inherit, uid_t uid)
 {
 	struct nc_sock *s = calloc(1, sizeof(*s));
 	int pair[2];
@@ -434,6 +436,8 @@ static struct nc_sock *sock_new(int domain, const struct sock_opts *inherit)
 	grow_buffers(pair[1]);
 	fcntl(pair[0], F_SETFL, 0);	/* the program's end blocks, as a new socket does */
 	s->id = (uint64_t)st.st_ino;
+	s->uid = uid;
+	tab.sock_dev = st.st_dev;
 	s->app_fd = pair[0];
 	s->fd = pair[1];
 	s->domain = domain;
@@ -1371,13 +1375,14 @@ static void waiter_reply(struct nc_sock *s, int result)
  * new socket, ready for the program's next socket() call, which then costs
  * it no round trip. It rides on the CONNECT reply, now or when deferred.
  */
-static void give_spare(struct nc_sock *s, struct nc_reply *rep, int *fd_out, bool deferred)
+static void give_spare(struct nc_sock *s, uid_t uid, struct nc_reply *rep, int *fd_out,
+		       bool deferred)
 {
 	struct nc_sock *spare;
 
 	if (*fd_out >= 0 || (deferred && (!s->waiter || s->waiter_spare_id)))
 		return;
-	spare = sock_new(s->domain, NULL);
+	spare = sock_new(s->domain, NULL, uid);
 	if (!spare)
 		return;	/* the program's next socket() asks for one itself */
 	if (deferred) {
@@ -1509,7 +1514,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 		tcp_abort(newpcb);
 		return ERR_ABRT;
 	}
-	c = sock_new(l->domain, &l->opts);
+	c = sock_new(l->domain, &l->opts, l->uid);
 	if (!c) {
 		tcp_abort(newpcb);
 		return ERR_ABRT;
@@ -1541,7 +1546,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 
 /* ------------------------------------------------------------- requests -- */
 
-static int do_socket(const struct nc_request *req, struct nc_reply *rep, int *fd_out)
+static int do_socket(uid_t uid, const struct nc_request *req, struct nc_reply *rep,
+		     int *fd_out)
 {
 	struct nc_sock *s;
 	int domain = req->arg[0], type = req->arg[1];
@@ -1550,7 +1556,7 @@ static int do_socket(const struct nc_request *req, struct nc_reply *rep, int *fd
 		return -EAFNOSUPPORT;
 	if (type != SOCK_STREAM)
 		return -EPROTONOSUPPORT;
-	s = sock_new(domain, NULL);
+	s = sock_new(domain, NULL, uid);
 	if (!s)
 		return -ENFILE;
 	rep->sock = s->id;
@@ -1635,7 +1641,7 @@ static int do_listen(struct nc_sock *s, const struct nc_request *req)
 
 		for (o = tab.ports[s->local_port]; o; o = o->bnext) {
 			if (o != s && o->state == SOCK_LISTEN && o->pcb && o->opts.reuseport &&
-			    o->domain == s->domain && ip_addr_cmp(&o->local_ip, &s->local_ip)) {
+			    o->uid == s->uid && o->domain == s->domain && ip_addr_cmp(&o->local_ip, &s->local_ip)) {
 				s->state = SOCK_LISTEN;
 				s->backlog = backlog;
 				s->group_next = o->group_next;
@@ -1890,6 +1896,22 @@ static int do_shutdown(struct nc_sock *s, const struct nc_request *req)
 }
 
 /*
+ * holds() - does @fd, the descriptor a request carried, name socket @id?
+ * The client proves it holds the socket by sending the descriptor itself, as
+ * the kernel asks a process to hold a descriptor before it may operate on
+ * it: ids (inodes) are sequential and easy to guess, descriptors are not
+ * forgeable. sockfs' device rules out another file system's inode of the
+ * same number (a pipe's, say).
+ */
+static bool holds(int fd, uint64_t id)
+{
+	struct stat st;
+
+	return fd >= 0 && !fstat(fd, &st) && S_ISSOCK(st.st_mode) &&
+	       st.st_dev == tab.sock_dev && (uint64_t)st.st_ino == id;
+}
+
+/*
  * nc_sock_request() - one request from a program. Everything in @req has
  * been validated by nc_rpc_check_request() except what depends on state.
  */
@@ -1902,23 +1924,25 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 	*fd_out = -1;
 	*deferred = 0;
 	if (req->op != NC_OP_SOCKET && req->op != NC_OP_STATUS) {
-		s = sock_find(req->sock);
+		/* Possession first: a wrong descriptor learns nothing, not even "unknown". */
+		s = holds(in_fd, req->sock) ? sock_find(req->sock) : NULL;
 		if (!s) {
 			if (in_fd >= 0)
 				close(in_fd);
-			rep->result = req->op == NC_OP_IDENTIFY ? -ENOENT : -EBADF;
+			rep->result = req->op == NC_OP_IDENTIFY && holds(in_fd, req->sock) ?
+				      -ENOENT : -EBADF;
 			return;
 		}
 		rep->sock = s->id;
 	}
 	switch (req->op) {
-	case NC_OP_SOCKET: r = do_socket(req, rep, fd_out); break;
+	case NC_OP_SOCKET: r = do_socket(nc_client_uid(client), req, rep, fd_out); break;
 	case NC_OP_BIND: r = do_bind(s, req); break;
 	case NC_OP_LISTEN: r = do_listen(s, req); break;
 	case NC_OP_CONNECT:
 		r = do_connect(client, s, req, &in_fd, deferred);
 		if (req->arg[2])
-			give_spare(s, rep, fd_out, *deferred);
+			give_spare(s, nc_client_uid(client), rep, fd_out, *deferred);
 		break;
 	case NC_OP_GETSOCKNAME: r = do_name(s, false, rep); break;
 	case NC_OP_GETPEERNAME: r = do_name(s, true, rep); break;

@@ -7,6 +7,7 @@
 #define NETCON_SOCK_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../common/rpc.h"
 
@@ -32,5 +33,7 @@ void nc_sock_init(void);
 
 /* Implemented by the RPC server: send a deferred reply (and @fd if >= 0) to @client. */
 void nc_client_reply(struct nc_client *client, struct nc_reply *rep, int fd);
+/* Implemented by the RPC server: the user @client runs as (SO_PEERCRED). */
+uid_t nc_client_uid(const struct nc_client *client);
 
 #endif
