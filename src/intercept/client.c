@@ -318,25 +318,82 @@ void nc_client_init(void)
 	if (nc_default_socket(nc_client_cfg.socket_path, sizeof(nc_client_cfg.socket_path)))
 		nc_client_cfg.socket_path[0] = '\0';
 	nc_client_cfg.fallback_kernel = fb && !strcmp(fb, "kernel");
+	snprintf(nc_client_cfg.service_uid, sizeof(nc_client_cfg.service_uid), "%s",
+		 getenv("NETCON_SERVICE_UID") ? getenv("NETCON_SERVICE_UID") : "");
 	nc_client_cfg.debug = dbg && *dbg && strcmp(dbg, "0");
 	pthread_atfork(NULL, NULL, after_fork_child);
 	pthread_key_create(&thread_key, drop_thread_conn);
 }
 
-void nc_client_complain(void)
+/* say() - one line on stderr, errno kept. */
+static void say(const char *msg)
 {
 	int saved = errno;
-	char msg[256];
-	int n;
 
-	if (atomic_exchange(&complained, 1))
-		return;
-	n = snprintf(msg, sizeof(msg),
-		     "libnetcon: no netcon service at %s: network sockets fail (start netcon-service, or set NETCON_FALLBACK=kernel)\n",
-		     nc_client_cfg.socket_path);
-	if (n > 0 && write(2, msg, (size_t)n) < 0)
-		n = 0;
+	if (write(2, msg, strlen(msg)) < 0) {
+		/* Nowhere else to say it. */
+	}
 	errno = saved;
+}
+
+/*
+ * Why the last attempt to reach the service failed, in words that name the
+ * cause and the fix; printed once per process by nc_client_complain().
+ */
+static char why_not[400];
+static atomic_int refused_said;
+
+void nc_client_complain(void)
+{
+	char msg[512];
+
+	if (atomic_exchange(&complained, 1) || atomic_load(&refused_said))
+		return;	/* said once already (a refused service says so itself) */
+	snprintf(msg, sizeof(msg), "libnetcon: %s: network sockets fail (or set NETCON_FALLBACK=kernel)\n",
+		 why_not[0] ? why_not : "no netcon service configured");
+	say(msg);
+}
+
+/* note_connect_error() - put a failed connect() to the service into words. */
+static void note_connect_error(int err)
+{
+	const char *path = nc_client_cfg.socket_path;
+
+	if (err == ENOENT || err == ECONNREFUSED)
+		snprintf(why_not, sizeof(why_not), "no netcon service at %s (start netcon-service)",
+			 path);
+	else if (err == EACCES || err == EPERM)
+		snprintf(why_not, sizeof(why_not),
+			 "not allowed to use the netcon service at %s: %s (as uid %u; its owner can open it to a group with --group)",
+			 path, strerror(err), (unsigned)geteuid());
+	else
+		snprintf(why_not, sizeof(why_not), "cannot reach the netcon service at %s: %s", path,
+			 strerror(err));
+}
+
+/*
+ * peer_trusted() - before anything is sent: is the process answering at the
+ * path the service we mean? Another user able to create the path (a
+ * squatted folder) would otherwise receive the program's traffic.
+ */
+static bool peer_trusted(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char msg[512];
+
+	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		snprintf(why_not, sizeof(why_not), "cannot tell who runs the service at %s: %s",
+			 nc_client_cfg.socket_path, strerror(errno));
+		return false;
+	}
+	if (nc_peer_trusted((unsigned)cred.uid, nc_client_cfg.service_uid, why_not, sizeof(why_not),
+			    nc_client_cfg.socket_path))
+		return true;
+	snprintf(msg, sizeof(msg), "libnetcon: %s (pid %d answered)\n", why_not, (int)cred.pid);
+	if (!atomic_exchange(&refused_said, 1))
+		say(msg);
+	return false;
 }
 
 /* connect_service() - a new connection for this thread, or -1. */
@@ -352,6 +409,11 @@ static int connect_service(void)
 	if (fd < 0)
 		return -1;
 	if (nc_libc.connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		note_connect_error(errno);
+		nc_libc.close(fd);
+		return -1;
+	}
+	if (!peer_trusted(fd)) {
 		nc_libc.close(fd);
 		return -1;
 	}

@@ -13,6 +13,7 @@
 struct nc_client_config {
 	char socket_path[108];
 	bool fallback_kernel;	/* NETCON_FALLBACK=kernel */
+	char service_uid[16];	/* NETCON_SERVICE_UID: a service uid to trust besides ours and root */
 	bool debug;		/* NETCON_DEBUG=1 */
 };
 

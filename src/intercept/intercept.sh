@@ -15,7 +15,16 @@ if [ -z "$lib" ]; then
 		fi
 	done
 fi
-dir=${NETCON_DIR:-/tmp/netcon-$(id -u)}
+# The same default as libnetcon's (src/common/paths.c): the real uid, outside
+# any user namespace, so that users of `unshare -r` do not share a folder.
+real_uid=$(awk -v u="$(id -u)" '$1 <= u && u < $1 + $3 { print $2 + u - $1; exit }' /proc/self/uid_map 2>/dev/null)
+if [ -n "${NETCON_DIR:-}" ]; then
+	dir=$NETCON_DIR
+elif [ -n "${XDG_RUNTIME_DIR:-}" ]; then
+	dir=$XDG_RUNTIME_DIR/netcon
+else
+	dir=/tmp/netcon-${real_uid:-$(id -u)}
+fi
 sock=${NETCON_SOCKET:-$dir/service.sock}
 
 usage() {
@@ -34,10 +43,11 @@ show)
 	echo "preload:      ${lib}${LD_PRELOAD:+ $LD_PRELOAD}"
 	echo "current:      LD_PRELOAD=${LD_PRELOAD:-(empty)}"
 	echo "service:      $sock"
-	if [ -x "$here/netcon-service" ] && status=$("$here/netcon-service" status --socket "$sock" 2>/dev/null); then
-		echo "$status" | sed 's/^/              /'
+	if [ -x "$here/netcon-service" ]; then
+		# status says why a service cannot be used (none, refused, impostor).
+		"$here/netcon-service" status --socket "$sock" 2>&1 | sed 's/^/              /'
 	elif [ -S "$sock" ]; then
-		echo "              (socket present)"
+		echo "              (socket present; netcon-service not found to ask it)"
 	else
 		echo "              (no service running there)"
 	fi

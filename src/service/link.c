@@ -1,5 +1,5 @@
 /*
- * lnk.c - frames in and out through vdeplug4.
+ * link.c - frames in and out through vdeplug4.
  *
  * The local switch (switch://DIR, vde://DIR, or the per-user default) has no
  * daemon: whichever service finds no live switch at DIR hosts one in-process
@@ -31,6 +31,7 @@
 #include "loop.h"
 #include "stack.h"
 #include "../common/log.h"
+#include "../common/paths.h"
 
 #define LINK_BATCH 64	/* frames taken per wake-up before yielding */
 #define TXQ_FRAMES 2048	/* frames held while the link pushes back */
@@ -105,19 +106,33 @@ static void remove_stale_switch(const char *dir)
 		nc_warn("cannot remove %s: %m", dir);
 }
 
-/* mkdir_parents() - create the folders above @dir, private to the user. */
-static void mkdir_parents(const char *dir)
+/*
+ * secure_switch_dir() - the switch's folder and the one holding it (and its
+ * lock) must be ours alone: a switch another user set up would carry our
+ * traffic to them. The switch folder itself is made by vdeplug.
+ */
+static int secure_switch_dir(const char *dir)
 {
-	char path[PATH_MAX];
-	char *p;
+	char parent[PATH_MAX], why[512], *slash;
+	struct stat st;
 
-	snprintf(path, sizeof(path), "%s", dir);
-	for (p = path + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST)
-			nc_debug("mkdir %s: %m", path);
-		*p = '/';
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (nc_secure_dir(parent, -1, why, sizeof(why))) {
+			nc_err("%s", why);
+			return -1;
+		}
 	}
+	if (lstat(dir, &st) == 0 &&
+	    (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))) {
+		nc_err("refusing switch folder %s: %s", dir,
+		       !S_ISDIR(st.st_mode) ? "not a folder (a symbolic link?)" :
+		       st.st_uid != geteuid() ? "it belongs to another user" : "others may write to it");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -130,9 +145,10 @@ static VDECONN *elect_switch(const char *dir, bool *host)
 	VDECONN *conn = NULL;
 	int attempt, lock_fd;
 
-	mkdir_parents(dir);
+	if (secure_switch_dir(dir))
+		return NULL;
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", dir);
-	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock_fd < 0) {
 		nc_err("cannot open %s: %m", lock_path);
 		return NULL;
@@ -234,19 +250,51 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 				nc_debug("link receive: %m");
 			break;
 		}
-		if (n < 14) {
-			/* 1: an event inside the switch; anything else short is a runt. */
-			if (n != 1)
-				lnk.stats.runts++;
-			else if (lnk.switch_host)
+		if (n == 1) {
+			/* An event inside the switch, not a frame. */
+			if (lnk.switch_host)
 				lnk.widen_pending = true;	/* a port may have come */
 			continue;
 		}
-		lnk.stats.frames_in++;
-		lnk.stats.bytes_in += (uint64_t)n;
-		if (!lossy())
-			lnk.on_frame(buf, (size_t)n);
+		nc_link_input_frame(buf, (size_t)n, sizeof(lnk.frame));
 	}
+}
+
+/*
+ * nc_link_input_frame() - the one door from the virtual network into the
+ * stack: every received frame passes here, and a harness that feeds frames
+ * itself (tests/fuzz/fuzz_frame.c) uses it too. lwIP reads the Ethernet
+ * header and then the IP header before it checks any length, so what it is
+ * given must hold both: a frame shorter than an Ethernet header is dropped
+ * (a runt), and one shorter than Ethernet's 60-byte minimum is padded with
+ * zeros to 60, as a real wire pads it; IP trims padding by its own length.
+ * @buf holds @size bytes (the frame's @len, then room to pad into).
+ */
+void nc_link_input_frame(uint8_t *buf, size_t len, size_t size)
+{
+	uint8_t small[NC_ETH_MIN_FRAME];
+
+	if (len < NC_ETH_HDR_LEN) {
+		lnk.stats.runts++;
+		return;
+	}
+	if (len > size || len > VDE_ETHBUFSIZE) {
+		lnk.stats.oversize++;
+		return;
+	}
+	if (len < NC_ETH_MIN_FRAME) {
+		if (size < NC_ETH_MIN_FRAME) {
+			memcpy(small, buf, len);
+			buf = small;
+		}
+		memset(buf + len, 0, NC_ETH_MIN_FRAME - len);
+		len = NC_ETH_MIN_FRAME;
+		lnk.stats.padded++;
+	}
+	lnk.stats.frames_in++;
+	lnk.stats.bytes_in += len;
+	if (lnk.on_frame && !lossy())
+		lnk.on_frame(buf, len);
 }
 
 /*
@@ -381,14 +429,26 @@ static int link_connect(void)
 	return 0;
 }
 
-int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame,
-		 nc_link_buffer_cb rx_buffer)
+/*
+ * nc_link_attach() - where received frames go, without opening anything: the
+ * first half of nc_link_open(), and all that a harness feeding frames through
+ * nc_link_input_frame() needs (with no connection, frames sent are dropped).
+ */
+void nc_link_attach(const struct nc_config *cfg, nc_link_frame_cb on_frame,
+		    nc_link_buffer_cb rx_buffer)
 {
-	raise_dgram_queue();
 	lnk.cfg = cfg;
 	lnk.on_frame = on_frame;
 	lnk.rx_buffer = rx_buffer;
 	lnk.data_h.fd = lnk.ctl_h.fd = -1;
+}
+
+/* nc_link_open() - attach the stack's callbacks and open the configured link. */
+int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame,
+		 nc_link_buffer_cb rx_buffer)
+{
+	raise_dgram_queue();
+	nc_link_attach(cfg, on_frame, rx_buffer);
 	return link_connect();
 }
 
@@ -433,7 +493,7 @@ static int txq_push(const void *frame, size_t len)
 /* lossy() - --loss: should this frame be dropped, as a bad wire would? */
 static bool lossy(void)
 {
-	return lnk.cfg->loss_ppm && nc_random_u32() % 1000000u < lnk.cfg->loss_ppm;
+	return lnk.cfg && lnk.cfg->loss_ppm && nc_random_u32() % 1000000u < lnk.cfg->loss_ppm;
 }
 
 /* nc_link_send() - one frame out, in order behind any the link refused. */

@@ -30,6 +30,7 @@
 #include "timewait.h"
 #include "../common/fdpass.h"
 #include "../common/log.h"
+#include "../common/paths.h"
 #include "../common/rpc.h"
 
 #ifndef NETCON_VERSION
@@ -155,22 +156,38 @@ static int print_status(const struct nc_config *cfg)
 	struct nc_reply rep;
 	struct nc_status st;
 	char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
-	const char *why;
+	const char *bad;
+	char why[512] = "";
+	struct ucred cred = { 0 };
+	socklen_t credlen = sizeof(cred);
 	int fd, stray;
 	ssize_t n;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", cfg->socket_path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		fprintf(stderr, "netcon-service: no service at %s: %s\n", cfg->socket_path,
-			strerror(errno));
+		int err = errno;
+
+		fprintf(stderr, "netcon-service: %s at %s: %s%s\n",
+			err == EACCES ? "not allowed to use the service" : "no service",
+			cfg->socket_path, strerror(err),
+			err == EACCES ? " (its owner can open it to a group with --group)" :
+			err == ENOENT || err == ECONNREFUSED ? " (start netcon-service)" : "");
+		return 1;
+	}
+	/* As libnetcon does: nothing goes to a service run by another user. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) ||
+	    !nc_peer_trusted((unsigned)cred.uid, getenv("NETCON_SERVICE_UID"), why, sizeof(why),
+			     cfg->socket_path)) {
+		fprintf(stderr, "netcon-service: %s (pid %d answered)\n", why, (int)cred.pid);
+		close(fd);
 		return 1;
 	}
 	nc_rpc_init_request(&req, NC_OP_STATUS, 0);
 	req.seq = 1;
 	if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
 	    (n = nc_recv_fd(fd, &rep, sizeof(rep), &stray, 0)) < 0 ||
-	    nc_rpc_check_reply(&rep, (size_t)n, &req, &why) || rep.optlen != sizeof(st)) {
+	    nc_rpc_check_reply(&rep, (size_t)n, &req, &bad) || rep.optlen != sizeof(st)) {
 		fprintf(stderr, "netcon-service: bad status reply from %s\n", cfg->socket_path);
 		return 1;
 	}
@@ -266,7 +283,9 @@ int main(int argc, char **argv)
 	}
 	nc_sock_init();
 	/* The link first: probing for a free address needs it. */
-	if (nc_link_open(&cfg, on_frame, nc_stack_rx_buffer) || nc_stack_init(&cfg) || nc_server_open(&cfg))
+	if (nc_server_prepare(&cfg) ||
+	    nc_link_open(&cfg, on_frame, nc_stack_rx_buffer) || nc_stack_init(&cfg) ||
+	    nc_server_open(&cfg))
 		return 1;
 	{
 		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];

@@ -27,6 +27,7 @@
 #include "lwip/netif.h"
 #include "../common/fdpass.h"
 #include "../common/log.h"
+#include "../common/paths.h"
 #include "../common/rpc.h"
 
 
@@ -271,12 +272,15 @@ static bool socket_in_use(const struct sockaddr_un *sun)
 	return live;
 }
 
-int nc_server_open(const struct nc_config *cfg)
+/*
+ * nc_server_prepare() - before anything else is set up (the link may host a
+ * switch): the group, the folder (refused if another user could control it)
+ * and no live service at the path already.
+ */
+int nc_server_prepare(const struct nc_config *cfg)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	mode_t mode = 0600;
 	char dir[sizeof(sun.sun_path)], *slash;
-	int fd;
 
 	srv.cfg = cfg;
 	srv.started_ms = nc_now_ms();
@@ -285,18 +289,6 @@ int nc_server_open(const struct nc_config *cfg)
 		return -1;
 	}
 	strcpy(sun.sun_path, cfg->socket_path);
-	strcpy(dir, cfg->socket_path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0700) && errno != EEXIST)
-			nc_warn("cannot create %s: %m", dir);
-	}
-	if (socket_in_use(&sun)) {
-		nc_err("a service is already running at %s", cfg->socket_path);
-		return -1;
-	}
-	unlink(cfg->socket_path);
 	if (*cfg->group) {
 		struct group *g = getgrnam(cfg->group);
 
@@ -306,8 +298,34 @@ int nc_server_open(const struct nc_config *cfg)
 		}
 		srv.gid = g->gr_gid;
 		srv.have_gid = true;
-		mode = 0660;
 	}
+	strcpy(dir, cfg->socket_path);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		char why[512];
+
+		slash == dir ? (void)strcpy(dir, "/") : (void)(*slash = '\0');
+		/* A folder another user controls could hold their impostor socket. */
+		if (nc_secure_dir(dir, srv.have_gid ? (long)srv.gid : -1, why, sizeof(why))) {
+			nc_err("%s", why);
+			return -1;
+		}
+	}
+	if (socket_in_use(&sun)) {
+		nc_err("a service is already running at %s", cfg->socket_path);
+		return -1;
+	}
+	return 0;
+}
+
+int nc_server_open(const struct nc_config *cfg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t mode = srv.have_gid ? 0660 : 0600;
+	int fd;
+
+	strcpy(sun.sun_path, cfg->socket_path);
+	unlink(cfg->socket_path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
 	    chmod(cfg->socket_path, mode) ||

@@ -4,6 +4,8 @@
 
 #include "config.h"
 
+/* Check the group and folder (refusing one others control); then serve. */
+int nc_server_prepare(const struct nc_config *cfg);
 int nc_server_open(const struct nc_config *cfg);
 void nc_server_close(void);
 unsigned nc_server_clients(void);
