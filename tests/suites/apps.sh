@@ -75,7 +75,7 @@ if [ $rc = 7 ] && echo "$out" | grep -q "hello from netcon"; then pass service-r
 
 # `intercept show` names the library and the service, and says whether it runs.
 if NETCON_SOCKET="$T/srv.sock" "$INTERCEPT" show | grep -q "hosting the switch" &&
-	NETCON_SOCKET="$T/none.sock" "$INTERCEPT" show | grep -q "no service running"; then
+	NETCON_SOCKET="$T/none.sock" "$INTERCEPT" show | grep -q "no service at $T/none.sock"; then
 	pass intercept-show
 else
 	fail intercept-show
