@@ -19,12 +19,27 @@ typedef void (*nc_link_frame_cb)(const uint8_t *frame, size_t len);
  */
 typedef uint8_t *(*nc_link_buffer_cb)(size_t size);
 
+/* Ethernet's header, and its minimum frame without the FCS. */
+#define NC_ETH_HDR_LEN		14
+#define NC_ETH_MIN_FRAME	60
+
 struct nc_link_stats {
-	uint64_t frames_in, frames_out, bytes_in, bytes_out, send_errors, runts;
+	uint64_t frames_in, frames_out, bytes_in, bytes_out, send_errors;
+	uint64_t runts;		/* dropped: shorter than an Ethernet header */
+	uint64_t oversize;	/* dropped: longer than the link's largest frame */
+	uint64_t padded;	/* shorter than 60 bytes: padded with zeros to 60 */
 };
 
 int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame,
 		 nc_link_buffer_cb rx_buffer);
+void nc_link_attach(const struct nc_config *cfg, nc_link_frame_cb on_frame,
+		    nc_link_buffer_cb rx_buffer);
+/*
+ * Every received frame goes through here to the stack: @buf holds @size
+ * bytes, the frame's @len first. Drops runts (< 14 bytes), pads short
+ * frames with zeros to 60 (in @buf when it has room).
+ */
+void nc_link_input_frame(uint8_t *buf, size_t len, size_t size);
 int nc_link_send(const void *frame, size_t len);
 void nc_link_close(void);
 int nc_link_tick(void);

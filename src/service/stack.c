@@ -47,6 +47,7 @@ static struct {
 	uint32_t probe_addr;
 	bool probe_conflict;
 	struct pbuf *rx_spare;		/* lent to the link for the next frame */
+	bool trust_netcon_macs;		/* the local switch: see set_checksum_policy() */
 } stack;
 
 uint64_t nc_now_ms(void)
@@ -183,15 +184,30 @@ static err_t eth_output(struct netif *netif, struct pbuf *p)
 	return ERR_OK;
 }
 
+/* Checksums lwIP computes on what it sends, and what it verifies as well. */
+#define CHECKSUM_GEN	(NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_UDP | NETIF_CHECKSUM_GEN_TCP | \
+			 NETIF_CHECKSUM_GEN_ICMP | NETIF_CHECKSUM_GEN_ICMP6)
+#define CHECKSUM_ALL	NETIF_CHECKSUM_ENABLE_ALL
+
 /*
- * skip_local_checksums() - leave out checksum work that cannot find an error.
+ * set_checksum_policy() - which checksum work each interface does.
  * Segments on the loopback interface never leave lwIP: neither computed nor
- * verified. Frames from a local switch arrive as datagrams of a Unix socket
- * from processes on this machine, which nothing can corrupt on the way: not
- * verified. They are still computed, since a kernel (vde_plug to a tap) may
- * be on the switch and drops a segment with a wrong checksum.
+ * verified. On the link everything sent is computed (a kernel on the other
+ * end drops a segment with a wrong checksum), and everything received is
+ * verified, with one exception decided per frame in nc_stack_input(): on
+ * the local switch, frames from a netcon service (source MAC under
+ * NC_MAC_PREFIX) are not verified. Verifying cost about 10% of a service's
+ * CPU, and those frames are datagrams of a Unix socket between processes
+ * of this machine, which nothing corrupts on the way. Frames from anything
+ * else on the switch (a vde_plug cable from a kernel namespace or a tap,
+ * another engine, an uplink) are verified, and so is everything on every
+ * other kind of link (tap, vxvde, agno, vlan, slirp, any URL given as is).
+ * Checksums guard against corruption, not against forgery: a sender able to
+ * forge netcon's MAC prefix could as well send correctly checksummed data of
+ * its choosing, so skipping verification for netcon-marked frames gives a
+ * hostile sender nothing it did not have.
  */
-static void skip_local_checksums(const struct nc_config *cfg)
+static void set_checksum_policy(const struct nc_config *cfg)
 {
 	struct netif *netif;
 
@@ -199,10 +215,37 @@ static void skip_local_checksums(const struct nc_config *cfg)
 		if (netif->name[0] == 'l' && netif->name[1] == 'o')
 			NETIF_SET_CHECKSUM_CTRL(netif, 0);
 	}
-	if (cfg->link_kind == NC_LINK_DEFAULT_SWITCH || cfg->link_kind == NC_LINK_SWITCH)
-		NETIF_SET_CHECKSUM_CTRL(&stack.eth, NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_UDP |
-						    NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_ICMP |
-						    NETIF_CHECKSUM_GEN_ICMP6);
+	NETIF_SET_CHECKSUM_CTRL(&stack.eth, CHECKSUM_ALL);
+	stack.trust_netcon_macs = cfg->link_kind == NC_LINK_DEFAULT_SWITCH ||
+				  cfg->link_kind == NC_LINK_SWITCH;
+}
+
+/*
+ * nc_mac_is_netcon() - the MAC carries netcon's prefix: a service made it
+ * (or was told to use it with --mac).
+ */
+bool nc_mac_is_netcon(const uint8_t mac[6])
+{
+	static const uint8_t prefix[3] = { NC_MAC_PREFIX0, NC_MAC_PREFIX1, NC_MAC_PREFIX2 };
+
+	return !memcmp(mac, prefix, sizeof(prefix));
+}
+
+/*
+ * checksum_frame() - before a frame goes to lwIP: verify its checksums
+ * unless it comes from a netcon service on the local switch (see
+ * set_checksum_policy). lwIP runs with NO_SYS=1 and its input is
+ * synchronous, so the interface's flags set here hold for exactly this
+ * frame; it costs a comparison per frame.
+ */
+static void checksum_frame(const uint8_t *frame)
+{
+	u16_t want = CHECKSUM_ALL;
+
+	if (stack.trust_netcon_macs && nc_mac_is_netcon(frame + 6))
+		want = CHECKSUM_GEN;
+	if (stack.eth.chksum_flags != want)
+		NETIF_SET_CHECKSUM_CTRL(&stack.eth, want);
 }
 
 static err_t eth_init(struct netif *netif)
@@ -254,7 +297,9 @@ uint8_t *nc_stack_rx_buffer(size_t size)
 }
 
 /*
- * nc_stack_input() - a frame from the link. If it is in the lent pbuf and
+ * nc_stack_input() - a frame from the link, already checked by
+ * nc_link_input_frame() (at least 60 bytes, at most a link's largest
+ * frame; anything else is refused here too). If it is in the lent pbuf and
  * fills at least RX_KEEP_MIN bytes of it, that pbuf goes to lwIP as it is;
  * a smaller frame (an ACK, a short message) is copied into a pbuf of its
  * own size, so that queued segments do not each pin a jumbo buffer.
@@ -263,6 +308,9 @@ void nc_stack_input(const uint8_t *frame, size_t len)
 {
 	struct pbuf *p;
 
+	if (len < NC_ETH_MIN_FRAME || len > 0xffff)
+		return;
+	checksum_frame(frame);
 	if (stack.probing)
 		watch_probe(frame, len);
 	if (stack.rx_spare && frame == stack.rx_spare->payload && len >= RX_KEEP_MIN &&
@@ -380,10 +428,12 @@ int nc_stack_init(struct nc_config *cfg)
 	if (!cfg->have_mac) {
 		uint32_t r = nc_random_u32(), s = nc_random_u32();
 
-		cfg->mac[0] = 0x02;	/* locally administered, unicast */
-		cfg->mac[1] = 0x6e;	/* 'n' */
-		memcpy(&cfg->mac[2], &r, 2);
-		memcpy(&cfg->mac[4], &s, 2);
+		/* Locally administered, unicast, under netcon's prefix (stack.h). */
+		cfg->mac[0] = NC_MAC_PREFIX0;
+		cfg->mac[1] = NC_MAC_PREFIX1;
+		cfg->mac[2] = NC_MAC_PREFIX2;
+		memcpy(&cfg->mac[3], &r, 2);
+		memcpy(&cfg->mac[5], &s, 1);
 	}
 	lwip_init();
 	ip4_addr_set_zero(&ip);
@@ -393,7 +443,7 @@ int nc_stack_init(struct nc_config *cfg)
 		return -1;
 	netif_set_up(&stack.eth);
 	netif_set_link_up(&stack.eth);
-	skip_local_checksums(cfg);
+	set_checksum_policy(cfg);
 	set_ip6(cfg);
 	if (!cfg->have_ip4 && pick_ip4(cfg)) {
 		nc_err("no free IPv4 address found in %s/%d", NC_DEFAULT_NET4, NC_DEFAULT_PREFIX4);

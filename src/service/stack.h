@@ -12,10 +12,20 @@
 
 struct netif;
 
+/*
+ * netcon's MAC prefix: a service without --mac takes 02:6e:63 ("nc", the
+ * locally administered bit set, unicast) and three random bytes. On the
+ * local switch, frames from such a MAC skip checksum verification (stack.c).
+ */
+#define NC_MAC_PREFIX0	0x02
+#define NC_MAC_PREFIX1	0x6e
+#define NC_MAC_PREFIX2	0x63
+bool nc_mac_is_netcon(const uint8_t mac[6]);
+
 int nc_stack_init(struct nc_config *cfg);
 /* Run lwIP's due timers and drain loopback; returns ms until the next timer. */
 int nc_stack_poll(void);
-/* A frame from the link. */
+/* A frame from the link (through nc_link_input_frame: 60 bytes or more). */
 void nc_stack_input(const uint8_t *frame, size_t len);
 /* A buffer for the link to receive the next frame into (see nc_stack_input). */
 uint8_t *nc_stack_rx_buffer(size_t size);
