@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -318,6 +319,9 @@ void nc_client_init(void)
 	if (nc_default_socket(nc_client_cfg.socket_path, sizeof(nc_client_cfg.socket_path)))
 		nc_client_cfg.socket_path[0] = '\0';
 	nc_client_cfg.fallback_kernel = fb && !strcmp(fb, "kernel");
+	nc_client_cfg.rpc_timeout_ms = 60000;
+	if (getenv("NETCON_RPC_TIMEOUT") && atoi(getenv("NETCON_RPC_TIMEOUT")) > 0)
+		nc_client_cfg.rpc_timeout_ms = atoi(getenv("NETCON_RPC_TIMEOUT")) * 1000;
 	snprintf(nc_client_cfg.service_uid, sizeof(nc_client_cfg.service_uid), "%s",
 		 getenv("NETCON_SERVICE_UID") ? getenv("NETCON_SERVICE_UID") : "");
 	nc_client_cfg.debug = dbg && *dbg && strcmp(dbg, "0");
@@ -444,6 +448,40 @@ static void drop_conn(void)
 	conn_fd = -1;
 }
 
+/*
+ * reply_timeout_ms() - how long a call waits for its reply. A blocking
+ * connect() waits for the network (Linux gives up on SYNs after about two
+ * minutes); everything else is answered at once by a working service.
+ */
+static int reply_timeout_ms(const struct nc_request *req)
+{
+	int t = nc_client_cfg.rpc_timeout_ms;
+
+	if (req->op == NC_OP_CONNECT && !req->arg[0] && t < 180000)
+		t = 180000;
+	return t;
+}
+
+/* reply_within() - wait (signals aside) until @fd has the reply or @ms pass. */
+static bool reply_within(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec start, now;
+	int left = ms, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		r = poll(&pfd, 1, left);
+		if (r != 0 && !(r < 0 && errno == EINTR))
+			return true;	/* readable, hung up or failed: recv tells */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = ms - (int)((now.tv_sec - start.tv_sec) * 1000 +
+				  (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0)
+			return false;
+	}
+}
+
 int nc_call(struct nc_request *req, struct nc_reply *rep, int send_fd, int *recv_fd,
 	    bool cloexec)
 {
@@ -465,6 +503,12 @@ int nc_call(struct nc_request *req, struct nc_reply *rep, int send_fd, int *recv
 		if (n != (ssize_t)sizeof(*req)) {
 			drop_conn();	/* the service restarted? try a fresh connection */
 			continue;
+		}
+		if (!reply_within(fd, reply_timeout_ms(req))) {
+			/* A stopped or stalled service: an error, not a hang. */
+			drop_conn();	/* a late reply must not answer the next call */
+			conn_in_call = false;
+			return -ETIMEDOUT;
 		}
 		do {
 			n = nc_recv_fd(fd, rep, sizeof(*rep), &got, cloexec ? MSG_CMSG_CLOEXEC : 0);

@@ -13,6 +13,7 @@
 struct nc_client_config {
 	char socket_path[108];
 	bool fallback_kernel;	/* NETCON_FALLBACK=kernel */
+	int rpc_timeout_ms;	/* NETCON_RPC_TIMEOUT (seconds): longest wait for a reply */
 	char service_uid[16];	/* NETCON_SERVICE_UID: a service uid to trust besides ours and root */
 	bool debug;		/* NETCON_DEBUG=1 */
 };

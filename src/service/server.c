@@ -25,11 +25,13 @@
 #include "sock.h"
 #include "stack.h"
 #include "lwip/netif.h"
+#include "lwip/timeouts.h"
 #include "../common/fdpass.h"
 #include "../common/log.h"
 #include "../common/paths.h"
 #include "../common/rpc.h"
 
+#define LISTEN_RETRY_MS 100	/* out of descriptors: look for clients again after */
 
 struct nc_client {
 	struct nc_loop_handler h;
@@ -59,6 +61,11 @@ static void client_event(struct nc_loop_handler *h, uint32_t events);
 uid_t nc_client_uid(const struct nc_client *c)
 {
 	return c->uid;
+}
+
+pid_t nc_client_pid(const struct nc_client *c)
+{
+	return c->pid;
 }
 
 /* op_names_socket() - requests that act on a socket, and so must carry it. */
@@ -237,8 +244,17 @@ static int new_connection(struct nc_client *c, int *fd_out)
 	return 0;
 }
 
+/* listen_resume() - try accepting clients again after running out of descriptors. */
+static void listen_resume(void *arg)
+{
+	(void)arg;
+	if (srv.listen_h.fd >= 0)
+		nc_loop_mod(&srv.listen_h, EPOLLIN);
+}
+
 static void listen_event(struct nc_loop_handler *h, uint32_t events)
 {
+	static uint64_t said_ms;
 	int i;
 
 	(void)events;
@@ -247,6 +263,19 @@ static void listen_event(struct nc_loop_handler *h, uint32_t events)
 		socklen_t len = sizeof(cred);
 		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/*
+			 * The listener stays readable while the client waits: stop
+			 * watching it for a while rather than spin, and say so once.
+			 */
+			if (nc_now_ms() - said_ms > 10000) {
+				said_ms = nc_now_ms();
+				nc_warn("out of descriptors (%m): new clients wait; raise the service's descriptor limit");
+			}
+			nc_loop_mod(h, 0);
+			sys_timeout(LISTEN_RETRY_MS, listen_resume, NULL);
+			return;
+		}
 		if (fd < 0)
 			return;
 		/* Who may connect is the socket's and folder's permissions' business. */

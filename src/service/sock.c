@@ -45,6 +45,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -81,6 +82,7 @@
 #define ZOMBIE_MS	60000	/* keep a fully shut socket's identity this long */
 #define GENERIC_OPTS	16
 #define GENERIC_OPT_LEN	32
+#define OWNER_SLOTS	4096	/* processes tracked for the per-process budget */
 
 enum sock_state {
 	SOCK_NEW,
@@ -114,6 +116,7 @@ struct sock_opts {
 struct nc_sock {
 	uint64_t id;			/* inode of the program's end */
 	uid_t uid;			/* who made it: SO_REUSEPORT groups need one uid */
+	pid_t owner;			/* the process charged for it (see owner_charge) */
 	int fd;				/* our end of the socketpair, -1 once closed */
 	int app_fd;			/* the program's end while we still hold it */
 	struct nc_loop_handler h;
@@ -177,6 +180,8 @@ struct nc_sock {
 static struct {
 	int record_truesize;		/* kernel buffer cost of one accept record */
 	dev_t sock_dev;			/* sockfs' device: with an inode, names a socket */
+	unsigned per_process;		/* most sockets one process may hold here */
+	struct { pid_t pid; unsigned n; } owners[OWNER_SLOTS];
 	struct nc_sock *table[TABLE_SIZE];
 	struct nc_sock **ports;		/* 65536 chains of sockets holding a local port */
 	struct nc_sock *dirty;
@@ -188,6 +193,7 @@ static struct {
 
 static void sock_event(struct nc_loop_handler *h, uint32_t events);
 static void sock_release(struct nc_sock *s);
+static void owner_release(pid_t pid);
 static void sock_update_events(struct nc_sock *s);
 static void conn_set_callbacks(struct nc_sock *s);
 
@@ -236,6 +242,13 @@ void nc_sock_init(void)
 	tab.rmem_default = read_proc_int("/proc/sys/net/ipv4/tcp_rmem", 1, 131072);
 	tab.wmem_default = read_proc_int("/proc/sys/net/ipv4/tcp_wmem", 1, 16384);
 	tab.record_truesize = measure_record_truesize();
+	{
+		struct rlimit rl;
+
+		/* Half of what the service can hold, less its own descriptors. */
+		tab.per_process = getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur > (1u << 30) ?
+				  (1u << 29) : (unsigned)(rl.rlim_cur > 192 ? (rl.rlim_cur - 64) / 2 : 64);
+	}
 }
 
 static unsigned hash_id(uint64_t id)
@@ -270,6 +283,7 @@ static void table_remove(struct nc_sock *s)
 		if (*pp == s) {
 			*pp = s->hnext;
 			tab.nsocks--;
+			owner_release(s->owner);
 			return;
 		}
 	}
@@ -413,22 +427,93 @@ static void grow_buffers(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
-/* sock_new() - a socket and its socketpair; the program's end is s->app_fd. */
-static struct nc_sock *sock_new(int domain, const struct sock_opts *inherit, uid_t uid)
+/*
+ * Per-process budget. Every socket costs the service a descriptor, and the
+ * service's descriptors are shared by all its programs: one process that
+ * opens sockets without end would leave none for the others (and, at the
+ * limit, make the service refuse everyone). So a process may hold at most
+ * tab.per_process sockets here (half of what the service can hold); past
+ * it, socket() says EMFILE, as the kernel does at a process's own limit.
+ * Accepted connections are charged to the listener's process.
+ */
+static unsigned owner_slot(pid_t pid)
 {
-	struct nc_sock *s = calloc(1, sizeof(*s));
+	return ((unsigned)pid * 2654435761u) % OWNER_SLOTS;
+}
+
+/* owner_count() - the counter for @pid (linear probing), or NULL if the table is full. */
+static unsigned *owner_count(pid_t pid, bool add)
+{
+	unsigned i, slot = owner_slot(pid);
+
+	for (i = 0; i < OWNER_SLOTS; i++, slot = (slot + 1) % OWNER_SLOTS) {
+		if (tab.owners[slot].pid == pid)
+			return &tab.owners[slot].n;
+		if (tab.owners[slot].pid == 0) {
+			if (!add)
+				return NULL;
+			tab.owners[slot].pid = pid;
+			tab.owners[slot].n = 0;
+			return &tab.owners[slot].n;
+		}
+	}
+	return NULL;
+}
+
+/* owner_charge() - may @pid have one more socket? Counts it if so. */
+static bool owner_charge(pid_t pid)
+{
+	static uint64_t said_ms;
+	unsigned *n = owner_count(pid, true);
+
+	if (n && *n < tab.per_process) {
+		(*n)++;
+		return true;
+	}
+	if (nc_now_ms() - said_ms > 10000) {
+		said_ms = nc_now_ms();
+		nc_warn("process %d reached its limit of %u sockets in this service: refusing more (EMFILE)",
+			(int)pid, tab.per_process);
+	}
+	return false;
+}
+
+/* owner_release() - @pid let a socket go (counts stay, slots are reused by pid). */
+static void owner_release(pid_t pid)
+{
+	unsigned *n = owner_count(pid, false);
+
+	if (n && *n)
+		(*n)--;
+}
+
+/* sock_new() - a socket and its socketpair; the program's end is s->app_fd. */
+static struct nc_sock *sock_new(int domain, const struct sock_opts *inherit, uid_t uid,
+			       pid_t owner)
+{
+	struct nc_sock *s;
 	int pair[2];
 	struct stat st;
 
-	if (!s)
+	if (!owner_charge(owner)) {
+		errno = EDQUOT;	/* the process's budget, not the service's limit */
 		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		owner_release(owner);
+		return NULL;
+	}
+	s->owner = owner;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair)) {
+		owner_release(owner);
 		free(s);
 		return NULL;
 	}
 	if (fstat(pair[0], &st)) {
 		close(pair[0]);
 		close(pair[1]);
+		owner_release(owner);
 		free(s);
 		return NULL;
 	}
@@ -456,6 +541,7 @@ static struct nc_sock *sock_new(int domain, const struct sock_opts *inherit, uid
 	if (nc_loop_add(&s->h, s->fd, 0, sock_event)) {
 		close(pair[0]);
 		close(pair[1]);
+		owner_release(owner);
 		free(s);
 		return NULL;
 	}
@@ -1375,14 +1461,14 @@ static void waiter_reply(struct nc_sock *s, int result)
  * new socket, ready for the program's next socket() call, which then costs
  * it no round trip. It rides on the CONNECT reply, now or when deferred.
  */
-static void give_spare(struct nc_sock *s, uid_t uid, struct nc_reply *rep, int *fd_out,
-		       bool deferred)
+static void give_spare(struct nc_sock *s, uid_t uid, pid_t pid, struct nc_reply *rep,
+		       int *fd_out, bool deferred)
 {
 	struct nc_sock *spare;
 
 	if (*fd_out >= 0 || (deferred && (!s->waiter || s->waiter_spare_id)))
 		return;
-	spare = sock_new(s->domain, NULL, uid);
+	spare = sock_new(s->domain, NULL, uid, pid);
 	if (!spare)
 		return;	/* the program's next socket() asks for one itself */
 	if (deferred) {
@@ -1483,7 +1569,9 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
  * the records the program has not read) is dropped, as Linux drops it; the
  * client tries again a second later. lwIP's own backlog (255) then bounds
  * only the handshakes in progress: a connection leaves its count once
- * pushed to the program.
+ * pushed to the program; when they are all taken (a SYN flood), the
+ * listener's oldest half-open connection gives its slot to the new SYN
+ * (synguard.c).
  */
 err_t netcon_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
 {
@@ -1492,10 +1580,13 @@ err_t netcon_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
 	if (pcb->state != LISTEN || (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK)) != TCP_SYN)
 		return ERR_OK;
 	holder = pcb->callback_arg;
-	if (!holder)
-		return ERR_OK;
-	l = holder->rr ? holder->rr : holder;
-	return accept_pending(l) > l->backlog ? ERR_ABRT : ERR_OK;
+	if (holder) {
+		l = holder->rr ? holder->rr : holder;
+		if (accept_pending(l) > l->backlog)
+			return ERR_ABRT;
+	}
+	/* All half-open slots taken: the oldest makes room (synguard.c). */
+	return netcon_syn_admit((struct tcp_pcb_listen *)pcb) ? ERR_OK : ERR_ABRT;
 }
 
 /* on_accept() - a connection completed its handshake on a listener. */
@@ -1514,7 +1605,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 		tcp_abort(newpcb);
 		return ERR_ABRT;
 	}
-	c = sock_new(l->domain, &l->opts, l->uid);
+	c = sock_new(l->domain, &l->opts, l->uid, l->owner);
 	if (!c) {
 		tcp_abort(newpcb);
 		return ERR_ABRT;
@@ -1546,7 +1637,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 
 /* ------------------------------------------------------------- requests -- */
 
-static int do_socket(uid_t uid, const struct nc_request *req, struct nc_reply *rep,
+static int do_socket(uid_t uid, pid_t pid, const struct nc_request *req, struct nc_reply *rep,
 		     int *fd_out)
 {
 	struct nc_sock *s;
@@ -1556,9 +1647,18 @@ static int do_socket(uid_t uid, const struct nc_request *req, struct nc_reply *r
 		return -EAFNOSUPPORT;
 	if (type != SOCK_STREAM)
 		return -EPROTONOSUPPORT;
-	s = sock_new(domain, NULL, uid);
-	if (!s)
+	s = sock_new(domain, NULL, uid, pid);
+	if (!s && errno == EDQUOT)
+		return -EMFILE;
+	if (!s) {
+		static uint64_t said_ms;
+
+		if (nc_now_ms() - said_ms > 10000) {
+			said_ms = nc_now_ms();
+			nc_warn("cannot make a socket (%m): the service is at its descriptor limit");
+		}
 		return -ENFILE;
+	}
 	rep->sock = s->id;
 	*fd_out = s->app_fd;	/* closed by the server once sent */
 	s->app_fd = -1;
@@ -1936,13 +2036,13 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 		rep->sock = s->id;
 	}
 	switch (req->op) {
-	case NC_OP_SOCKET: r = do_socket(nc_client_uid(client), req, rep, fd_out); break;
+	case NC_OP_SOCKET: r = do_socket(nc_client_uid(client), nc_client_pid(client), req, rep, fd_out); break;
 	case NC_OP_BIND: r = do_bind(s, req); break;
 	case NC_OP_LISTEN: r = do_listen(s, req); break;
 	case NC_OP_CONNECT:
 		r = do_connect(client, s, req, &in_fd, deferred);
 		if (req->arg[2])
-			give_spare(s, nc_client_uid(client), rep, fd_out, *deferred);
+			give_spare(s, nc_client_uid(client), nc_client_pid(client), rep, fd_out, *deferred);
 		break;
 	case NC_OP_GETSOCKNAME: r = do_name(s, false, rep); break;
 	case NC_OP_GETPEERNAME: r = do_name(s, true, rep); break;

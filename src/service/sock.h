@@ -35,5 +35,6 @@ void nc_sock_init(void);
 void nc_client_reply(struct nc_client *client, struct nc_reply *rep, int fd);
 /* Implemented by the RPC server: the user @client runs as (SO_PEERCRED). */
 uid_t nc_client_uid(const struct nc_client *client);
+pid_t nc_client_pid(const struct nc_client *client);
 
 #endif
