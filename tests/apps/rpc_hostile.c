@@ -133,7 +133,7 @@ static void note(const char *fmt, ...)
 	putchar('\n');
 }
 
-/* bound_io() - bound every send and receive on @fd to TIMEOUT_MS. */
+/* bound_io() - bound every send and receive on @fd to @ms milliseconds. */
 static void bound_io(int fd, int ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
@@ -473,7 +473,7 @@ static bool status_ok(int c)
 	return is_result(&a, &r, 0);
 }
 
-/* sin_port_of() - the port of the address in a reply (0 if none). */
+/* port_of() - the port of the address in a reply (0 if none). */
 static uint16_t port_of(const struct nc_reply *rep)
 {
 	struct sockaddr_in sin;
@@ -560,7 +560,7 @@ static void group_sizes(void)
 	}
 }
 
-/* A malformed request and what is wrong with it. */
+/* Group 3: a malformed request and what is wrong with it. */
 struct bad {
 	char what[80];
 	struct nc_request r;
@@ -922,6 +922,13 @@ static void group_refused(void)
 			verdict(is_reply(&a, &r), "CONNECT to %s: no reply to settle", dst[i].ip);
 		}
 		close(s.fd);
+		if (a.what != GOT_REPLY) {
+			/* A dead connection is replaced, so the next cases still run. */
+			close(c);
+			c = rpc_connect("refused connects");
+			if (c < 0)
+				return;
+		}
 	}
 	close(c);
 }
@@ -1252,7 +1259,7 @@ static void group_churn(void)
 			close(held[i]);
 }
 
-/* group_halfclose() - a client that shuts its side without a word: the service hangs up. */
+/* Group 10: group_halfclose() - a client that shuts its side without a word: the service hangs up. */
 static void group_halfclose(void)
 {
 	struct answer a;
@@ -1608,7 +1615,7 @@ static void hijack_child(uint64_t lid, uint16_t port, uid_t uid, gid_t gid, int 
 	expect_on(c, &r, -1, -EBADF, &a, "on root's listener by id");
 	if (!new_socket(c, AF_INET, &own, "hijack"))
 		goto done;
-	verdict(true, "");
+	verdict(true, "");	/* the case "SOCKET as another uid" ran and passed */
 	r = request(NC_OP_SETSOCKOPT, lid);
 	set_opt(&r, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	expect_on(c, &r, own.fd, -EBADF, &a,
