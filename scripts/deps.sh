@@ -14,7 +14,7 @@ what=${1:-all}
 # compatibility suite install their own extra tools.
 PACKAGES="build-essential pkg-config dpkg-dev libvdeplug-dev vdeplug libvdeplug-slirp
 libvdeplug-agno libvdeplug-vlan libcmocka-dev iproute2 iputils-ping nftables tcpdump
-curl python3 nginx-light util-linux procps wrk"
+curl python3 nginx-light postgresql util-linux procps wrk"
 
 missing_packages() {
 	for p in $PACKAGES; do
