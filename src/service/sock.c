@@ -2025,12 +2025,13 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 	*deferred = 0;
 	if (req->op != NC_OP_SOCKET && req->op != NC_OP_STATUS) {
 		/* Possession first: a wrong descriptor learns nothing, not even "unknown". */
-		s = holds(in_fd, req->sock) ? sock_find(req->sock) : NULL;
+		bool held = holds(in_fd, req->sock);
+
+		s = held ? sock_find(req->sock) : NULL;
 		if (!s) {
 			if (in_fd >= 0)
 				close(in_fd);
-			rep->result = req->op == NC_OP_IDENTIFY && holds(in_fd, req->sock) ?
-				      -ENOENT : -EBADF;
+			rep->result = req->op == NC_OP_IDENTIFY && held ? -ENOENT : -EBADF;
 			return;
 		}
 		rep->sock = s->id;
