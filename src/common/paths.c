@@ -100,6 +100,12 @@ int nc_secure_dir(const char *dir, long group, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot create folder %s: %s", dir, strerror(errno));
 		return -1;
 	}
+	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
+		snprintf(why, whylen,
+			 "refusing folder %s: it is a symbolic link (to a folder another user may control); remove it or choose another folder",
+			 dir);
+		return -1;
+	}
 	/* O_NOFOLLOW: what is checked is the folder itself, never a link's target. */
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {

@@ -60,7 +60,12 @@ if [ -z "$lib" ]; then
 	exit 1
 fi
 if [ ! -S "$sock" ]; then
-	echo "intercept: no netcon service at $sock (start netcon-service first)" >&2
+	sockdir=$(dirname "$sock")
+	if [ -d "$sockdir" ] && ! [ -x "$sockdir" ]; then
+		echo "intercept: not allowed to use the netcon service at $sock: Permission denied on $sockdir (as uid $(id -u); its owner can open it to a group with --group)" >&2
+	else
+		echo "intercept: no netcon service at $sock (start netcon-service first)" >&2
+	fi
 	exit 1
 fi
 # NETCON_PRELOAD_FIRST names a library that must load before ours (a
