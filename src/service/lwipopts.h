@@ -88,11 +88,15 @@
 #define TCP_SNDQUEUELOWAT               (TCP_SND_QUEUELEN / 2)
 #define TCP_OVERSIZE                    TCP_MSS
 #define TCP_QUEUE_OOSEQ                 1
+/* Out-of-order queue bounds, per connection and in total (oosguard.c). */
 #define TCP_OOSEQ_MAX_BYTES             (4 * 1024 * 1024)
+#define TCP_OOSEQ_BYTES_LIMIT(pcb)      netcon_ooseq_bytes_limit(pcb)
+#define TCP_OOSEQ_PBUFS_LIMIT(pcb)      netcon_ooseq_pbufs_limit(pcb)
 #define LWIP_TCP_SACK_OUT               1
 #define LWIP_TCP_MAX_SACK_NUM           4
 #define LWIP_TCP_TIMESTAMPS             1
 #define LWIP_TCP_KEEPALIVE              1
+/* Half-open slots per listener; a full listener evicts its oldest (synguard.c). */
 #define TCP_LISTEN_BACKLOG              1
 #define TCP_DEFAULT_LISTEN_BACKLOG      0xff
 #define TCP_MAXRTX                      12
@@ -106,8 +110,8 @@
  */
 #define TCP_TMR_INTERVAL                50
 #define LWIP_CALLBACK_API               1
-/* One slot per PCB: timewait.c marks the TIME_WAIT PCBs it has seen. */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS       1
+/* Slots per PCB: timewait.c marks the TIME_WAIT PCBs it has seen; synguard.c tracks half-open ones. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS       2
 #define LWIP_EVENT_API                  0
 #define LWIP_ALTCP                      0
 
@@ -126,8 +130,11 @@
 #define LWIP_RAND()                     netcon_random_u32()
 /* IPv6 off-link destinations go to --gateway (no router advertisements here). */
 #define LWIP_HOOK_ND6_GET_GW(netif, dest) netcon_ip6_gateway((netif), (dest))
-/* SYNs to a listener whose accept queue is full are dropped (sock.c). */
+/*
+ * SYNs to a listener whose accept queue is full are dropped (sock.c); SYN
+ * flood guard (synguard.c); floods of tiny out-of-order segments (oosguard.c).
+ */
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
-	netcon_tcp_inpacket((pcb), (hdr))
+	netcon_tcp_inpacket((pcb), (hdr), (p))
 
 #endif

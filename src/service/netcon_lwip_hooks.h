@@ -13,6 +13,16 @@ const ip6_addr_t *netcon_ip6_gateway(struct netif *netif, const ip6_addr_t *dest
 
 struct tcp_pcb;
 struct tcp_hdr;
-err_t netcon_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr);
+struct pbuf;
+err_t netcon_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, const struct pbuf *p);
+
+/* synguard.c: room for a SYN on a full listener (evicts its oldest half-open). */
+struct tcp_pcb_listen;
+int netcon_syn_admit(struct tcp_pcb_listen *lpcb);
+
+/* oosguard.c: out-of-order queue limits, per connection and in total. */
+u32_t netcon_ooseq_bytes_limit(const struct tcp_pcb *pcb);
+u16_t netcon_ooseq_pbufs_limit(const struct tcp_pcb *pcb);
+int netcon_ooseq_admit(const struct tcp_pcb *pcb, const struct tcp_hdr *hdr, const struct pbuf *p);
 
 #endif

@@ -1571,13 +1571,16 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
  * only the handshakes in progress: a connection leaves its count once
  * pushed to the program; when they are all taken (a SYN flood), the
  * listener's oldest half-open connection gives its slot to the new SYN
- * (synguard.c).
+ * (synguard.c). On a connection, a flood of tiny out-of-order segments is
+ * cut short (oosguard.c).
  */
-err_t netcon_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
+err_t netcon_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, const struct pbuf *p)
 {
 	struct nc_sock *holder, *l;
 
-	if (pcb->state != LISTEN || (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+	if (pcb->state != LISTEN)	/* @p: payload; tiny out-of-order floods (oosguard.c) */
+		return netcon_ooseq_admit(pcb, hdr, p) ? ERR_OK : ERR_ABRT;
+	if ((TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK)) != TCP_SYN)
 		return ERR_OK;
 	holder = pcb->callback_arg;
 	if (holder) {
