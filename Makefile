@@ -104,6 +104,38 @@ $(B)/tests/unit_%: tests/unit/%.c $(filter-out $(B)/service/main.o,$(SERVICE_OBJ
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Wno-shadow $(LWIP_INC) -Isrc -o $@ $^ -lcmocka -lvdeplug
 
+# libFuzzer harnesses (tests/fuzz/, run by tests/suites/fuzz.sh): clang with
+# ASan and UBSan, lwIP and the service's objects rebuilt with coverage in
+# their own folder. fuzz_frame is the service less its RPC endpoint and main.
+FUZZ_B  ?= build-fuzz
+FUZZ_CC ?= clang-14
+FUZZ_WARN := $(filter-out -Wno-format-truncation,$(WARN))
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -DNETCON_VERSION=\"$(VERSION)\" \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_LWIP_OBJ := $(addprefix $(FUZZ_B)/lwip/,$(addsuffix .o,$(LWIP_FILES)))
+FUZZ_SERVICE_OBJ := $(patsubst src/%.c,$(FUZZ_B)/%.o,$(filter-out src/service/main.c src/service/server.c,$(SERVICE_SRC)))
+FUZZ_COMMON_OBJ := $(patsubst src/%.c,$(FUZZ_B)/%.o,$(COMMON_SRC))
+.PHONY: fuzz
+fuzz: $(FUZZ_B)/fuzz_rpc $(FUZZ_B)/fuzz_frame
+
+$(FUZZ_B)/lwip/%.o: $(LWIP_SRC)/src/%.c src/service/lwipopts.h | lwip-check
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fno-sanitize=shift -fvisibility=hidden -w $(LWIP_INC) -c $< -o $@
+
+$(FUZZ_B)/common/%.o: src/common/%.c src/common/*.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -c $< -o $@
+
+$(FUZZ_B)/service/%.o: src/service/%.c src/service/*.h src/common/*.h | lwip-check
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -fvisibility=hidden $(LWIP_INC) -c $< -o $@
+
+$(FUZZ_B)/fuzz_rpc: tests/fuzz/fuzz_rpc.c $(FUZZ_COMMON_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_WARN) -Isrc -o $@ $^
+
+$(FUZZ_B)/fuzz_frame: tests/fuzz/fuzz_frame.c $(FUZZ_SERVICE_OBJ) $(FUZZ_COMMON_OBJ) $(FUZZ_LWIP_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_WARN) $(LWIP_INC) -Isrc -o $@ $^ -lvdeplug -ldl
+
 # The three entry points prepare a fresh machine themselves: dependencies,
 # lwIP's source, the build.
 test:
