@@ -28,6 +28,11 @@ if [ "$(id -u)" != 0 ]; then
 	summary
 	exit 1
 fi
+# Default folders of other users live in /tmp: remember which ones existed,
+# so that only those this suite made are removed.
+for u in 65534 33 101; do
+	if [ -e "/tmp/netcon-$u" ]; then PRESENT[$u]=1; else PRESENT[$u]=0; fi
+done
 
 HELPERS="$TOP/tests/security"
 PGBIN=/usr/lib/postgresql/15/bin
@@ -37,17 +42,12 @@ PY=/usr/bin/python3
 NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 # Defaults are under test: nothing inherited from lib.sh or the caller may
 # choose the folder for these runs.
-CLEAN_ENV=(env -u NETCON_DIR -u NETCON_SOCKET -u XDG_RUNTIME_DIR -u HOME)
+CLEAN_ENV=(env -C / -u NETCON_DIR -u NETCON_SOCKET -u XDG_RUNTIME_DIR -u HOME)
 SQUAT=/tmp/netcon-test-squat-$$
 SQUAT2=/tmp/netcon-test-squat2-$$
 
-# Default folders live in /tmp: remember which ones existed, so that only
-# those this suite made are removed (root's /tmp/netcon-0 too: a service that
-# ignored XDG_RUNTIME_DIR, or a user namespace's uid 0, would make it).
 declare -A PRESENT
-for u in 0 65534 33 101; do
-	if [ -e "/tmp/netcon-$u" ]; then PRESENT[$u]=1; else PRESENT[$u]=0; fi
-done
+LOCK_PID=
 suite_cleanup() {
 	local u
 	cleanup
@@ -55,9 +55,29 @@ suite_cleanup() {
 	for u in "${!PRESENT[@]}"; do
 		[ "${PRESENT[$u]}" = 0 ] && rm -rf "/tmp/netcon-$u"
 	done
+	# Last, once the shared folders are gone.
+	[ -n "$LOCK_PID" ] && kill "$LOCK_PID" 2>/dev/null
 }
 trap suite_cleanup EXIT
 trap 'exit 130' INT TERM
+
+# Defaults under test are shared host paths (/tmp/netcon-65534, -33, -101):
+# two runs at once would meet there, so runs of this suite take turns. The
+# lock is held by one helper process, stopped by PID at exit, so nothing
+# this suite starts inherits it; waiting is bounded. It is started from a
+# command substitution so that it is not this shell's child, which cleanup's
+# `wait` would wait for.
+LOCK_PID=$("$PY" "$HELPERS/lock.py" "$HELPERS/lock.py" 3600 >"$T/lock.out" 2>&1 & echo $!)
+if ! wait_for 600 grep -q locked "$T/lock.out"; then
+	fail security-lock "another run of this suite held $HELPERS/lock.py for 10 minutes"
+	summary
+	exit 1
+fi
+# Default folders of other users live in /tmp: remember which ones existed,
+# so that only those this suite made are removed.
+for u in 65534 33 101; do
+	if [ -e "/tmp/netcon-$u" ]; then PRESENT[$u]=1; else PRESENT[$u]=0; fi
+done
 
 # Other users (nobody, www-data, postgres) must reach files and sockets in
 # $T; 0755 root-owned is also a folder the service accepts.
@@ -148,6 +168,11 @@ else
 	summary
 	exit 1
 fi
+# Default folders of other users live in /tmp: remember which ones existed,
+# so that only those this suite made are removed.
+for u in 65534 33 101; do
+	if [ -e "/tmp/netcon-$u" ]; then PRESENT[$u]=1; else PRESENT[$u]=0; fi
+done
 IP=$(service_ip srv 4)
 
 # (d) The real user's default: nobody in a user namespace is uid 0 inside,
@@ -337,14 +362,19 @@ fi
 # 4. Two unprivileged users, each in its own user namespace (uid 0 inside),
 # default paths: two folders, two services, each user served by its own.
 # as_user USER COMMAND...: run as USER (its own group only), clean env.
+# ASU USER: the same as an array in $ASU, for background processes, whose
+# $! must be the process itself (a function or subshell would put a shell
+# in between, and stopping it would leave the process running).
+ASU() { ASU=("${CLEAN_ENV[@]}" setpriv --reuid="$1" --regid="$(id -g "$1")" --clear-groups); }
 as_user() {
-	local u=$1
+	ASU "$1"
 	shift
-	(cd / && "${CLEAN_ENV[@]}" setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups "$@")
+	"${ASU[@]}" "$@"
 }
 declare -A UPID
 for u in nobody www-data; do
-	as_user "$u" unshare -rn "$SVC" >"$T/ns-$u.log" 2>&1 &
+	ASU "$u"
+	"${ASU[@]}" unshare -rn "$SVC" >"$T/ns-$u.log" 2>&1 &
 	UPID[$u]=$!
 	PIDS+=($!)
 done
@@ -368,7 +398,8 @@ for u in nobody www-data; do
 	mkdir -m 0755 "$T/www-$u"
 	echo "served for $u" >"$T/www-$u/index.html"
 	chmod 644 "$T/www-$u/index.html"
-	as_user "$u" unshare -rn "$INTERCEPT" "$PY" -m http.server 8000 --directory "$T/www-$u" >"$T/ns-http-$u.log" 2>&1 &
+	ASU "$u"
+	"${ASU[@]}" unshare -rn "$INTERCEPT" "$PY" -m http.server 8000 --directory "$T/www-$u" >"$T/ns-http-$u.log" 2>&1 &
 	PIDS+=($!)
 done
 for u in nobody www-data; do
