@@ -260,23 +260,47 @@ if app cli curl -sS --max-time 20 -o "$T/got-nginx" "http://$IP:8080/blob" >"$T/
 else
 	fail nginx-www-data-tcp-nopush "workers:$workers $(one_line "$T/curl.out") $(grep -m 3 -iE 'crit|error|alert' "$T/nginx-error.log" | tr '\n' ' ')"
 fi
-# Fresh connections, spread over both workers.
+# Fresh connections at once, so that both workers serve (and set TCP_CORK)
+# at the same time: 4 rounds of 5 parallel 1 MiB fetches, each compared.
 ok=0
-for i in $(seq 1 20); do
-	app cli curl -s --max-time 10 "http://$IP:8080/index.html" 2>/dev/null | grep -q "hello from netcon" && ok=$((ok + 1))
+for r in 1 2 3 4; do
+	cpids=()
+	for i in 1 2 3 4 5; do
+		app cli curl -sS --max-time 20 -o "$T/got-nginx-$i" "http://$IP:8080/blob" >"$T/curl-$i.out" 2>&1 &
+		cpids+=($!)
+		PIDS+=($!)
+	done
+	for i in 1 2 3 4 5; do
+		wait "${cpids[$((i - 1))]}" && cmp -s "$T/got-nginx-$i" "$T/www/blob" && ok=$((ok + 1))
+	done
 done
-if [ $ok = 20 ]; then pass nginx-www-data-20-requests; else fail nginx-www-data-20-requests "$ok of 20"; fi
+if [ $ok = 20 ]; then
+	pass nginx-www-data-parallel "20 of 20 fetches of 1 MiB, 5 at a time"
+else
+	fail nginx-www-data-parallel "$ok of 20: $(cat "$T"/curl-*.out | sort | uniq -c | tr '\n' ' ' | cut -c 1-300)"
+fi
 kill "$NGINX_PID" 2>/dev/null
 
 # 3b. postgres as its own user, through root's services opened to group
-# postgres: the sockets 0660 group postgres in a folder the group may search.
-mkdir -m 0750 "$T/pg"
-chgrp postgres "$T/pg"
+# postgres. The service makes its folder itself (NETCON_DIR names one that
+# does not exist yet), so the group must be let through by what the service
+# creates: the folder searchable by group postgres, the sockets 0660.
+PGNET=$T/pgnet
 PG_USER=(setpriv --reuid=postgres --regid=postgres --init-groups)
-if start_at pgsrv "$T/pg/srv.sock" --group postgres && start_at pgcli "$T/pg/cli.sock" --group postgres; then
-	perm=$(stat -c '%a %G' "$T/pg/srv.sock")
-	if [ "$perm" = "660 postgres" ]; then pass group-socket-mode "$perm"; else fail group-socket-mode "$perm"; fi
-	PGIP=$("$SVC" status --socket "$T/pg/srv.sock" | awk '$1 == "ipv4" { sub("/.*", "", $2); print $2 }')
+# The first service with every path by default, the second beside it.
+NETCON_DIR=$PGNET "${NS[@]}" "$SVC" --group postgres >"$T/pgsrv.log" 2>&1 &
+PIDS+=($!)
+if wait_for 10 "$SVC" status --socket "$PGNET/service.sock" &&
+	NETCON_DIR=$PGNET start_at pgcli "$PGNET/cli.sock" --group postgres; then
+	perm="folder $(stat -c '%a %G' "$PGNET"), socket $(stat -c '%a %G' "$PGNET/service.sock")"
+	d=$(stat -c %a "$PGNET")
+	if [ "$(stat -c '%a %G' "$PGNET/service.sock")" = "660 postgres" ] && [ "$(stat -c %G "$PGNET")" = postgres ] &&
+		(((8#$d & 8#010) && !(8#$d & 8#022))); then
+		pass group-socket-mode "$perm"
+	else
+		fail group-socket-mode "$perm (want a group-searchable folder of group postgres, socket 660 postgres)"
+	fi
+	PGIP=$("$SVC" status --socket "$PGNET/service.sock" | awk '$1 == "ipv4" { sub("/.*", "", $2); print $2 }')
 	mkdir -m 0700 "$T/pgdata"
 	chown postgres:postgres "$T/pgdata"
 	# initdb needs no network; it runs in an empty namespace all the same.
@@ -285,7 +309,7 @@ if start_at pgsrv "$T/pg/srv.sock" --group postgres && start_at pgcli "$T/pg/cli
 		# initdb trusts only 127.0.0.1 and ::1; the client comes from the
 		# other service's virtual address.
 		echo "host all all 198.18.0.0/16 trust" >>"$T/pgdata/db/pg_hba.conf"
-		NETCON_SOCKET="$T/pg/srv.sock" "${NS[@]}" "${PG_USER[@]}" "$INTERCEPT" "$PGBIN/postgres" -D "$T/pgdata/db" \
+		NETCON_SOCKET="$PGNET/service.sock" "${NS[@]}" "${PG_USER[@]}" "$INTERCEPT" "$PGBIN/postgres" -D "$T/pgdata/db" \
 			-c listen_addresses="$PGIP" -c port=5432 -c unix_socket_directories= -c shared_buffers=16MB \
 			>"$T/postgres.log" 2>&1 &
 		PG_PID=$!
@@ -293,7 +317,7 @@ if start_at pgsrv "$T/pg/srv.sock" --group postgres && start_at pgcli "$T/pg/cli
 		# psql as postgres through the other service; hostaddr keeps libpq
 		# away from name lookups, which an empty namespace cannot do.
 		psql_net() {
-			(cd "$T/pgdata" && NETCON_SOCKET="$T/pg/cli.sock" timeout 30 "${NS[@]}" "${PG_USER[@]}" "$INTERCEPT" \
+			(cd "$T/pgdata" && NETCON_SOCKET="$PGNET/cli.sock" timeout 30 "${NS[@]}" "${PG_USER[@]}" "$INTERCEPT" \
 				"$PGBIN/psql" "hostaddr=$PGIP port=5432 user=postgres dbname=postgres connect_timeout=10" \
 				-XAtq -v ON_ERROR_STOP=1 "$@")
 		}
