@@ -181,7 +181,7 @@ static struct {
 	int record_truesize;		/* kernel buffer cost of one accept record */
 	dev_t sock_dev;			/* sockfs' device: with an inode, names a socket */
 	unsigned per_process;		/* most sockets one process may hold here */
-	struct { pid_t pid; unsigned n; } owners[OWNER_SLOTS];
+	struct owner { pid_t pid; unsigned n; } owners[OWNER_SLOTS];
 	struct nc_sock *table[TABLE_SIZE];
 	struct nc_sock **ports;		/* 65536 chains of sockets holding a local port */
 	struct nc_sock *dirty;
@@ -441,33 +441,50 @@ static unsigned owner_slot(pid_t pid)
 	return ((unsigned)pid * 2654435761u) % OWNER_SLOTS;
 }
 
-/* owner_count() - the counter for @pid (linear probing), or NULL if the table is full. */
-static unsigned *owner_count(pid_t pid, bool add)
+#define OWNER_GONE ((pid_t)-1)	/* a freed slot: probing goes on past it */
+
+/*
+ * owner_count() - @pid's slot (linear probing; a process whose
+ * count falls to 0 frees its slot, so a long-lived service is not filled
+ * by processes long gone), or NULL if not found and not added.
+ */
+static struct owner *owner_count(pid_t pid, bool add)
 {
 	unsigned i, slot = owner_slot(pid);
+	int reuse = -1;
 
 	for (i = 0; i < OWNER_SLOTS; i++, slot = (slot + 1) % OWNER_SLOTS) {
 		if (tab.owners[slot].pid == pid)
-			return &tab.owners[slot].n;
+			return &tab.owners[slot];
+		if (tab.owners[slot].pid == OWNER_GONE && reuse < 0)
+			reuse = (int)slot;
 		if (tab.owners[slot].pid == 0) {
-			if (!add)
-				return NULL;
-			tab.owners[slot].pid = pid;
-			tab.owners[slot].n = 0;
-			return &tab.owners[slot].n;
+			if (reuse < 0)
+				reuse = (int)slot;
+			break;
 		}
 	}
-	return NULL;
+	if (!add || reuse < 0)
+		return NULL;
+	tab.owners[reuse].pid = pid;
+	tab.owners[reuse].n = 0;
+	return &tab.owners[reuse];
 }
 
-/* owner_charge() - may @pid have one more socket? Counts it if so. */
+/*
+ * owner_charge() - may @pid have one more socket? Counts it if so. With
+ * more live processes than slots, the newcomers go uncounted (and unlimited)
+ * rather than refused.
+ */
 static bool owner_charge(pid_t pid)
 {
 	static uint64_t said_ms;
-	unsigned *n = owner_count(pid, true);
+	struct owner *o = owner_count(pid, true);
 
-	if (n && *n < tab.per_process) {
-		(*n)++;
+	if (!o)
+		return true;
+	if (o->n < tab.per_process) {
+		o->n++;
 		return true;
 	}
 	if (nc_now_ms() - said_ms > 10000) {
@@ -478,13 +495,13 @@ static bool owner_charge(pid_t pid)
 	return false;
 }
 
-/* owner_release() - @pid let a socket go (counts stay, slots are reused by pid). */
+/* owner_release() - @pid let a socket go; its slot is freed with its last. */
 static void owner_release(pid_t pid)
 {
-	unsigned *n = owner_count(pid, false);
+	struct owner *o = owner_count(pid, false);
 
-	if (n && *n)
-		(*n)--;
+	if (o && o->n && --o->n == 0)
+		o->pid = OWNER_GONE;
 }
 
 /* sock_new() - a socket and its socketpair; the program's end is s->app_fd. */
