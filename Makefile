@@ -28,10 +28,10 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 LWIP_INC := -Isrc/service -I$(LWIP_SRC)/src/include
-LWIP_CORE := init def inet_chksum ip mem memp netif pbuf stats sys tcp tcp_in tcp_out \
+LWIP_CORE := init def inet_chksum ip mem memp netif pbuf raw stats sys tcp tcp_in tcp_out \
 	timeouts udp
 LWIP_FILES := $(addprefix core/,$(LWIP_CORE)) \
-	$(addprefix core/ipv4/,etharp icmp ip4 ip4_addr ip4_frag) \
+	$(addprefix core/ipv4/,etharp icmp igmp ip4 ip4_addr ip4_frag) \
 	$(addprefix core/ipv6/,ethip6 icmp6 inet6 ip6 ip6_addr ip6_frag mld6 nd6) \
 	netif/ethernet
 LWIP_OBJ := $(addprefix $(B)/lwip/,$(addsuffix .o,$(LWIP_FILES)))

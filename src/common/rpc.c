@@ -21,6 +21,8 @@ static const char *const op_names[NC_OP_MAX_] = {
 	[NC_OP_STATUS] = "status",
 	[NC_OP_EOF] = "eof",
 	[NC_OP_NEWCONN] = "newconn",
+	[NC_OP_RESOLVE] = "resolve",
+	[NC_OP_RESOLVE_ADDR] = "resolve_addr",
 };
 
 /* nc_rpc_op_name() - a printable name for an operation code, even a bad one. */
@@ -29,6 +31,13 @@ const char *nc_rpc_op_name(unsigned op)
 	if (op > 0 && op < NC_OP_MAX_)
 		return op_names[op];
 	return "invalid";
+}
+
+/* nc_rpc_op_names_socket() - every operation but these acts on one socket. */
+int nc_rpc_op_names_socket(unsigned op)
+{
+	return op != NC_OP_SOCKET && op != NC_OP_STATUS && op != NC_OP_NEWCONN &&
+	       op != NC_OP_RESOLVE && op != NC_OP_RESOLVE_ADDR;
 }
 
 /* nc_rpc_init_request() - a zeroed request for @op on socket @sock. */
@@ -128,6 +137,23 @@ int nc_rpc_check_request(const void *buf, size_t len, const char **why)
 			return -1;
 		}
 		break;
+	case NC_OP_RESOLVE:
+		if (req->optlen < 2 || req->opt[req->optlen - 1] != '\0' ||
+		    memchr(req->opt, '\0', req->optlen) != req->opt + req->optlen - 1) {
+			*why = "malformed name";
+			return -1;
+		}
+		if (req->arg[0] != AF_UNSPEC && req->arg[0] != AF_INET && req->arg[0] != AF_INET6) {
+			*why = "bad family";
+			return -1;
+		}
+		/* fall through */
+	case NC_OP_RESOLVE_ADDR:
+		if (req->op == NC_OP_RESOLVE_ADDR && req->addrlen == 0) {
+			*why = "address missing";
+			return -1;
+		}
+		/* fall through */
 	case NC_OP_SOCKET:
 	case NC_OP_STATUS:
 	case NC_OP_NEWCONN:
@@ -142,7 +168,7 @@ int nc_rpc_check_request(const void *buf, size_t len, const char **why)
 			return -1;
 		}
 	}
-	if (req->op != NC_OP_SETSOCKOPT && req->optlen != 0) {
+	if (req->op != NC_OP_SETSOCKOPT && req->op != NC_OP_RESOLVE && req->optlen != 0) {
 		*why = "unexpected option value";
 		return -1;
 	}

@@ -49,10 +49,13 @@ enum nc_op {
 	NC_OP_STATUS,		/* reply: opt holds struct nc_status */
 	NC_OP_EOF,		/* the program read end-of-file: result -ECONNRESET once after a reset */
 	NC_OP_NEWCONN,		/* reply: fd, a new RPC connection with the asker's credentials */
+	NC_OP_RESOLVE,		/* opt: a name (NUL-terminated), arg0 family (AF_UNSPEC, AF_INET,
+				 * AF_INET6); reply: opt holds struct nc_resolve_answer */
+	NC_OP_RESOLVE_ADDR,	/* addr: an address (port ignored); reply: opt a name, NUL-terminated */
 	NC_OP_MAX_
 };
 
-/* A request. sock is 0 for SOCKET, STATUS and NEWCONN. */
+/* A request. sock is 0 for SOCKET, STATUS, NEWCONN, RESOLVE and RESOLVE_ADDR. */
 struct nc_request {
 	uint16_t magic;
 	uint8_t version;
@@ -109,6 +112,25 @@ struct nc_status {
 _Static_assert(sizeof(struct nc_status) <= NC_OPT_MAX, "status fits a reply");
 
 /*
+ * What RESOLVE answers, in the reply's opt. result is 0 with at least one
+ * address, -ENOENT when the name exists nowhere (NXDOMAIN), -ENODATA when it
+ * exists without an address of the family asked, -EAGAIN when no server
+ * answered in time (a temporary failure).
+ */
+#define NC_RESOLVE_MAX4	8
+#define NC_RESOLVE_MAX6	8
+struct nc_resolve_answer {
+	uint8_t n4, n6;			/* addresses below, in the order given */
+	uint8_t pad[2];
+	uint32_t ttl;			/* seconds the answer may be kept */
+	uint8_t ip4[NC_RESOLVE_MAX4][4];
+	uint8_t ip6[NC_RESOLVE_MAX6][16];
+	char canon[64];			/* canonical name, NUL-terminated ("" if none) */
+};
+
+_Static_assert(sizeof(struct nc_resolve_answer) <= NC_OPT_MAX, "an answer fits a reply");
+
+/*
  * An accepted connection. The service pushes one record per connection on
  * the listening socket's own stream, the connection's descriptor attached
  * (SCM_RIGHTS), so accept() is one recvmsg() with no round trip. A reader
@@ -134,5 +156,7 @@ int nc_rpc_check_request(const void *buf, size_t len, const char **why);
 int nc_rpc_check_reply(const void *buf, size_t len, const struct nc_request *req,
 		       const char **why);
 const char *nc_rpc_op_name(unsigned op);
+/* Does @op name a socket (and so carry that socket's descriptor)? */
+int nc_rpc_op_names_socket(unsigned op);
 
 #endif

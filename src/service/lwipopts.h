@@ -28,14 +28,17 @@
 #define LWIP_ARP                        1
 #define LWIP_ETHERNET                   1
 #define LWIP_ICMP                       1
-#define LWIP_RAW                        0
+#define LWIP_RAW                        1   /* ICMP echo sockets (ping) */
 #define LWIP_UDP                        1
 #define LWIP_TCP                        1
 #define LWIP_DHCP                       0
 #define LWIP_AUTOIP                     0
-#define LWIP_IGMP                       0
+#define LWIP_IGMP                       1   /* IPv4 multicast groups */
 #define LWIP_DNS                        0
 #define IP_FORWARD                      0
+#define LWIP_MULTICAST_TX_OPTIONS       1   /* IP_MULTICAST_IF/TTL/LOOP */
+#define IP_SOF_BROADCAST                1   /* broadcast only with SO_BROADCAST */
+#define IP_SOF_BROADCAST_RECV           1
 #define IP_REASSEMBLY                   1
 #define IP_FRAG                         1
 #define ARP_TABLE_SIZE                  64

@@ -68,11 +68,6 @@ pid_t nc_client_pid(const struct nc_client *c)
 	return c->pid;
 }
 
-/* op_names_socket() - requests that act on a socket, and so must carry it. */
-static bool op_names_socket(unsigned op)
-{
-	return op != NC_OP_SOCKET && op != NC_OP_STATUS && op != NC_OP_NEWCONN;
-}
 static int new_connection(struct nc_client *c, int *fd_out);
 
 static void client_free(struct nc_client *c)
@@ -156,7 +151,7 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 	n = nc_recv_fd(h->fd, &req, sizeof(req), &in_fd,
 		       MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
 	if (in_fd == NC_FD_TOO_MANY ||
-	    (in_fd >= 0 && (n != (ssize_t)sizeof(req) || !op_names_socket(req.op)))) {
+	    (in_fd >= 0 && (n != (ssize_t)sizeof(req) || !nc_rpc_op_names_socket(req.op)))) {
 		/* A request carries its socket's descriptor and nothing else. */
 		if (in_fd >= 0)
 			close(in_fd);
@@ -187,6 +182,8 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 		fill_status(&rep);	/* STATUS carries no descriptor (checked above) */
 	else if (req.op == NC_OP_NEWCONN)
 		rep.result = new_connection(c, &fd_out);
+	else if (req.op == NC_OP_RESOLVE || req.op == NC_OP_RESOLVE_ADDR)
+		rep.result = -ENOSYS;	/* names: not served yet */
 	else
 		nc_sock_request(c, &req, in_fd, &rep, &fd_out, &deferred);
 	nc_debug("client %d: %s(%llu) = %d", (int)c->pid, nc_rpc_op_name(req.op),

@@ -259,7 +259,7 @@ static err_t eth_init(struct netif *netif)
 	netif->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(netif->hwaddr, stack.cfg->mac, ETH_HWADDR_LEN);
 	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
-		       NETIF_FLAG_MLD6 | NETIF_FLAG_LINK_UP;
+		       NETIF_FLAG_MLD6 | NETIF_FLAG_IGMP | NETIF_FLAG_LINK_UP;
 	return ERR_OK;
 }
 

@@ -388,7 +388,7 @@ static void set_opt(struct nc_request *r, int level, int name, const void *val, 
 /* names_socket() - does @op name a socket, and so carry its descriptor? */
 static bool names_socket(unsigned op)
 {
-	return op != NC_OP_SOCKET && op != NC_OP_STATUS && op != NC_OP_NEWCONN;
+	return nc_rpc_op_names_socket(op);
 }
 
 /*
@@ -767,7 +767,7 @@ static void group_descriptors(void)
 
 /* Group 5: well-formed requests naming sockets the service does not know. */
 #define UNKNOWN_VARIANTS 8
-#define NAMED_OPS (NC_OP_MAX_ - 4)	/* all ops but SOCKET, STATUS, NEWCONN; 0 is none */
+#define NAMED_OPS (NC_OP_MAX_ - 6)	/* all ops but SOCKET, STATUS, NEWCONN, RESOLVE(_ADDR); 0 is none */
 
 /*
  * unknown_case() - @r sent on *@c with @fd (or none): a reply with @want,
