@@ -7,14 +7,15 @@ start_service a || { fail service-start; summary; exit 1; }
 IP4=$(service_ip a 4)
 IP6=$(service_ip a 6)
 
-# compare NAME ARGS...: run the cases on the kernel (a namespace with the same
-# addresses on lo) and through service a, and diff the outputs.
+# compare PROG NAME ARGS...: run tests/apps/PROG's cases on the kernel (a
+# namespace with the same addresses on lo) and through service a, and diff the
+# outputs.
 compare() {
-	local name=$1
-	shift
-	"${NS[@]}" sh -c "ip link set lo up; ip addr add $IP4/32 dev lo; ip addr add $IP6/128 dev lo nodad; sleep 0.2; '$APPS/conformance' $*" \
+	local prog=$1 name=$2
+	shift 2
+	"${NS[@]}" sh -c "ip link set lo up; ip addr add $IP4/32 dev lo; ip addr add $IP6/128 dev lo nodad; sleep 0.2; '$APPS/$prog' $*" \
 		>"$T/kernel-$name.txt" 2>&1
-	app a "$APPS/conformance" "$@" >"$T/netcon-$name.txt" 2>&1
+	app a "$APPS/$prog" "$@" >"$T/netcon-$name.txt" 2>&1
 	if ! [ -s "$T/kernel-$name.txt" ]; then
 		fail "conformance-$name" "the kernel run printed nothing"
 	elif diff -u "$T/kernel-$name.txt" "$T/netcon-$name.txt" >"$T/diff-$name.txt"; then
@@ -24,6 +25,9 @@ compare() {
 	fi
 }
 
-compare loopback -a 127.0.0.1 -A ::1
-compare service-address -a "$IP4" -A "$IP6"
+compare conformance loopback -a 127.0.0.1 -A ::1
+compare conformance service-address -a "$IP4" -A "$IP6"
+# UDP (tests/apps/conformance_udp.c)
+compare conformance_udp udp-loopback -a 127.0.0.1 -A ::1
+compare conformance_udp udp-service-address -a "$IP4" -A "$IP6"
 summary
