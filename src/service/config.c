@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "../common/paths.h"
@@ -32,6 +33,11 @@ static const char usage[] =
 "  --loss PERCENT    drop this share of frames in and out (testing: 0..50, e.g. 1 or 0.5)\n"
 "  --socket PATH     RPC socket (default: $NETCON_SOCKET or /tmp/netcon-UID/service.sock)\n"
 "  --group NAME      let members of group NAME use the service (socket mode 0660)\n"
+"  --name NAME       the service's name, answered as NAME and NAME.local by multicast\n"
+"                    DNS on the virtual link (default: the host name)\n"
+"  --dns ADDR        a DNS server on the virtual network (IPv4 or IPv6; up to 4) for\n"
+"                    names that are not the services'; programs' names are resolved\n"
+"                    by the service, which also answers DNS on port 53 of its addresses\n"
 "  -v, -q            more or less logging\n"
 "  --help, --version\n";
 
@@ -157,6 +163,36 @@ int nc_parse_loss(const char *text, unsigned *ppm)
 }
 
 /*
+ * nc_parse_name() - a service name as DNS and mDNS carry it: 1..63
+ * characters in all, labels of 1..63 letters, digits, '-' and '_' separated
+ * by single dots, no dot or '-' at either end. Anything else could not be
+ * answered (or would be a different name on the wire).
+ */
+int nc_parse_name(const char *text, char *name, size_t len)
+{
+	size_t n = strlen(text), i, label = 0;
+
+	if (n == 0 || n > 63 || n >= len || text[0] == '.' || text[n - 1] == '.' ||
+	    text[0] == '-' || text[n - 1] == '-')
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return -1;	/* an empty label */
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return -1;
+		label++;
+	}
+	memcpy(name, text, n + 1);
+	return 0;
+}
+
+/*
  * nc_classify_link() - what kind of link a --net URL asks for. For a switch,
  * @switch_dir receives its folder (which must be absolute: vdeplug falls back
  * to a system path for an empty one).
@@ -189,7 +225,8 @@ enum nc_link_kind nc_classify_link(const char *url, char *switch_dir, size_t len
 static bool is_value_option(const char *opt)
 {
 	static const char *const names[] = { "--net", "--socket", "--group", "--ip", "--ip6",
-					      "--gateway", "--mtu", "--mac", "--loss" };
+					      "--gateway", "--mtu", "--mac", "--loss", "--name",
+					      "--dns" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -301,6 +338,26 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 		} else if (!strcmp(opt, "--loss")) {
 			if (nc_parse_loss(val, &cfg->loss_ppm))
 				return fail(err, errlen, "bad --loss (percent, 0..50)", val);
+		} else if (!strcmp(opt, "--name")) {
+			if (nc_parse_name(val, cfg->name, sizeof(cfg->name)))
+				return fail(err, errlen, "bad --name (letters, digits, '-', '_', dots; at most 63)", val);
+		} else if (!strcmp(opt, "--dns")) {
+			struct nc_dns_server *d = &cfg->dns[cfg->n_dns];
+
+			if (cfg->n_dns >= NC_DNS_MAX)
+				return fail(err, errlen, "too many --dns servers (at most 4)", val);
+			memset(d, 0, sizeof(*d));
+			if (inet_pton(AF_INET, val, d->addr) == 1 &&
+			    ip4_host_ok(*(struct in_addr *)d->addr, 32))
+				d->family = AF_INET;
+			else if (inet_pton(AF_INET6, val, d->addr) == 1 &&
+				 !IN6_IS_ADDR_MULTICAST((struct in6_addr *)d->addr) &&
+				 !IN6_IS_ADDR_UNSPECIFIED((struct in6_addr *)d->addr) &&
+				 !IN6_IS_ADDR_V4MAPPED((struct in6_addr *)d->addr))
+				d->family = AF_INET6;
+			else
+				return fail(err, errlen, "bad --dns (an IPv4 or IPv6 address)", val);
+			cfg->n_dns++;
 		} else if (!strcmp(opt, "--mac")) {
 			if (nc_parse_mac(val, cfg->mac))
 				return fail(err, errlen, "bad --mac (unicast XX:XX:XX:XX:XX:XX)", val);
@@ -314,6 +371,14 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 		if (cfg->status)
 			return fail(err, errlen, "status takes no program", argv[i]);
 		cfg->app_argv = &argv[i];
+	}
+	if (!cfg->name[0]) {
+		char host[256] = "";
+
+		/* The host's name, when it makes a valid one; else "netcon". */
+		if (gethostname(host, sizeof(host) - 1) ||
+		    nc_parse_name(host, cfg->name, sizeof(cfg->name)))
+			strcpy(cfg->name, "netcon");
 	}
 	cfg->link_kind = nc_classify_link(cfg->net, cfg->switch_dir, sizeof(cfg->switch_dir));
 	if (cfg->link_kind == NC_LINK_OTHER && !*cfg->net)

@@ -12,6 +12,8 @@
 #define NC_DEFAULT_NET6		"fd00:6e63::"	/* ULA, "nc" */
 #define NC_DEFAULT_PREFIX6	64
 
+#define NC_DNS_MAX		4	/* --dns servers at most */
+
 enum nc_link_kind {
 	NC_LINK_DEFAULT_SWITCH,	/* no --net: the per-user local switch */
 	NC_LINK_SWITCH,		/* switch://PATH or vde://PATH: host it or join it */
@@ -33,6 +35,12 @@ struct nc_config {
 	unsigned mtu;			/* 0: 9000 on a switch, 1500 elsewhere */
 	unsigned loss_ppm;		/* --loss: frames dropped per million, each way */
 	uint8_t mac[6];
+	char name[64];			/* --name (default: the host name), answered by mDNS */
+	unsigned n_dns;			/* --dns servers, in the order given */
+	struct nc_dns_server {
+		int family;		/* AF_INET or AF_INET6 */
+		uint8_t addr[16];	/* network order; IPv4 in the first 4 bytes */
+	} dns[NC_DNS_MAX];
 	int verbosity;			/* -1 quiet, 0 normal, 1+ debug */
 	bool status;			/* `netcon-service status` */
 	bool help, version;
@@ -44,6 +52,8 @@ int nc_parse_ip6_cidr(const char *text, struct in6_addr *addr, unsigned *prefix)
 int nc_parse_mac(const char *text, uint8_t mac[6]);
 int nc_parse_mtu(const char *text, unsigned *mtu);
 int nc_parse_loss(const char *text, unsigned *ppm);
+/* A host name for --name: 1..63 characters, dot-separated labels of letters, digits, '-', '_'. */
+int nc_parse_name(const char *text, char *name, size_t len);
 enum nc_link_kind nc_classify_link(const char *url, char *switch_dir, size_t len);
 /*
  * Parse argv into @cfg (defaults filled in first). Returns 0, or -1 with a

@@ -22,6 +22,7 @@
 #include "lwip/init.h"
 
 #include "config.h"
+#include "dns.h"
 #include "link.h"
 #include "loop.h"
 #include "server.h"
@@ -285,7 +286,7 @@ int main(int argc, char **argv)
 	/* The link first: probing for a free address needs it. */
 	if (nc_server_prepare(&cfg) ||
 	    nc_link_open(&cfg, on_frame, nc_stack_rx_buffer) || nc_stack_init(&cfg) ||
-	    nc_server_open(&cfg))
+	    nc_server_open(&cfg) || nc_names_init(&cfg))
 		return 1;
 	{
 		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "dns.h"
 #include "link.h"
 #include "loop.h"
 #include "sock.h"
@@ -73,6 +74,7 @@ static int new_connection(struct nc_client *c, int *fd_out);
 static void client_free(struct nc_client *c)
 {
 	nc_sock_client_gone(c);
+	nc_names_client_gone(c);	/* its lookups must not answer a freed client */
 	nc_loop_del(&c->h);
 	close(c->h.fd);
 	srv.clients--;
@@ -183,7 +185,7 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 	else if (req.op == NC_OP_NEWCONN)
 		rep.result = new_connection(c, &fd_out);
 	else if (req.op == NC_OP_RESOLVE || req.op == NC_OP_RESOLVE_ADDR)
-		rep.result = -ENOSYS;	/* names: not served yet */
+		deferred = nc_names_request(c, &req, &rep);	/* names: dns.c, replies itself */
 	else
 		nc_sock_request(c, &req, in_fd, &rep, &fd_out, &deferred);
 	nc_debug("client %d: %s(%llu) = %d", (int)c->pid, nc_rpc_op_name(req.op),

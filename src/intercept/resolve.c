@@ -1,0 +1,778 @@
+/*
+ * resolve.c - names for programs under netcon.
+ *
+ * glibc's resolver makes its socket calls inside libc, where no preloaded
+ * library sees them, so in an empty network namespace a program could
+ * resolve nothing. libnetcon answers the C library's name functions itself
+ * and keeps glibc's semantics by letting glibc build every answer:
+ *
+ *   1. Numeric names (and AI_NUMERICHOST, NI_NUMERICHOST, a NULL node) go
+ *      straight to the real function: they never reach the service.
+ *   2. Otherwise the sources of the "hosts:" line of /etc/nsswitch.conf are
+ *      taken in order: "files" is /etc/hosts, read here as glibc reads it
+ *      (every line naming the host, case-insensitively; the first name of
+ *      the first such line is the canonical name); "dns", "mdns*" and
+ *      "resolve" are the service (RPC RESOLVE / RESOLVE_ADDR), asked once.
+ *      Other sources (myhostname...) are skipped. A source that finds
+ *      nothing hands on to the next, as glibc's default actions do.
+ *   3. The addresses found are turned into the answer by the real
+ *      getaddrinfo() on each numeric address (the torsocks approach), so
+ *      hints == NULL, socktype/protocol combinations, service names,
+ *      AI_V4MAPPED/AI_ALL and errors behave as glibc's; AI_CANONNAME gets
+ *      the canonical name found. gethostbyname*() and gethostbyaddr*()
+ *      delegate to the real function when /etc/hosts has the answer, and
+ *      build their hostent from the service's answer otherwise.
+ *
+ * AI_ADDRCONFIG asks whether the host has addresses of a family; the
+ * program's network is the service's, which has IPv4 and IPv6 addresses,
+ * so the flag keeps everything (glibc, judging the empty namespace's
+ * interfaces, would refuse every answer, numeric ones included).
+ *
+ * Without a reachable service every call is the real function's.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "client.h"
+#include "libc.h"
+#include "../common/rpc.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define MAX_ADDRS (NC_RESOLVE_MAX4 + NC_RESOLVE_MAX6 + 16)
+#define NAME_MAX_LEN 256
+
+/* The C library's own functions, found once. */
+static struct {
+	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
+			   struct addrinfo **);
+	void (*freeaddrinfo)(struct addrinfo *);
+	int (*getnameinfo)(const struct sockaddr *, socklen_t, char *, socklen_t, char *,
+			   socklen_t, int);
+	struct hostent *(*gethostbyname)(const char *);
+	struct hostent *(*gethostbyname2)(const char *, int);
+	int (*gethostbyname_r)(const char *, struct hostent *, char *, size_t,
+			       struct hostent **, int *);
+	int (*gethostbyname2_r)(const char *, int, struct hostent *, char *, size_t,
+				struct hostent **, int *);
+	struct hostent *(*gethostbyaddr)(const void *, socklen_t, int);
+	int (*gethostbyaddr_r)(const void *, socklen_t, int, struct hostent *, char *, size_t,
+			       struct hostent **, int *);
+} real;
+
+static pthread_once_t real_once = PTHREAD_ONCE_INIT;
+
+/* find_real() - dlsym(RTLD_NEXT) for every function wrapped here. */
+static void find_real(void)
+{
+	*(void **)&real.getaddrinfo = dlsym(RTLD_NEXT, "getaddrinfo");
+	*(void **)&real.freeaddrinfo = dlsym(RTLD_NEXT, "freeaddrinfo");
+	*(void **)&real.getnameinfo = dlsym(RTLD_NEXT, "getnameinfo");
+	*(void **)&real.gethostbyname = dlsym(RTLD_NEXT, "gethostbyname");
+	*(void **)&real.gethostbyname2 = dlsym(RTLD_NEXT, "gethostbyname2");
+	*(void **)&real.gethostbyname_r = dlsym(RTLD_NEXT, "gethostbyname_r");
+	*(void **)&real.gethostbyname2_r = dlsym(RTLD_NEXT, "gethostbyname2_r");
+	*(void **)&real.gethostbyaddr = dlsym(RTLD_NEXT, "gethostbyaddr");
+	*(void **)&real.gethostbyaddr_r = dlsym(RTLD_NEXT, "gethostbyaddr_r");
+}
+
+/* init() - the real functions and libnetcon's own table (idempotent). */
+static void init(void)
+{
+	pthread_once(&real_once, find_real);
+	nc_libc_init();
+}
+
+/* ------------------------------------------------------------ service -- */
+
+static atomic_int up_state;		/* 0 unknown, 1 up, 2 down */
+static _Atomic long long up_checked_ms;
+
+/* now_ms() - a monotonic clock in milliseconds. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * service_up() - does a service answer? Asked with STATUS, and the answer
+ * kept for 5 s (1 s when none answered), so a program resolving in a loop
+ * does not pay a round trip for it each time.
+ */
+static bool service_up(void)
+{
+	long long now = now_ms(), then = atomic_load(&up_checked_ms);
+	int state = atomic_load(&up_state);
+	struct nc_request req;
+	struct nc_reply rep;
+
+	if (state && now - then < (state == 1 ? 5000 : 1000))
+		return state == 1;
+	nc_rpc_init_request(&req, NC_OP_STATUS, 0);
+	state = nc_call(&req, &rep, -1, NULL, false) >= 0 ? 1 : 2;
+	atomic_store(&up_state, state);
+	atomic_store(&up_checked_ms, now);
+	return state == 1;
+}
+
+/*
+ * ask_name() - RESOLVE @name for @family. Returns the service's result (0,
+ * -ENOENT, -ENODATA, -EAGAIN) or another negative errno when the service
+ * cannot be asked (then the real function answers).
+ */
+static int ask_name(const char *name, int family, struct nc_resolve_answer *ans)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	size_t n = strlen(name);
+	int r;
+
+	if (n == 0 || n + 1 > NC_OPT_MAX)
+		return -ENOENT;
+	nc_rpc_init_request(&req, NC_OP_RESOLVE, 0);
+	memcpy(req.opt, name, n + 1);
+	req.optlen = (uint32_t)(n + 1);
+	req.arg[0] = family;
+	r = nc_call(&req, &rep, -1, NULL, false);
+	if (r == -ENETDOWN || r == -ETIMEDOUT || r == -EPROTO)
+		atomic_store(&up_state, 0);
+	if (r != 0)
+		return r;
+	if (rep.optlen != sizeof(*ans))
+		return -EPROTO;
+	memcpy(ans, rep.opt, sizeof(*ans));
+	if (ans->n4 > NC_RESOLVE_MAX4)
+		ans->n4 = NC_RESOLVE_MAX4;
+	if (ans->n6 > NC_RESOLVE_MAX6)
+		ans->n6 = NC_RESOLVE_MAX6;
+	ans->canon[sizeof(ans->canon) - 1] = '\0';
+	return 0;
+}
+
+/* ask_addr() - RESOLVE_ADDR: the name of @addr (@family) into @name (of @cap bytes). */
+static int ask_addr(int family, const void *addr, char *name, size_t cap)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	int r;
+
+	nc_rpc_init_request(&req, NC_OP_RESOLVE_ADDR, 0);
+	if (family == AF_INET) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+
+		memcpy(&sin.sin_addr, addr, 4);
+		memcpy(req.addr, &sin, sizeof(sin));
+		req.addrlen = sizeof(sin);
+	} else {
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+
+		memcpy(&sin6.sin6_addr, addr, 16);
+		memcpy(req.addr, &sin6, sizeof(sin6));
+		req.addrlen = sizeof(sin6);
+	}
+	r = nc_call(&req, &rep, -1, NULL, false);
+	if (r != 0)
+		return r;
+	if (rep.optlen < 2 || rep.optlen > NC_OPT_MAX || rep.opt[rep.optlen - 1] != '\0' ||
+	    strlen((char *)rep.opt) + 1 != rep.optlen || rep.optlen > cap)
+		return -EPROTO;
+	memcpy(name, rep.opt, rep.optlen);
+	return 0;
+}
+
+/* -------------------------------------------------------------- sources -- */
+
+/* One address found, by family. */
+struct found {
+	int family;
+	uint8_t addr[16];
+};
+
+struct lookup {
+	struct found a[MAX_ADDRS];
+	unsigned n;
+	char canon[NAME_MAX_LEN];
+};
+
+/* Which sources the hosts: line of /etc/nsswitch.conf names, in order. */
+enum source { SRC_FILES = 1, SRC_NET };
+
+/*
+ * host_sources() - the order of "files" and of the network sources (dns,
+ * mdns*, resolve) in /etc/nsswitch.conf's hosts: line; glibc's default
+ * ("files dns") without one. Returns how many were put in @out (0..2).
+ */
+static unsigned host_sources(enum source out[2])
+{
+	FILE *f = fopen("/etc/nsswitch.conf", "re");
+	char line[512];
+	unsigned n = 0;
+	bool seen = false;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line, *tok, *save;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (strncmp(p, "hosts:", 6))
+			continue;
+		seen = true;
+		for (tok = strtok_r(p + 6, " \t\n", &save); tok && n < 2;
+		     tok = strtok_r(NULL, " \t\n", &save)) {
+			enum source s;
+
+			if (*tok == '[' || *tok == '#')
+				continue;
+			if (!strcmp(tok, "files"))
+				s = SRC_FILES;
+			else if (!strcmp(tok, "dns") || !strncmp(tok, "mdns", 4) ||
+				 !strcmp(tok, "resolve"))
+				s = SRC_NET;
+			else
+				continue;
+			if (n == 0 || out[0] != s)
+				out[n++] = s;
+		}
+		break;
+	}
+	if (f)
+		fclose(f);
+	if (!seen) {
+		out[0] = SRC_FILES;
+		out[1] = SRC_NET;
+		n = 2;
+	}
+	return n;
+}
+
+/* parse_addr() - a numeric address as /etc/hosts holds it. */
+static int parse_addr(const char *text, struct found *f)
+{
+	if (inet_pton(AF_INET, text, f->addr) == 1) {
+		f->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, f->addr) == 1) {
+		f->family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * hosts_file() - /etc/hosts as glibc's files source reads it: with @name,
+ * the addresses (of @family, or any for AF_UNSPEC) of every line naming it;
+ * with @addr instead, the first name of the first line holding it. Returns
+ * true if anything was found.
+ */
+static bool hosts_file(const char *name, int family, const struct found *addr, struct lookup *l)
+{
+	FILE *f = fopen("/etc/hosts", "re");
+	char line[1024];
+	bool hit = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *hash = strchr(line, '#'), *tok, *save, *first = NULL;
+		struct found fa;
+		bool match = false;
+
+		if (hash)
+			*hash = '\0';
+		tok = strtok_r(line, " \t\r\n", &save);
+		if (!tok || parse_addr(tok, &fa))
+			continue;
+		for (tok = strtok_r(NULL, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+			if (!first)
+				first = tok;
+			if (name && !strcasecmp(tok, name))
+				match = true;
+		}
+		if (!first)
+			continue;
+		if (addr) {
+			if (fa.family == addr->family &&
+			    !memcmp(fa.addr, addr->addr, fa.family == AF_INET ? 4 : 16)) {
+				snprintf(l->canon, sizeof(l->canon), "%s", first);
+				hit = true;
+				break;
+			}
+			continue;
+		}
+		if (!match || (family != AF_UNSPEC && fa.family != family))
+			continue;
+		if (!hit)
+			snprintf(l->canon, sizeof(l->canon), "%s", first);
+		hit = true;
+		if (l->n < MAX_ADDRS)
+			l->a[l->n++] = fa;
+	}
+	fclose(f);
+	return hit;
+}
+
+/* from_answer() - the service's addresses into @l, IPv6 first (as glibc orders them by default). */
+static void from_answer(const struct nc_resolve_answer *ans, struct lookup *l)
+{
+	unsigned i;
+
+	for (i = 0; i < ans->n6 && l->n < MAX_ADDRS; i++) {
+		l->a[l->n].family = AF_INET6;
+		memcpy(l->a[l->n++].addr, ans->ip6[i], 16);
+	}
+	for (i = 0; i < ans->n4 && l->n < MAX_ADDRS; i++) {
+		l->a[l->n].family = AF_INET;
+		memcpy(l->a[l->n++].addr, ans->ip4[i], 4);
+	}
+	snprintf(l->canon, sizeof(l->canon), "%s", ans->canon);
+}
+
+/*
+ * lookup_name() - @name through the sources in nsswitch order. Returns 0
+ * with @l filled, 1 when the real function should answer (files found it
+ * and @files_to_real, or the service cannot be asked), or -ENOENT,
+ * -ENODATA, -EAGAIN.
+ */
+static int lookup_name(const char *name, int family, struct lookup *l, bool files_to_real)
+{
+	enum source src[2];
+	unsigned n = host_sources(src), i;
+	int verdict = -ENOENT;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < n; i++) {
+		if (src[i] == SRC_FILES) {
+			if (hosts_file(name, family, NULL, l))
+				return files_to_real ? 1 : 0;
+		} else {
+			struct nc_resolve_answer ans;
+			int r = ask_name(name, family, &ans);
+
+			if (r == 0) {
+				from_answer(&ans, l);
+				return 0;
+			}
+			if (r != -ENOENT && r != -ENODATA && r != -EAGAIN)
+				return 1;	/* no service to ask after all */
+			verdict = r;
+		}
+	}
+	return verdict;
+}
+
+/* is_numeric() - does the C library read @name as a numeric address? */
+static bool is_numeric(const char *name)
+{
+	struct addrinfo h = { .ai_flags = AI_NUMERICHOST, .ai_family = AF_UNSPEC }, *r = NULL;
+
+	if (real.getaddrinfo(name, NULL, &h, &r) != 0)
+		return false;
+	real.freeaddrinfo(r);
+	return true;
+}
+
+/* ---------------------------------------------------------- getaddrinfo -- */
+
+/* eai_of() - the service's verdict as getaddrinfo() reports it. */
+static int eai_of(int r)
+{
+	return r == -EAGAIN ? EAI_AGAIN : r == -ENODATA ? EAI_NODATA : EAI_NONAME;
+}
+
+/*
+ * build() - the answer for @l: the real getaddrinfo() on each address with
+ * the caller's service and hints, the lists joined (glibc allocates every
+ * node on its own, so freeaddrinfo() frees the joined list). AF_INET6 with
+ * AI_V4MAPPED gets IPv4 addresses mapped when there is no IPv6 one (or
+ * always, with AI_ALL). AI_CANONNAME names the first node.
+ */
+static int build(const struct lookup *l, const char *name, const char *service,
+		 const struct addrinfo *hints, struct addrinfo **res)
+{
+	struct addrinfo h = *hints, *head = NULL, **tail = &head;
+	bool have6 = false, mapped = hints->ai_family == AF_INET6 && (hints->ai_flags & AI_V4MAPPED);
+	int err = 0;
+	unsigned i;
+
+	h.ai_flags = (h.ai_flags | AI_NUMERICHOST) & ~(AI_CANONNAME | AI_ADDRCONFIG);
+	for (i = 0; i < l->n; i++)
+		have6 |= l->a[i].family == AF_INET6;
+	for (i = 0; i < l->n; i++) {
+		char text[INET6_ADDRSTRLEN];
+		struct addrinfo *part = NULL;
+		int r;
+
+		if (hints->ai_family == AF_INET && l->a[i].family != AF_INET)
+			continue;
+		if (hints->ai_family == AF_INET6 && l->a[i].family == AF_INET &&
+		    (!mapped || (have6 && !(hints->ai_flags & AI_ALL))))
+			continue;
+		inet_ntop(l->a[i].family, l->a[i].addr, text, sizeof(text));
+		r = real.getaddrinfo(text, service, &h, &part);
+		if (r != 0) {
+			if (!err)
+				err = r;
+			continue;
+		}
+		*tail = part;
+		while (*tail)
+			tail = &(*tail)->ai_next;
+	}
+	if (!head)
+		return err ? err : EAI_NODATA;
+	if (hints->ai_flags & AI_CANONNAME) {
+		free(head->ai_canonname);
+		head->ai_canonname = strdup(l->canon[0] ? l->canon : name);
+		if (!head->ai_canonname) {
+			real.freeaddrinfo(head);
+			return EAI_MEMORY;
+		}
+	}
+	*res = head;
+	return 0;
+}
+
+EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		       struct addrinfo **res)
+{
+	static const struct addrinfo glibc_default = {
+		.ai_flags = AI_V4MAPPED | AI_ADDRCONFIG, .ai_family = AF_UNSPEC
+	};
+	struct addrinfo h = hints ? *hints : glibc_default, probe, *tmp = NULL;
+	struct lookup *l;
+	int saved = errno, r;
+
+	init();
+	if (!real.getaddrinfo)
+		return EAI_SYSTEM;
+	if ((h.ai_family != AF_UNSPEC && h.ai_family != AF_INET && h.ai_family != AF_INET6) ||
+	    !service_up())
+		return real.getaddrinfo(node, service, hints, res);
+	h.ai_flags &= ~AI_ADDRCONFIG;	/* the service has both families */
+	if (!node || (h.ai_flags & AI_NUMERICHOST) || is_numeric(node)) {
+		r = real.getaddrinfo(node, service, &h, res);
+		errno = saved;
+		return r;
+	}
+	/* Bad flags, socket types or services fail before any lookup, as in glibc. */
+	probe = h;
+	probe.ai_flags = (probe.ai_flags | AI_NUMERICHOST) & ~AI_CANONNAME;
+	r = real.getaddrinfo(h.ai_family == AF_INET6 ? "::1" : "127.0.0.1", service, &probe, &tmp);
+	if (r == 0)
+		real.freeaddrinfo(tmp);
+	else if (r != EAI_NONAME && r != EAI_ADDRFAMILY && r != EAI_NODATA)
+		return r;
+	l = malloc(sizeof(*l));
+	if (!l)
+		return EAI_MEMORY;
+	r = lookup_name(node, h.ai_family == AF_INET6 && (h.ai_flags & AI_V4MAPPED) ? AF_UNSPEC :
+			h.ai_family, l, false);
+	if (r == 1)
+		r = real.getaddrinfo(node, service, &h, res);
+	else if (r == 0)
+		r = build(l, node, service, &h, res);
+	else
+		r = eai_of(r);
+	free(l);
+	errno = saved;
+	return r;
+}
+
+/* --------------------------------------------------------- getnameinfo -- */
+
+/* in_hosts() - does /etc/hosts name @family/@addr (so the real function finds it)? */
+static bool in_hosts(int family, const void *addr)
+{
+	struct found f = { .family = family };
+	struct lookup *l = malloc(sizeof(*l));
+	bool hit;
+
+	if (!l)
+		return false;
+	memset(l, 0, sizeof(*l));
+	memcpy(f.addr, addr, family == AF_INET ? 4 : 16);
+	hit = hosts_file(NULL, family, &f, l);
+	free(l);
+	return hit;
+}
+
+/* net_reverse() - may the service be asked for reverse names (nsswitch lists a network source)? */
+static bool net_listed(void)
+{
+	enum source src[2];
+	unsigned n = host_sources(src), i;
+
+	for (i = 0; i < n; i++)
+		if (src[i] == SRC_NET)
+			return true;
+	return false;
+}
+
+EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
+		       char *serv, socklen_t servlen, int flags)
+{
+	char numeric[NI_MAXHOST], name[NC_OPT_MAX];
+	const void *addr;
+	int saved = errno, family, r;
+
+	init();
+	if (!real.getnameinfo)
+		return EAI_SYSTEM;
+	if (!sa || !host || !hostlen || (flags & NI_NUMERICHOST) || !service_up() ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+	/* The real function checks the address's length and gives the service part. */
+	r = real.getnameinfo(sa, salen, numeric, sizeof(numeric), serv, servlen,
+			     (flags | NI_NUMERICHOST) & ~NI_NAMEREQD);
+	if (r)
+		return r;
+	family = sa->sa_family;
+	addr = family == AF_INET ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr :
+				   (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (in_hosts(family, addr) || !net_listed())
+		return real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+	r = ask_addr(family, addr, name, sizeof(name));
+	if (r != 0 && r != -ENOENT && r != -EAGAIN)
+		return real.getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+	if (r == 0) {
+		if (flags & NI_NOFQDN) {
+			char *dot = strchr(name, '.');
+
+			if (dot)
+				*dot = '\0';
+		}
+	} else if (flags & NI_NAMEREQD) {
+		return r == -EAGAIN ? EAI_AGAIN : EAI_NONAME;
+	} else {
+		snprintf(name, sizeof(name), "%s", numeric);
+	}
+	if (strlen(name) >= hostlen)
+		return EAI_OVERFLOW;
+	strcpy(host, name);
+	errno = saved;
+	return 0;
+}
+
+/* ------------------------------------------------------- gethostbyname -- */
+
+/*
+ * fill_hostent() - a hostent in @buf for @name and the addresses of @l of
+ * @family: name, an empty alias list, the address list. ERANGE if @buf is
+ * too small (glibc's answer, so that callers grow the buffer and retry).
+ */
+static int fill_hostent(struct hostent *ret, char *buf, size_t buflen, const char *name,
+			int family, const struct lookup *l)
+{
+	size_t alen = family == AF_INET ? 4 : 16, nlen = strlen(name) + 1, need, off;
+	unsigned i, n = 0;
+	char **list;
+	uintptr_t base = (uintptr_t)buf, aligned = (base + sizeof(char *) - 1) & ~(uintptr_t)(sizeof(char *) - 1);
+
+	for (i = 0; i < l->n; i++)
+		n += l->a[i].family == family;
+	if (n == 0)
+		return -ENODATA;
+	off = (size_t)(aligned - base);
+	need = off + sizeof(char *) * (n + 2) + alen * n + nlen;
+	if (need > buflen)
+		return ERANGE;
+	list = (char **)(buf + off);
+	off += sizeof(char *) * (n + 2);
+	ret->h_aliases = &list[n + 1];
+	list[n + 1] = NULL;
+	ret->h_addr_list = list;
+	ret->h_addrtype = family;
+	ret->h_length = (int)alen;
+	for (i = 0, n = 0; i < l->n; i++) {
+		if (l->a[i].family != family)
+			continue;
+		memcpy(buf + off, l->a[i].addr, alen);
+		list[n++] = buf + off;
+		off += alen;
+	}
+	list[n] = NULL;
+	memcpy(buf + off, name, nlen);
+	ret->h_name = buf + off;
+	return 0;
+}
+
+/*
+ * by_name_r() - gethostbyname2_r() through the service, or 1 when the real
+ * function should answer (numeric name, /etc/hosts, no service).
+ */
+static int by_name_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
+		     struct hostent **result, int *h_errnop)
+{
+	struct lookup *l;
+	int r;
+
+	init();
+	if (!name || (af != AF_INET && af != AF_INET6) || !service_up() || is_numeric(name))
+		return 1;
+	l = malloc(sizeof(*l));
+	if (!l)
+		return 1;
+	r = lookup_name(name, af, l, true);
+	if (r == 0) {
+		r = fill_hostent(ret, buf, buflen, l->canon[0] ? l->canon : name, af, l);
+		if (r == ERANGE) {
+			free(l);
+			*result = NULL;
+			*h_errnop = NETDB_INTERNAL;
+			errno = ERANGE;
+			return ERANGE;
+		}
+	}
+	free(l);
+	if (r == 1)
+		return 1;
+	if (r == 0) {
+		*result = ret;
+		*h_errnop = 0;
+		return 0;
+	}
+	*result = NULL;
+	*h_errnop = r == -EAGAIN ? TRY_AGAIN : r == -ENODATA ? NO_DATA : HOST_NOT_FOUND;
+	return r == -EAGAIN ? EAGAIN : 0;
+}
+
+EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf,
+			    size_t buflen, struct hostent **result, int *h_errnop)
+{
+	int saved = errno, r = by_name_r(name, af, ret, buf, buflen, result, h_errnop);
+
+	if (r == 1)
+		return real.gethostbyname2_r ? real.gethostbyname2_r(name, af, ret, buf, buflen, result,
+								      h_errnop) : ENOSYS;
+	if (r == 0)
+		errno = saved;
+	return r;
+}
+
+EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
+			   struct hostent **result, int *h_errnop)
+{
+	int saved = errno, r = by_name_r(name, AF_INET, ret, buf, buflen, result, h_errnop);
+
+	if (r == 1)
+		return real.gethostbyname_r ? real.gethostbyname_r(name, ret, buf, buflen, result,
+								    h_errnop) : ENOSYS;
+	if (r == 0)
+		errno = saved;
+	return r;
+}
+
+/* Per-thread storage for the non-reentrant forms (glibc's are per process). */
+static __thread struct hostent tls_he;
+static __thread char tls_buf[2048];
+
+EXPORT struct hostent *gethostbyname2(const char *name, int af)
+{
+	struct hostent *res = NULL;
+	int saved = errno, err = 0, r = by_name_r(name, af, &tls_he, tls_buf, sizeof(tls_buf), &res, &err);
+
+	if (r == 1)
+		return real.gethostbyname2 ? real.gethostbyname2(name, af) : NULL;
+	h_errno = err;
+	errno = saved;
+	return res;
+}
+
+EXPORT struct hostent *gethostbyname(const char *name)
+{
+	struct hostent *res = NULL;
+	int saved = errno, err = 0;
+	int r = by_name_r(name, AF_INET, &tls_he, tls_buf, sizeof(tls_buf), &res, &err);
+
+	if (r == 1)
+		return real.gethostbyname ? real.gethostbyname(name) : NULL;
+	h_errno = err;
+	errno = saved;
+	return res;
+}
+
+/* ------------------------------------------------------- gethostbyaddr -- */
+
+/*
+ * by_addr_r() - gethostbyaddr_r() through the service, or 1 when the real
+ * function should answer (/etc/hosts has it, no service, not IPv4/IPv6).
+ */
+static int by_addr_r(const void *addr, socklen_t len, int type, struct hostent *ret, char *buf,
+		     size_t buflen, struct hostent **result, int *h_errnop)
+{
+	char name[NC_OPT_MAX];
+	struct lookup *l;
+	int r;
+
+	init();
+	if (!addr || !((type == AF_INET && len == 4) || (type == AF_INET6 && len == 16)) ||
+	    !service_up() || in_hosts(type, addr) || !net_listed())
+		return 1;
+	r = ask_addr(type, addr, name, sizeof(name));
+	if (r != 0 && r != -ENOENT && r != -EAGAIN)
+		return 1;
+	if (r != 0) {
+		*result = NULL;
+		*h_errnop = r == -EAGAIN ? TRY_AGAIN : HOST_NOT_FOUND;
+		return r == -EAGAIN ? EAGAIN : 0;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return 1;
+	l->a[0].family = type;
+	memcpy(l->a[0].addr, addr, len);
+	l->n = 1;
+	r = fill_hostent(ret, buf, buflen, name, type, l);
+	free(l);
+	if (r) {
+		*result = NULL;
+		*h_errnop = NETDB_INTERNAL;
+		errno = ERANGE;
+		return ERANGE;
+	}
+	*result = ret;
+	*h_errnop = 0;
+	return 0;
+}
+
+EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
+			   char *buf, size_t buflen, struct hostent **result, int *h_errnop)
+{
+	int saved = errno, r = by_addr_r(addr, len, type, ret, buf, buflen, result, h_errnop);
+
+	if (r == 1)
+		return real.gethostbyaddr_r ? real.gethostbyaddr_r(addr, len, type, ret, buf, buflen,
+								    result, h_errnop) : ENOSYS;
+	if (r == 0)
+		errno = saved;
+	return r;
+}
+
+EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
+{
+	struct hostent *res = NULL;
+	int saved = errno, err = 0;
+	int r = by_addr_r(addr, len, type, &tls_he, tls_buf, sizeof(tls_buf), &res, &err);
+
+	if (r == 1)
+		return real.gethostbyaddr ? real.gethostbyaddr(addr, len, type) : NULL;
+	h_errno = err;
+	errno = saved;
+	return res;
+}

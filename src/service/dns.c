@@ -1,0 +1,1357 @@
+/*
+ * dns.c - names for the programs of a service.
+ *
+ * A lookup (RPC RESOLVE / RESOLVE_ADDR from libnetcon, or a query to the
+ * DNS stub on port 53) is answered, in this order, by:
+ *
+ *   1. the service's own name (--name, as NAME and NAME.local) and addresses;
+ *   2. the cache: answers from --dns servers (kept for their TTL, at most
+ *      5 minutes) and everything multicast DNS responses on the link showed;
+ *   3. queries, in stages that depend on the name:
+ *        NAME.local          mDNS only (RFC 6762: never sent to DNS);
+ *        one label ("web")   mDNS (as web.local), then the --dns servers;
+ *        dotted names        the --dns servers; their negative answers
+ *                            (NXDOMAIN, no data) are final at once; mDNS
+ *                            only when no server answered, or when no
+ *                            server is configured;
+ *        reverse lookups     mDNS (PTR), then the --dns servers.
+ *
+ * mDNS waits 1 s (queries at 0, 250 and 500 ms) and finding nothing means
+ * the name does not exist (-ENOENT). Each --dns server gets 2 tries of
+ * 1.5 s, in turn; a server that fails (SERVFAIL, REFUSED...) hands over to
+ * the next at once; none answering is a temporary failure (-EAGAIN).
+ *
+ * Each DNS query has its own UDP pcb on a random port and a random ID, and
+ * an answer counts only from a configured server, port 53, with the ID,
+ * question, name and type asked. Every message from the network is read
+ * with the bounds-checked readers at the top of this file.
+ *
+ * Pending queries are few and short-lived: a list, and one lwIP timer
+ * ticking every 50 ms while any is pending. An RPC client that goes away
+ * takes its queries with it (nc_names_client_gone, from server.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "lwip/ip.h"
+#include "lwip/ip_addr.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/timeouts.h"
+#include "lwip/udp.h"
+
+#include "dns.h"
+#include "mdns.h"
+#include "sock.h"
+#include "stack.h"
+#include "../common/log.h"
+
+#define MAX_QUERIES	256	/* pending at once, all askers together */
+#define MAX_PER_CLIENT	8	/* pending per RPC connection (one is normal) */
+#define CACHE_SIZE	128
+#define CACHE_TTL_MAX	300	/* seconds */
+#define MDNS_WAIT_MS	1000
+#define MDNS_RESEND_MS	250
+#define MDNS_SENDS	3
+#define DNS_TRY_MS	1500
+#define DNS_TRIES	2	/* per server */
+#define TICK_MS		50
+#define DNS_PORT	53
+#define STUB_MAX_IN	1232	/* larger queries are not DNS we serve */
+#define STUB_MAX_OUT	512	/* classic UDP answer size (no EDNS) */
+#define DNS_MAX_IN	4096
+
+/* ------------------------------------------------------------------ wire -- */
+
+/* get16() - a big-endian 16-bit value at @p. */
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* nc_dns_get_hdr() - the 12-byte header, or -1 if the message is shorter. */
+int nc_dns_get_hdr(const uint8_t *p, size_t len, struct nc_dns_hdr *h)
+{
+	if (len < 12)
+		return -1;
+	h->id = get16(p);
+	h->flags = get16(p + 2);
+	h->qd = get16(p + 4);
+	h->an = get16(p + 6);
+	h->ns = get16(p + 8);
+	h->ar = get16(p + 10);
+	return 0;
+}
+
+/*
+ * nc_dns_get_name() - a (possibly compressed) name. Every label is checked
+ * against the message's end; a pointer must point strictly before the
+ * place its previous jump started from, so a chain of pointers always ends
+ * (and there are at most 64 jumps); the whole name may not exceed 255
+ * bytes on the wire. Labels holding '.', '\\', spaces or control bytes are
+ * refused: they cannot be given to a program as a host name.
+ */
+int nc_dns_get_name(const uint8_t *p, size_t len, size_t *off, char *out, size_t cap,
+		    bool keep_case)
+{
+	size_t pos = *off, limit = *off, after = 0, n = 0, wire = 1;
+	unsigned jumps = 0;
+	bool jumped = false;
+
+	if (cap == 0)
+		return -1;
+	for (;;) {
+		uint8_t c;
+
+		if (pos >= len)
+			return -1;
+		c = p[pos];
+		if ((c & 0xc0) == 0xc0) {
+			size_t target;
+
+			if (pos + 1 >= len)
+				return -1;
+			target = (size_t)(c & 0x3f) << 8 | p[pos + 1];
+			if (target >= limit || ++jumps > 64)
+				return -1;	/* forward or looping pointer */
+			if (!jumped) {
+				after = pos + 2;
+				jumped = true;
+			}
+			limit = target;
+			pos = target;
+			continue;
+		}
+		if (c & 0xc0)
+			return -1;	/* extended label types: not in use */
+		if (c == 0) {
+			pos++;
+			break;
+		}
+		if (pos + 1 + c > len || (wire += (size_t)c + 1) > 255)
+			return -1;
+		if (n && n + 1 >= cap)
+			return -1;
+		if (n)
+			out[n++] = '.';
+		for (size_t i = 0; i < c; i++) {
+			uint8_t ch = p[pos + 1 + i];
+
+			if (ch <= 0x20 || ch >= 0x7f || ch == '.' || ch == '\\' || n + 1 >= cap)
+				return -1;
+			out[n++] = (char)((!keep_case && ch >= 'A' && ch <= 'Z') ? ch + 32 : ch);
+		}
+		pos += 1 + (size_t)c;
+	}
+	out[n] = '\0';
+	*off = jumped ? after : pos;
+	return 0;
+}
+
+/* nc_dns_get_rr() - a resource record's owner and fixed fields; its data must lie within the message. */
+int nc_dns_get_rr(const uint8_t *p, size_t len, size_t *off, struct nc_dns_rr *rr)
+{
+	size_t o = *off;
+
+	if (nc_dns_get_name(p, len, &o, rr->name, sizeof(rr->name), false) || o + 10 > len)
+		return -1;
+	rr->type = get16(p + o);
+	rr->cls = get16(p + o + 2);
+	rr->ttl = (uint32_t)p[o + 4] << 24 | (uint32_t)p[o + 5] << 16 | (uint32_t)p[o + 6] << 8 |
+		  p[o + 7];
+	if (rr->ttl > 0x7fffffffu)
+		rr->ttl = 0;	/* RFC 2181 section 8 */
+	rr->rdlen = get16(p + o + 8);
+	rr->rdoff = o + 10;
+	if (rr->rdoff + rr->rdlen > len)
+		return -1;
+	*off = rr->rdoff + rr->rdlen;
+	return 0;
+}
+
+/* nc_dns_put_name() - @name (text, no final dot needed) uncompressed; -1 if it does not fit or is no name. */
+int nc_dns_put_name(uint8_t *buf, size_t cap, size_t *off, const char *name)
+{
+	size_t o = *off, start = *off;
+	const char *s = name;
+
+	if (*s == '.' && s[1] == '\0')
+		s++;
+	while (*s) {
+		const char *dot = strchr(s, '.');
+		size_t l = dot ? (size_t)(dot - s) : strlen(s);
+
+		if (l == 0 || l > 63 || o + 1 + l >= cap)
+			return -1;
+		buf[o++] = (uint8_t)l;
+		memcpy(buf + o, s, l);
+		o += l;
+		s += l;
+		if (*s == '.')
+			s++;
+	}
+	if (o >= cap || o - start + 1 > 255)
+		return -1;
+	buf[o++] = 0;
+	*off = o;
+	return 0;
+}
+
+/* nc_dns_put16() - a big-endian 16-bit value, if it fits. */
+int nc_dns_put16(uint8_t *buf, size_t cap, size_t *off, uint16_t v)
+{
+	if (*off + 2 > cap)
+		return -1;
+	buf[(*off)++] = (uint8_t)(v >> 8);
+	buf[(*off)++] = (uint8_t)v;
+	return 0;
+}
+
+/* nc_dns_put32() - a big-endian 32-bit value, if it fits. */
+int nc_dns_put32(uint8_t *buf, size_t cap, size_t *off, uint32_t v)
+{
+	return nc_dns_put16(buf, cap, off, (uint16_t)(v >> 16)) ||
+	       nc_dns_put16(buf, cap, off, (uint16_t)v);
+}
+
+/* nc_dns_put_bytes() - @n bytes as they are, if they fit. */
+int nc_dns_put_bytes(uint8_t *buf, size_t cap, size_t *off, const void *data, size_t n)
+{
+	if (*off + n > cap)
+		return -1;
+	memcpy(buf + *off, data, n);
+	*off += n;
+	return 0;
+}
+
+void nc_dns_reverse_name(int family, const uint8_t *a, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	int i;
+
+	if (family == AF_INET) {
+		snprintf(out, cap, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
+		return;
+	}
+	if (cap < 74)
+		return;
+	for (i = 15; i >= 0; i--) {
+		out[n++] = hex[a[i] & 15];
+		out[n++] = '.';
+		out[n++] = hex[a[i] >> 4];
+		out[n++] = '.';
+	}
+	strcpy(out + n, "ip6.arpa");
+}
+
+int nc_dns_parse_reverse(const char *name, int *family, uint8_t addr[16])
+{
+	size_t n = strlen(name);
+
+	if (n > 13 && !strcmp(name + n - 13, ".in-addr.arpa")) {
+		const char *c = name;
+		int i;
+
+		/* Exactly four labels of 1..3 digits, each at most 255. */
+		for (i = 3; i >= 0; i--) {
+			unsigned v = 0, digits = 0;
+
+			while (*c >= '0' && *c <= '9' && digits < 4) {
+				v = v * 10 + (unsigned)(*c++ - '0');
+				digits++;
+			}
+			if (digits == 0 || digits > 3 || v > 255 || *c != '.')
+				return -1;
+			c++;
+			addr[i] = (uint8_t)v;
+		}
+		if (strcmp(c, "in-addr.arpa"))
+			return -1;
+		*family = AF_INET;
+		return 0;
+	}
+	if (n == 72 && !strcmp(name + 64, "ip6.arpa")) {
+		for (int i = 0; i < 32; i++) {
+			char c = name[i * 2];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+			if (d < 0 || name[i * 2 + 1] != '.')
+				return -1;
+			if (i % 2 == 0)
+				addr[15 - i / 2] = (uint8_t)d;
+			else
+				addr[15 - i / 2] |= (uint8_t)(d << 4);
+		}
+		*family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+bool nc_dns_name_ok(const char *name)
+{
+	size_t n = strlen(name), label = 0, i;
+
+	if (n == 0 || n > 253)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (c <= 0x20 || c >= 0x7f || c == '\\' || ++label > 63)
+			return false;
+	}
+	return label > 0;
+}
+
+/* ----------------------------------------------------------------- cache -- */
+
+struct centry {
+	char name[NC_DNS_NAME_MAX];	/* owner, lower case ("" unused) */
+	bool is_ptr;			/* a reverse name and the name it points to */
+	bool known4, known6;		/* which families the addresses below cover */
+	struct nc_names_addrs a;
+	char target[NC_DNS_NAME_MAX];	/* PTR: the name; else the canonical name or "" */
+	uint64_t expires_ms;
+};
+
+static struct centry cache[CACHE_SIZE];
+
+/* cache_find() - the live entry for @name of that kind, or NULL. */
+static struct centry *cache_find(const char *name, bool is_ptr)
+{
+	uint64_t now = nc_now_ms();
+	unsigned i;
+
+	for (i = 0; i < CACHE_SIZE; i++)
+		if (cache[i].name[0] && cache[i].is_ptr == is_ptr && cache[i].expires_ms > now &&
+		    !strcmp(cache[i].name, name))
+			return &cache[i];
+	return NULL;
+}
+
+/* cache_slot() - the entry for @name, or a free/expired/soonest-expiring one made into it. */
+static struct centry *cache_slot(const char *name, bool is_ptr)
+{
+	struct centry *e = cache_find(name, is_ptr), *victim = &cache[0];
+	uint64_t now = nc_now_ms();
+	unsigned i;
+
+	if (e)
+		return e;
+	for (i = 0; i < CACHE_SIZE; i++) {
+		if (!cache[i].name[0] || cache[i].expires_ms <= now) {
+			victim = &cache[i];
+			break;
+		}
+		if (cache[i].expires_ms < victim->expires_ms)
+			victim = &cache[i];
+	}
+	memset(victim, 0, sizeof(*victim));
+	snprintf(victim->name, sizeof(victim->name), "%s", name);
+	victim->is_ptr = is_ptr;
+	return victim;
+}
+
+/* cache_expiry() - when an answer with @ttl seconds stops counting. */
+static uint64_t cache_expiry(uint32_t ttl)
+{
+	return nc_now_ms() + (uint64_t)(ttl > CACHE_TTL_MAX ? CACHE_TTL_MAX : ttl) * 1000u;
+}
+
+/* cache_store() - remember addresses for @name (families given by @with4/@with6). */
+static void cache_store(const char *name, const struct nc_names_addrs *a, bool with4, bool with6,
+			const char *canon, uint32_t ttl)
+{
+	struct centry *e;
+
+	if (ttl == 0 || (!a->n4 && !a->n6))
+		return;
+	e = cache_slot(name, false);
+	if (with4) {
+		e->a.n4 = a->n4;
+		memcpy(e->a.ip4, a->ip4, sizeof(a->ip4));
+		e->known4 = true;
+	}
+	if (with6) {
+		e->a.n6 = a->n6;
+		memcpy(e->a.ip6, a->ip6, sizeof(a->ip6));
+		e->known6 = true;
+	}
+	if (canon)
+		snprintf(e->target, sizeof(e->target), "%s", canon);
+	e->expires_ms = cache_expiry(ttl);
+}
+
+/* ---------------------------------------------------------------- queries -- */
+
+enum stage { ST_MDNS = 1, ST_DNS };
+enum waiter { W_RPC, W_STUB };
+
+struct sub {
+	uint16_t id, qtype;
+	bool done;
+	int rcode;
+};
+
+struct query {
+	struct query *next;
+	bool reverse;
+	char name[NC_DNS_NAME_MAX];	/* lower case: the name, or the reverse name */
+	int family;			/* forward: as asked; reverse: the address's */
+	uint8_t addr[16];		/* reverse: the address */
+	uint8_t plan[3];
+	unsigned nplan, step;
+	bool dns_final;			/* DNS's negative answer ends the lookup */
+	int dns_verdict;		/* 0: DNS not asked or no verdict; else -errno */
+	/* the current stage */
+	uint64_t deadline, next_send;
+	unsigned sends, attempt;
+	struct udp_pcb *pcb;
+	struct sub sub[2];
+	unsigned nsub;
+	/* what was found */
+	struct nc_names_addrs got;
+	char canon[NC_DNS_NAME_MAX];
+	char ptr[NC_DNS_NAME_MAX];
+	uint32_t ttl;
+	/* who waits */
+	enum waiter wkind;
+	struct nc_client *client;
+	struct nc_reply rep;
+	ip_addr_t peer;
+	u16_t peer_port;
+	uint16_t qid, qflags, qtype;
+	char qname[NC_DNS_NAME_MAX];	/* the stub's question, case as asked */
+};
+
+static struct {
+	struct nc_config *cfg;
+	struct query *queries;
+	unsigned count;
+	bool ticking;
+	struct udp_pcb *stub;
+	uint8_t buf[DNS_MAX_IN];
+} nm;
+
+static void tick(void *arg);
+static void run_stage(struct query *q);
+static void finish(struct query *q, int result);
+
+/*
+ * unguessable16() - a query ID or port part an off-path sender cannot
+ * predict (from the kernel, not the service's fast generator).
+ */
+static uint16_t unguessable16(void)
+{
+	uint16_t v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+		v = (uint16_t)nc_random_u32();
+	return v;
+}
+
+/* ensure_tick() - the timer runs while anything is pending. */
+static void ensure_tick(void)
+{
+	if (!nm.ticking) {
+		nm.ticking = true;
+		sys_timeout(TICK_MS, tick, NULL);
+	}
+}
+
+/* query_free() - unlink @q, drop its pcb (so no callback can find it) and free it. */
+static void query_free(struct query *q)
+{
+	struct query **pp;
+
+	for (pp = &nm.queries; *pp; pp = &(*pp)->next) {
+		if (*pp == q) {
+			*pp = q->next;
+			break;
+		}
+	}
+	if (q->pcb)
+		udp_remove(q->pcb);
+	nm.count--;
+	free(q);
+}
+
+/* ip_from() - an lwIP address from a family and bytes (link-local IPv6 zoned on the link). */
+static void ip_from(ip_addr_t *ip, int family, const uint8_t *a)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (family == AF_INET) {
+		IP_SET_TYPE_VAL(*ip, IPADDR_TYPE_V4);
+		memcpy(&ip_2_ip4(ip)->addr, a, 4);
+	} else {
+		IP_SET_TYPE_VAL(*ip, IPADDR_TYPE_V6);
+		memcpy(ip_2_ip6(ip)->addr, a, 16);
+		if (ip6_addr_islinklocal(ip_2_ip6(ip)))
+			ip6_addr_set_zone(ip_2_ip6(ip), netif_get_index(nc_stack_netif()));
+	}
+}
+
+/* is_server() - is @ip one of the --dns servers? */
+static bool is_server(const ip_addr_t *ip)
+{
+	unsigned i;
+
+	for (i = 0; i < nm.cfg->n_dns; i++) {
+		const struct nc_dns_server *s = &nm.cfg->dns[i];
+
+		if (s->family == AF_INET && IP_IS_V4(ip) && !memcmp(&ip_2_ip4(ip)->addr, s->addr, 4))
+			return true;
+		if (s->family == AF_INET6 && IP_IS_V6(ip) && !memcmp(ip_2_ip6(ip)->addr, s->addr, 16))
+			return true;
+	}
+	return false;
+}
+
+/* ends_local() - does @name end in ".local" (mDNS's domain)? */
+static bool ends_local(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 6 && !strcmp(name + n - 6, ".local");
+}
+
+/* ----------------------------------------------------------- DNS (unicast) -- */
+
+/* dns_send() - the undone sub-queries of @q to server number @server. */
+static void dns_send(struct query *q, unsigned server)
+{
+	const struct nc_dns_server *s = &nm.cfg->dns[server];
+	ip_addr_t dst;
+	unsigned i;
+
+	ip_from(&dst, s->family, s->addr);
+	for (i = 0; i < q->nsub; i++) {
+		uint8_t b[NC_DNS_NAME_MAX + 32];
+		size_t off = 0;
+		struct pbuf *p;
+
+		if (q->sub[i].done)
+			continue;
+		if (nc_dns_put16(b, sizeof(b), &off, q->sub[i].id) ||
+		    nc_dns_put16(b, sizeof(b), &off, 0x0100) ||	/* RD */
+		    nc_dns_put16(b, sizeof(b), &off, 1) || nc_dns_put16(b, sizeof(b), &off, 0) ||
+		    nc_dns_put16(b, sizeof(b), &off, 0) || nc_dns_put16(b, sizeof(b), &off, 0) ||
+		    nc_dns_put_name(b, sizeof(b), &off, q->name) ||
+		    nc_dns_put16(b, sizeof(b), &off, q->sub[i].qtype) ||
+		    nc_dns_put16(b, sizeof(b), &off, NC_DNS_C_IN))
+			continue;
+		p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)off, PBUF_RAM);
+		if (!p)
+			continue;
+		pbuf_take(p, b, (u16_t)off);
+		udp_sendto(q->pcb, p, &dst, DNS_PORT);
+		pbuf_free(p);
+	}
+}
+
+/* dns_stage_over() - every sub-query answered or given up: decide, or go on to the next stage. */
+static void dns_stage_over(struct query *q)
+{
+	bool nx = false, answered = false;
+	unsigned i;
+
+	udp_remove(q->pcb);
+	q->pcb = NULL;
+	if (q->reverse ? q->ptr[0] != '\0' : q->got.n4 + q->got.n6 > 0) {
+		finish(q, 0);
+		return;
+	}
+	for (i = 0; i < q->nsub; i++) {
+		if (q->sub[i].done && q->sub[i].rcode == 3)
+			nx = true;
+		if (q->sub[i].done && (q->sub[i].rcode == 0 || q->sub[i].rcode == 3))
+			answered = true;
+	}
+	q->dns_verdict = nx ? -ENOENT : answered ? -ENODATA : -EAGAIN;
+	if (answered && q->dns_final) {
+		finish(q, q->dns_verdict);
+		return;
+	}
+	q->step++;
+	run_stage(q);
+}
+
+/* next_server() - the current server failed outright: its turn ends now. */
+static void next_server(struct query *q)
+{
+	q->attempt = (q->attempt / DNS_TRIES + 1) * DNS_TRIES;
+	if (q->attempt >= DNS_TRIES * nm.cfg->n_dns) {
+		dns_stage_over(q);
+		return;
+	}
+	dns_send(q, q->attempt / DNS_TRIES);
+	q->deadline = nc_now_ms() + DNS_TRY_MS;
+}
+
+/*
+ * take_answer() - the answer section of a reply to sub-query @s: follow
+ * CNAMEs from the name asked (at most 8), then take the A/AAAA (or PTR)
+ * records of the name reached. Returns -1 if the message is malformed.
+ */
+static int take_answer(struct query *q, const struct sub *s, const uint8_t *p, size_t len,
+		       size_t off, unsigned an)
+{
+	struct nc_dns_rr rr;
+	size_t starts[64];
+	unsigned n = 0, i, hops;
+	char cur[NC_DNS_NAME_MAX];
+	uint32_t ttl = UINT32_MAX;
+
+	for (i = 0; i < an && n < 64; i++) {
+		starts[n++] = off;
+		if (nc_dns_get_rr(p, len, &off, &rr))
+			return -1;
+	}
+	snprintf(cur, sizeof(cur), "%s", q->name);
+	for (hops = 0; hops < 8; hops++) {
+		bool moved = false;
+
+		for (i = 0; i < n && !moved; i++) {
+			size_t o = starts[i], t;
+			char target[NC_DNS_NAME_MAX];
+
+			if (nc_dns_get_rr(p, len, &o, &rr) || rr.type != NC_DNS_T_CNAME ||
+			    rr.cls != NC_DNS_C_IN || strcmp(rr.name, cur))
+				continue;
+			t = rr.rdoff;
+			if (nc_dns_get_name(p, len, &t, target, sizeof(target), false) ||
+			    !nc_dns_name_ok(target))
+				return -1;
+			snprintf(cur, sizeof(cur), "%s", target);
+			if (rr.ttl < ttl)
+				ttl = rr.ttl;
+			moved = true;
+		}
+		if (!moved)
+			break;
+	}
+	for (i = 0; i < n; i++) {
+		size_t o = starts[i];
+
+		if (nc_dns_get_rr(p, len, &o, &rr) || rr.cls != NC_DNS_C_IN || strcmp(rr.name, cur) ||
+		    rr.type != s->qtype)
+			continue;
+		if (rr.type == NC_DNS_T_A && rr.rdlen == 4 && q->got.n4 < NC_RESOLVE_MAX4) {
+			memcpy(q->got.ip4[q->got.n4++], p + rr.rdoff, 4);
+		} else if (rr.type == NC_DNS_T_AAAA && rr.rdlen == 16 && q->got.n6 < NC_RESOLVE_MAX6) {
+			memcpy(q->got.ip6[q->got.n6++], p + rr.rdoff, 16);
+		} else if (rr.type == NC_DNS_T_PTR && !q->ptr[0]) {
+			size_t t = rr.rdoff;
+			char target[NC_DNS_NAME_MAX];
+
+			if (nc_dns_get_name(p, len, &t, target, sizeof(target), false) ||
+			    !nc_dns_name_ok(target))
+				continue;
+			snprintf(q->ptr, sizeof(q->ptr), "%s", target);
+		} else {
+			continue;
+		}
+		if (rr.ttl < ttl)
+			ttl = rr.ttl;
+	}
+	if (ttl != UINT32_MAX && ttl < q->ttl)
+		q->ttl = ttl;
+	if (strcmp(cur, q->name) && !q->canon[0])
+		snprintf(q->canon, sizeof(q->canon), "%s", cur);
+	return 0;
+}
+
+/* dns_recv() - a datagram on a query's pcb: a server's reply, checked through and through. */
+static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
+		     u16_t port)
+{
+	struct query *q = arg;
+	struct nc_dns_hdr h;
+	char qname[NC_DNS_NAME_MAX];
+	size_t len, off = 12;
+	struct sub *s = NULL;
+	unsigned i, rcode;
+
+	(void)pcb;
+	if (p->tot_len > sizeof(nm.buf) || port != DNS_PORT || !is_server(addr)) {
+		pbuf_free(p);
+		return;
+	}
+	len = pbuf_copy_partial(p, nm.buf, p->tot_len, 0);
+	pbuf_free(p);
+	if (nc_dns_get_hdr(nm.buf, len, &h) || !(h.flags & 0x8000) || (h.flags & 0x7800) ||
+	    h.qd != 1)
+		return;
+	for (i = 0; i < q->nsub; i++)
+		if (!q->sub[i].done && q->sub[i].id == h.id)
+			s = &q->sub[i];
+	if (!s || nc_dns_get_name(nm.buf, len, &off, qname, sizeof(qname), false) ||
+	    off + 4 > len || strcmp(qname, q->name) || get16(nm.buf + off) != s->qtype ||
+	    get16(nm.buf + off + 2) != NC_DNS_C_IN)
+		return;
+	off += 4;
+	rcode = h.flags & 15;
+	if (rcode == 0) {
+		if (take_answer(q, s, nm.buf, len, off, h.an))
+			return;	/* malformed: as if never received */
+	} else if (rcode != 3) {
+		/* SERVFAIL, REFUSED, NOTIMP...: this server cannot help. */
+		next_server(q);
+		return;
+	}
+	s->done = true;
+	s->rcode = (int)rcode;
+	for (i = 0; i < q->nsub; i++)
+		if (!q->sub[i].done)
+			return;
+	dns_stage_over(q);
+}
+
+/* dns_start() - this query's own pcb on a random port, and the first sends. */
+static int dns_start(struct query *q)
+{
+	unsigned i;
+
+	q->pcb = udp_new_ip_type(IPADDR_TYPE_ANY);
+	if (!q->pcb)
+		return -1;
+	for (i = 0; i < 8; i++)
+		if (udp_bind(q->pcb, IP_ANY_TYPE, (u16_t)(1024 + unguessable16() % 64511)) == ERR_OK)
+			break;
+	if (i == 8 && udp_bind(q->pcb, IP_ANY_TYPE, 0) != ERR_OK) {
+		udp_remove(q->pcb);
+		q->pcb = NULL;
+		return -1;
+	}
+	udp_recv(q->pcb, dns_recv, q);
+	memset(q->sub, 0, sizeof(q->sub));
+	if (q->reverse) {
+		q->sub[0].qtype = NC_DNS_T_PTR;
+		q->nsub = 1;
+	} else if (q->family == AF_INET) {
+		q->sub[0].qtype = NC_DNS_T_A;
+		q->nsub = 1;
+	} else if (q->family == AF_INET6) {
+		q->sub[0].qtype = NC_DNS_T_AAAA;
+		q->nsub = 1;
+	} else {
+		q->sub[0].qtype = NC_DNS_T_A;
+		q->sub[1].qtype = NC_DNS_T_AAAA;
+		q->nsub = 2;
+	}
+	for (i = 0; i < q->nsub; i++)
+		q->sub[i].id = unguessable16();
+	if (q->nsub == 2 && q->sub[1].id == q->sub[0].id)
+		q->sub[1].id ^= 1;
+	q->attempt = 0;
+	dns_send(q, 0);
+	q->deadline = nc_now_ms() + DNS_TRY_MS;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ mDNS -- */
+
+/* mdns_name() - what mDNS is asked for @q: the reverse name, or NAME.local. */
+static void mdns_name(const struct query *q, char *out, size_t cap)
+{
+	if (q->reverse)
+		snprintf(out, cap, "%s", q->name);
+	else
+		nc_mdns_local_name(q->name, out, cap);
+}
+
+/* mdns_send() - one more query for @q on the link. */
+static void mdns_send(struct query *q)
+{
+	char n[NC_DNS_NAME_MAX + 8];
+
+	mdns_name(q, n, sizeof(n));
+	if (q->reverse)
+		nc_mdns_query(n, NC_DNS_T_PTR, 0);
+	else if (q->family == AF_INET)
+		nc_mdns_query(n, NC_DNS_T_A, 0);
+	else if (q->family == AF_INET6)
+		nc_mdns_query(n, NC_DNS_T_AAAA, 0);
+	else
+		nc_mdns_query(n, NC_DNS_T_A, NC_DNS_T_AAAA);
+	q->sends++;
+	q->next_send = nc_now_ms() + MDNS_RESEND_MS;
+}
+
+/* ---------------------------------------------------------------- lookups -- */
+
+/* filter() - the addresses of @a that @family asks for. */
+static void filter(struct nc_names_addrs *a, int family)
+{
+	if (family == AF_INET)
+		a->n6 = 0;
+	else if (family == AF_INET6)
+		a->n4 = 0;
+}
+
+/*
+ * from_cache() - can @q be answered from what we know (its own name and
+ * addresses, the cache)? Fills the answer and returns true if so.
+ */
+static bool from_cache(struct query *q)
+{
+	const struct centry *e;
+	struct nc_names_addrs a;
+	char local[NC_DNS_NAME_MAX + 8];
+	unsigned i, j;
+
+	if (q->reverse) {
+		if (nc_mdns_is_own_addr(q->family, q->addr)) {
+			snprintf(q->ptr, sizeof(q->ptr), "%s", nc_mdns_own_name());
+			return true;
+		}
+		if ((e = cache_find(q->name, true))) {
+			snprintf(q->ptr, sizeof(q->ptr), "%s", e->target);
+			return true;
+		}
+		for (i = 0; i < CACHE_SIZE; i++) {
+			e = &cache[i];
+			if (!e->name[0] || e->is_ptr || e->expires_ms <= nc_now_ms())
+				continue;
+			for (j = 0; q->family == AF_INET && j < e->a.n4; j++)
+				if (!memcmp(e->a.ip4[j], q->addr, 4))
+					goto found;
+			for (j = 0; q->family == AF_INET6 && j < e->a.n6; j++)
+				if (!memcmp(e->a.ip6[j], q->addr, 16))
+					goto found;
+		}
+		return false;
+found:
+		snprintf(q->ptr, sizeof(q->ptr), "%s", e->name);
+		return true;
+	}
+	if (nc_mdns_is_own(q->name)) {
+		nc_mdns_own_addrs(&q->got);
+		q->ttl = 120;
+		return true;
+	}
+	nc_mdns_local_name(q->name, local, sizeof(local));
+	e = cache_find(q->name, false);
+	if (!e && strcmp(local, q->name))
+		e = cache_find(local, false);
+	if (!e || (q->family != AF_INET6 && !e->known4) || (q->family != AF_INET && !e->known6))
+		return false;
+	a = e->a;
+	filter(&a, q->family);
+	if (a.n4 + a.n6 == 0)
+		return false;
+	q->got = a;
+	q->ttl = (uint32_t)((e->expires_ms - nc_now_ms()) / 1000);
+	if (e->target[0])
+		snprintf(q->canon, sizeof(q->canon), "%s", e->target);
+	return true;
+}
+
+/* run_stage() - start the stage q->step of @q's plan, or end the lookup when none is left. */
+static void run_stage(struct query *q)
+{
+	while (q->step < q->nplan) {
+		if (q->plan[q->step] == ST_MDNS) {
+			q->sends = 0;
+			q->deadline = nc_now_ms() + MDNS_WAIT_MS;
+			mdns_send(q);
+			return;
+		}
+		if (q->plan[q->step] == ST_DNS && nm.cfg->n_dns && dns_start(q) == 0)
+			return;
+		q->step++;
+	}
+	finish(q, q->dns_verdict ? q->dns_verdict : -ENOENT);
+}
+
+/*
+ * plan() - the stages for @q (see the top of the file). A dotted name with
+ * servers asks them first and takes their negative answers as final.
+ */
+static void plan(struct query *q)
+{
+	bool servers = nm.cfg->n_dns > 0;
+
+	q->nplan = 0;
+	if (q->reverse || !strchr(q->name, '.')) {
+		q->plan[q->nplan++] = ST_MDNS;
+		if (servers)
+			q->plan[q->nplan++] = ST_DNS;
+	} else if (ends_local(q->name)) {
+		q->plan[q->nplan++] = ST_MDNS;
+	} else if (servers) {
+		q->plan[q->nplan++] = ST_DNS;
+		q->plan[q->nplan++] = ST_MDNS;
+		q->dns_final = true;
+	} else {
+		q->plan[q->nplan++] = ST_MDNS;
+	}
+}
+
+/*
+ * start() - a new lookup: answered at once from what we know, or queued
+ * with its plan. @q is owned here from now on (sent and freed by finish()).
+ */
+static void start(struct query *q)
+{
+	q->ttl = CACHE_TTL_MAX;
+	q->next = nm.queries;
+	nm.queries = q;
+	nm.count++;
+	if (from_cache(q)) {
+		finish(q, 0);
+		return;
+	}
+	plan(q);
+	nc_debug("names: looking up %s (%d stages)", q->name, (int)q->nplan);
+	ensure_tick();
+	run_stage(q);
+}
+
+/* tick() - every 50 ms while lookups are pending: resends and deadlines. */
+static void tick(void *arg)
+{
+	uint64_t now = nc_now_ms();
+	struct query *q, *next;
+
+	(void)arg;
+	nm.ticking = false;
+	for (q = nm.queries; q; q = next) {
+		next = q->next;
+		if (q->step >= q->nplan)
+			continue;
+		if (q->plan[q->step] == ST_MDNS) {
+			if (now >= q->deadline) {
+				q->step++;
+				run_stage(q);	/* may free q */
+			} else if (now >= q->next_send && q->sends < MDNS_SENDS) {
+				mdns_send(q);
+			}
+		} else if (q->plan[q->step] == ST_DNS && q->pcb && now >= q->deadline) {
+			q->attempt++;
+			if (q->attempt >= DNS_TRIES * nm.cfg->n_dns) {
+				dns_stage_over(q);
+			} else {
+				dns_send(q, q->attempt / DNS_TRIES);
+				q->deadline = now + DNS_TRY_MS;
+			}
+		}
+	}
+	if (nm.queries)
+		ensure_tick();
+}
+
+/*
+ * complete_from_cache() - something was learned about @owner: every pending
+ * lookup it answers (by its name or its NAME.local) is finished now.
+ */
+static void complete_from_cache(const char *owner, bool is_ptr)
+{
+	struct query *q, *next;
+	char n[NC_DNS_NAME_MAX + 8];
+
+	for (q = nm.queries; q; q = next) {
+		next = q->next;
+		if (q->step >= q->nplan || q->reverse != is_ptr)
+			continue;
+		mdns_name(q, n, sizeof(n));
+		if ((strcmp(n, owner) && strcmp(q->name, owner)) || !from_cache(q))
+			continue;
+		if (q->pcb) {
+			udp_remove(q->pcb);
+			q->pcb = NULL;
+		}
+		finish(q, 0);
+	}
+}
+
+void nc_names_learn_addrs(const char *owner, const struct nc_names_addrs *a, uint32_t ttl)
+{
+	if (ttl == 0) {
+		struct centry *e = cache_find(owner, false);
+
+		if (e)
+			e->name[0] = '\0';	/* goodbye */
+		return;
+	}
+	cache_store(owner, a, a->n4 > 0, a->n6 > 0, NULL, ttl);
+	complete_from_cache(owner, false);
+}
+
+void nc_names_learn_ptr(const char *owner, const char *target, uint32_t ttl)
+{
+	struct centry *e;
+	int family;
+	uint8_t addr[16];
+
+	if (nc_dns_parse_reverse(owner, &family, addr))
+		return;
+	if (ttl == 0) {
+		if ((e = cache_find(owner, true)))
+			e->name[0] = '\0';
+		return;
+	}
+	e = cache_slot(owner, true);
+	snprintf(e->target, sizeof(e->target), "%s", target);
+	e->expires_ms = cache_expiry(ttl);
+	complete_from_cache(owner, true);
+}
+
+/* ------------------------------------------------------------ answering -- */
+
+/* rpc_answer() - a RESOLVE or RESOLVE_ADDR reply for @q with @result. */
+static void rpc_answer(struct query *q, int result)
+{
+	struct nc_reply *rep = &q->rep;
+
+	rep->result = result;
+	if (result)
+		return;
+	if (q->reverse) {
+		size_t n = strlen(q->ptr);
+
+		if (n + 1 > NC_OPT_MAX) {
+			rep->result = -ENOENT;
+			return;
+		}
+		memcpy(rep->opt, q->ptr, n + 1);
+		rep->optlen = (uint32_t)(n + 1);
+	} else {
+		struct nc_resolve_answer ans;
+
+		memset(&ans, 0, sizeof(ans));
+		ans.n4 = q->got.n4;
+		ans.n6 = q->got.n6;
+		memcpy(ans.ip4, q->got.ip4, sizeof(ans.ip4));
+		memcpy(ans.ip6, q->got.ip6, sizeof(ans.ip6));
+		ans.ttl = q->ttl;
+		if (strlen(q->canon) < sizeof(ans.canon))
+			strcpy(ans.canon, q->canon);
+		memcpy(rep->opt, &ans, sizeof(ans));
+		rep->optlen = sizeof(ans);
+	}
+}
+
+/* put_answer_head() - an answer record's owner (a pointer), type, class IN, TTL. */
+static int put_answer_head(uint8_t *b, size_t *off, uint16_t owner, uint16_t type, uint32_t ttl)
+{
+	return nc_dns_put16(b, STUB_MAX_OUT, off, (uint16_t)(0xc000 | owner)) ||
+	       nc_dns_put16(b, STUB_MAX_OUT, off, type) ||
+	       nc_dns_put16(b, STUB_MAX_OUT, off, NC_DNS_C_IN) ||
+	       nc_dns_put32(b, STUB_MAX_OUT, off, ttl);
+}
+
+/*
+ * stub_send() - the stub's reply for its question in @q: header, the
+ * question as asked, and the records of the type asked (a CNAME first if
+ * the name has another canonical one). What does not fit 512 bytes is left
+ * out and the reply marked truncated.
+ */
+static void stub_send(struct query *q, int result)
+{
+	uint8_t b[STUB_MAX_OUT];
+	size_t off = 12, mark;
+	uint16_t an = 0, owner = 12, flags, rcode;
+	bool a4 = q->qtype == NC_DNS_T_A || q->qtype == NC_DNS_T_ANY;
+	bool a6 = q->qtype == NC_DNS_T_AAAA || q->qtype == NC_DNS_T_ANY;
+	bool trunc = false;
+	unsigned i;
+	struct pbuf *p;
+
+	rcode = result == 0 || result == -ENODATA ? 0 : result == -ENOENT ? 3 : 2;
+	if (nc_dns_put_name(b, sizeof(b), &off, q->qname) ||
+	    nc_dns_put16(b, sizeof(b), &off, q->qtype) || nc_dns_put16(b, sizeof(b), &off, NC_DNS_C_IN))
+		return;
+	if (result == 0 && q->reverse && (q->qtype == NC_DNS_T_PTR || q->qtype == NC_DNS_T_ANY)) {
+		mark = off;
+		if (put_answer_head(b, &off, owner, NC_DNS_T_PTR, q->ttl) ||
+		    nc_dns_put16(b, sizeof(b), &off, 0) || nc_dns_put_name(b, sizeof(b), &off, q->ptr)) {
+			off = mark;
+			trunc = true;
+		} else {
+			b[mark + 10] = (uint8_t)((off - mark - 12) >> 8);
+			b[mark + 11] = (uint8_t)(off - mark - 12);
+			an++;
+		}
+	} else if (result == 0 && !q->reverse) {
+		if (q->canon[0] && strcmp(q->canon, q->name)) {
+			mark = off;
+			if (put_answer_head(b, &off, owner, NC_DNS_T_CNAME, q->ttl) ||
+			    nc_dns_put16(b, sizeof(b), &off, 0) ||
+			    nc_dns_put_name(b, sizeof(b), &off, q->canon)) {
+				off = mark;
+				trunc = true;
+			} else {
+				b[mark + 10] = (uint8_t)((off - mark - 12) >> 8);
+				b[mark + 11] = (uint8_t)(off - mark - 12);
+				owner = (uint16_t)(mark + 12);
+				an++;
+			}
+		}
+		for (i = 0; !trunc && a4 && i < q->got.n4; i++) {
+			mark = off;
+			if (put_answer_head(b, &off, owner, NC_DNS_T_A, q->ttl) ||
+			    nc_dns_put16(b, sizeof(b), &off, 4) ||
+			    nc_dns_put_bytes(b, sizeof(b), &off, q->got.ip4[i], 4)) {
+				off = mark;
+				trunc = true;
+			} else {
+				an++;
+			}
+		}
+		for (i = 0; !trunc && a6 && i < q->got.n6; i++) {
+			mark = off;
+			if (put_answer_head(b, &off, owner, NC_DNS_T_AAAA, q->ttl) ||
+			    nc_dns_put16(b, sizeof(b), &off, 16) ||
+			    nc_dns_put_bytes(b, sizeof(b), &off, q->got.ip6[i], 16)) {
+				off = mark;
+				trunc = true;
+			} else {
+				an++;
+			}
+		}
+	}
+	flags = (uint16_t)(0x8000 | (q->qflags & 0x0100) | 0x0080 | rcode | (trunc ? 0x0200 : 0));
+	b[0] = (uint8_t)(q->qid >> 8);
+	b[1] = (uint8_t)q->qid;
+	b[2] = (uint8_t)(flags >> 8);
+	b[3] = (uint8_t)flags;
+	b[4] = 0;
+	b[5] = 1;
+	b[6] = (uint8_t)(an >> 8);
+	b[7] = (uint8_t)an;
+	memset(b + 8, 0, 4);
+	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)off, PBUF_RAM);
+	if (!p)
+		return;
+	pbuf_take(p, b, (u16_t)off);
+	udp_sendto(nm.stub, p, &q->peer, q->peer_port);
+	pbuf_free(p);
+}
+
+/*
+ * finish() - the lookup is over: keep a found answer (DNS's) in the cache,
+ * tell whoever waits, and free @q.
+ */
+static void finish(struct query *q, int result)
+{
+	if (result == 0 && !q->reverse) {
+		filter(&q->got, q->family);
+		if (q->got.n4 + q->got.n6 == 0)
+			result = -ENODATA;
+	}
+	nc_debug("names: %s: %d", q->name, result);
+	if (result == 0 && !q->reverse && !nc_mdns_is_own(q->name))
+		cache_store(q->name, &q->got, q->family != AF_INET6, q->family != AF_INET,
+			    q->canon, q->ttl);
+	if (q->wkind == W_RPC && q->client) {
+		rpc_answer(q, result);
+		nc_client_reply(q->client, &q->rep, -1);
+	} else if (q->wkind == W_STUB) {
+		stub_send(q, result);
+	}
+	query_free(q);
+}
+
+/* new_query() - a zeroed query, or NULL when too many are pending. */
+static struct query *new_query(void)
+{
+	if (nm.count >= MAX_QUERIES)
+		return NULL;
+	return calloc(1, sizeof(struct query));
+}
+
+/* set_forward() - @q looks up @name (lower-cased into it); false if it is no name. */
+static bool set_forward(struct query *q, const char *name, int family)
+{
+	size_t n = strlen(name), i;
+
+	if (n >= sizeof(q->name))
+		return false;
+	for (i = 0; i <= n; i++)
+		q->name[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
+	if (n > 1 && q->name[n - 1] == '.')
+		q->name[n - 1] = '\0';	/* "name." is the name */
+	q->family = family;
+	return nc_dns_name_ok(q->name);
+}
+
+/* set_reverse() - @q looks up the name of @addr (IPv4-mapped IPv6 counts as IPv4). */
+static void set_reverse(struct query *q, int family, const uint8_t *addr)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	q->reverse = true;
+	if (family == AF_INET6 && !memcmp(addr, mapped, 12)) {
+		family = AF_INET;
+		addr += 12;
+	}
+	q->family = family;
+	memcpy(q->addr, addr, family == AF_INET ? 4 : 16);
+	nc_dns_reverse_name(family, q->addr, q->name, sizeof(q->name));
+}
+
+int nc_names_request(struct nc_client *client, const struct nc_request *req, struct nc_reply *rep)
+{
+	struct query *q, *o;
+	unsigned mine = 0;
+
+	if (!nm.cfg) {
+		rep->result = -ENOSYS;
+		return 0;
+	}
+	for (o = nm.queries; o; o = o->next)
+		if (o->wkind == W_RPC && o->client == client)
+			mine++;
+	if (mine >= MAX_PER_CLIENT || !(q = new_query())) {
+		rep->result = -EAGAIN;
+		return 0;
+	}
+	q->wkind = W_RPC;
+	q->client = client;
+	q->rep = *rep;
+	if (req->op == NC_OP_RESOLVE) {
+		/* nc_rpc_check_request(): one NUL, at the end; a known family. */
+		if (!set_forward(q, (const char *)req->opt, req->arg[0])) {
+			free(q);
+			rep->result = -ENOENT;
+			return 0;
+		}
+	} else {
+		sa_family_t fam;
+
+		memcpy(&fam, req->addr, sizeof(fam));
+		if (fam == AF_INET) {
+			struct sockaddr_in sin;
+
+			memcpy(&sin, req->addr, sizeof(sin));
+			set_reverse(q, AF_INET, (const uint8_t *)&sin.sin_addr);
+		} else {
+			struct sockaddr_in6 sin6;
+
+			memcpy(&sin6, req->addr, sizeof(sin6));
+			set_reverse(q, AF_INET6, sin6.sin6_addr.s6_addr);
+		}
+	}
+	start(q);
+	return 1;
+}
+
+void nc_names_client_gone(struct nc_client *client)
+{
+	struct query *q, *next;
+
+	for (q = nm.queries; q; q = next) {
+		next = q->next;
+		if (q->wkind == W_RPC && q->client == client)
+			query_free(q);
+	}
+}
+
+/*
+ * stub_recv() - a query to port 53 of the service's addresses. Only
+ * standard queries with one question are looked up; responses are never
+ * answered (no loops between two stubs); anything else gets NOTIMP or
+ * FORMERR when its header can be read.
+ */
+static void stub_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
+		      u16_t port)
+{
+	struct nc_dns_hdr h;
+	struct query *q;
+	char name[NC_DNS_NAME_MAX];
+	size_t len, off = 12;
+	uint16_t qtype, qclass;
+	int family;
+	uint8_t raddr[16];
+
+	(void)arg;
+	(void)pcb;
+	if (p->tot_len > STUB_MAX_IN || port == 0) {
+		pbuf_free(p);
+		return;
+	}
+	len = pbuf_copy_partial(p, nm.buf, p->tot_len, 0);
+	pbuf_free(p);
+	if (nc_dns_get_hdr(nm.buf, len, &h) || (h.flags & 0x8000))
+		return;
+	q = new_query();
+	if (!q)
+		return;	/* too busy: the asker retries */
+	q->wkind = W_STUB;
+	ip_addr_copy(q->peer, *addr);
+	q->peer_port = port;
+	q->qid = h.id;
+	q->qflags = h.flags;
+	if ((h.flags & 0x7800) || h.qd != 1 ||
+	    nc_dns_get_name(nm.buf, len, &off, q->qname, sizeof(q->qname), true) ||
+	    off + 4 > len) {
+		/* No question we can echo: a bare header with the error. */
+		uint8_t b[12] = { (uint8_t)(h.id >> 8), (uint8_t)h.id, 0x80, 0x80 };
+		struct pbuf *r;
+
+		b[3] |= (h.flags & 0x7800) ? 4 : 1;	/* NOTIMP or FORMERR */
+		r = pbuf_alloc(PBUF_TRANSPORT, sizeof(b), PBUF_RAM);
+		if (r) {
+			pbuf_take(r, b, sizeof(b));
+			udp_sendto(nm.stub, r, addr, port);
+			pbuf_free(r);
+		}
+		free(q);
+		return;
+	}
+	qtype = get16(nm.buf + off);
+	qclass = get16(nm.buf + off + 2);
+	q->qtype = qtype;
+	snprintf(name, sizeof(name), "%s", q->qname);
+	if (qclass != NC_DNS_C_IN || !set_forward(q, name, AF_UNSPEC)) {
+		q->reverse = false;
+		nm.count++;	/* query_free() counts it out */
+		q->next = nm.queries;
+		nm.queries = q;
+		finish(q, qclass != NC_DNS_C_IN ? -EAGAIN : -ENOENT);
+		return;
+	}
+	if (qtype == NC_DNS_T_A)
+		q->family = AF_INET;
+	else if (qtype == NC_DNS_T_AAAA)
+		q->family = AF_INET6;
+	if (!nc_dns_parse_reverse(q->name, &family, raddr) &&
+	    (qtype == NC_DNS_T_PTR || qtype == NC_DNS_T_ANY))
+		set_reverse(q, family, raddr);
+	start(q);
+}
+
+/* nc_names_init() - mDNS on the link, the stub on port 53, the forwarder's servers. */
+int nc_names_init(struct nc_config *cfg)
+{
+	nm.cfg = cfg;
+	if (nc_mdns_init(cfg))
+		nc_warn("names: no multicast DNS on the link");
+	nm.stub = udp_new_ip_type(IPADDR_TYPE_ANY);
+	if (nm.stub) {
+		ip_set_option(nm.stub, SOF_REUSEADDR);
+		if (udp_bind(nm.stub, IP_ANY_TYPE, DNS_PORT) == ERR_OK) {
+			udp_recv(nm.stub, stub_recv, NULL);
+		} else {
+			nc_warn("names: cannot serve DNS on port %d", DNS_PORT);
+			udp_remove(nm.stub);
+			nm.stub = NULL;
+		}
+	}
+	if (cfg->n_dns)
+		nc_info("names: %u DNS server(s)", cfg->n_dns);
+	return 0;
+}
