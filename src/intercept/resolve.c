@@ -482,7 +482,7 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 	if (!l)
 		return EAI_MEMORY;
 	r = lookup_name(node, h.ai_family == AF_INET6 && (h.ai_flags & AI_V4MAPPED) ? AF_UNSPEC :
-			h.ai_family, l, false);
+			h.ai_family, l, true);
 	if (r == 1)
 		r = real.getaddrinfo(node, service, &h, res);
 	else if (r == 0)
@@ -573,29 +573,32 @@ EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, s
 
 /*
  * fill_hostent() - a hostent in @buf for @name and the addresses of @l of
- * @family: name, an empty alias list, the address list. ERANGE if @buf is
- * too small (glibc's answer, so that callers grow the buffer and retry).
+ * @family: the name, @alias as the one alias (glibc lists the name asked
+ * there when a CNAME led elsewhere) or none, the address list. ERANGE if
+ * @buf is too small (glibc's answer, so that callers grow it and retry).
  */
 static int fill_hostent(struct hostent *ret, char *buf, size_t buflen, const char *name,
-			int family, const struct lookup *l)
+			const char *alias, int family, const struct lookup *l)
 {
 	size_t alen = family == AF_INET ? 4 : 16, nlen = strlen(name) + 1, need, off;
-	unsigned i, n = 0;
+	size_t aliaslen = alias ? strlen(alias) + 1 : 0;
+	unsigned i, n = 0, na = alias ? 1 : 0;
 	char **list;
-	uintptr_t base = (uintptr_t)buf, aligned = (base + sizeof(char *) - 1) & ~(uintptr_t)(sizeof(char *) - 1);
+	uintptr_t base = (uintptr_t)buf;
+	uintptr_t aligned = (base + sizeof(char *) - 1) & ~(uintptr_t)(sizeof(char *) - 1);
 
 	for (i = 0; i < l->n; i++)
 		n += l->a[i].family == family;
 	if (n == 0)
 		return -ENODATA;
 	off = (size_t)(aligned - base);
-	need = off + sizeof(char *) * (n + 2) + alen * n + nlen;
+	need = off + sizeof(char *) * (n + 2 + na) + alen * n + nlen + aliaslen;
 	if (need > buflen)
 		return ERANGE;
 	list = (char **)(buf + off);
-	off += sizeof(char *) * (n + 2);
+	off += sizeof(char *) * (n + 2 + na);
 	ret->h_aliases = &list[n + 1];
-	list[n + 1] = NULL;
+	list[n + 1 + na] = NULL;
 	ret->h_addr_list = list;
 	ret->h_addrtype = family;
 	ret->h_length = (int)alen;
@@ -609,6 +612,11 @@ static int fill_hostent(struct hostent *ret, char *buf, size_t buflen, const cha
 	list[n] = NULL;
 	memcpy(buf + off, name, nlen);
 	ret->h_name = buf + off;
+	off += nlen;
+	if (alias) {
+		memcpy(buf + off, alias, aliaslen);
+		list[n + 1] = buf + off;
+	}
 	return 0;
 }
 
@@ -630,7 +638,9 @@ static int by_name_r(const char *name, int af, struct hostent *ret, char *buf, s
 		return 1;
 	r = lookup_name(name, af, l, true);
 	if (r == 0) {
-		r = fill_hostent(ret, buf, buflen, l->canon[0] ? l->canon : name, af, l);
+		bool cname = l->canon[0] && strcasecmp(l->canon, name);
+
+		r = fill_hostent(ret, buf, buflen, cname ? l->canon : name, cname ? name : NULL, af, l);
 		if (r == ERANGE) {
 			free(l);
 			*result = NULL;
@@ -738,7 +748,7 @@ static int by_addr_r(const void *addr, socklen_t len, int type, struct hostent *
 	l->a[0].family = type;
 	memcpy(l->a[0].addr, addr, len);
 	l->n = 1;
-	r = fill_hostent(ret, buf, buflen, name, type, l);
+	r = fill_hostent(ret, buf, buflen, name, NULL, type, l);
 	free(l);
 	if (r) {
 		*result = NULL;
