@@ -673,6 +673,33 @@ static unsigned build_bad(struct bad *out)
 		r.arg[2] = -1;
 		BAD(r, "CONNECT asking for spare -1");
 	}
+	{
+		/* Names: the name must be one NUL-terminated string, the family known. */
+		struct nc_request r = request(NC_OP_RESOLVE, 0);
+
+		memcpy(r.opt, "alpha", 5);
+		r.optlen = 5;
+		BAD(r, "RESOLVE with a name lacking its NUL");
+		memcpy(r.opt, "a\0b\0", 4);
+		r.optlen = 4;
+		BAD(r, "RESOLVE with a NUL inside the name");
+		r.opt[0] = '\0';
+		r.optlen = 1;
+		BAD(r, "RESOLVE with an empty name");
+		memcpy(r.opt, "alpha", 6);
+		r.optlen = 6;
+		r.arg[0] = 99;
+		BAD(r, "RESOLVE for family 99");
+		r.arg[0] = AF_INET;
+		r.sock = 1;
+		BAD(r, "RESOLVE naming socket 1");
+		BAD(request(NC_OP_RESOLVE_ADDR, 0), "RESOLVE_ADDR without an address");
+		r = request(NC_OP_RESOLVE_ADDR, 0);
+		set_addr4(&r, "198.18.0.1", 0);
+		memcpy(r.opt, "x", 2);
+		r.optlen = 2;
+		BAD(r, "RESOLVE_ADDR carrying an option value");
+	}
 #undef BAD
 	return n;
 }
@@ -1156,6 +1183,120 @@ static void group_fuzz(void)
 	close(pipefd[1]);
 	close(pair[0]);
 	close(pair[1]);
+}
+
+/* Group 14: names (RESOLVE, RESOLVE_ADDR), answered later by the service. */
+#define NAMES_CASES 6
+
+/* resolve_req() - a RESOLVE of @name for @family. */
+static struct nc_request resolve_req(const char *name, int family)
+{
+	struct nc_request r = request(NC_OP_RESOLVE, 0);
+	size_t n = strlen(name) + 1;
+
+	memcpy(r.opt, name, n);
+	r.optlen = (uint32_t)n;
+	r.arg[0] = family;
+	return r;
+}
+
+/*
+ * group_names() - the service's own address named (RESOLVE_ADDR) and that
+ * name resolved back to it; a name that exists nowhere (-ENOENT) and names
+ * no DNS could carry (-ENOENT at once); a client that leaves with its
+ * lookups pending, and one sending lookups without reading replies
+ * (bounded per client): afterwards the service still answers.
+ */
+static void group_names(void)
+{
+	struct nc_request r = request(NC_OP_STATUS, 0);
+	struct nc_resolve_answer ans;
+	struct nc_status st;
+	struct answer a;
+	char name[NC_OPT_MAX] = "", big[300];
+	int c = rpc_connect("names"), i;
+	bool found = false;
+
+	if (c < 0)
+		return;
+	op_on(c, &r, -1, &a);
+	if (!is_result(&a, &r, 0) || a.u.rep.optlen != sizeof(st)) {
+		note("names: STATUS answered with %s", describe(&a, &r));
+		close(c);
+		return;
+	}
+	memcpy(&st, a.u.rep.opt, sizeof(st));
+	r = request(NC_OP_RESOLVE_ADDR, 0);
+	{
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+
+		sin.sin_addr.s_addr = st.ip4;
+		memcpy(r.addr, &sin, sizeof(sin));
+		r.addrlen = sizeof(sin);
+	}
+	op_on(c, &r, -1, &a);
+	if (is_result(&a, &r, 0) && a.u.rep.optlen >= 2 && a.u.rep.optlen <= NC_OPT_MAX &&
+	    a.u.rep.opt[a.u.rep.optlen - 1] == '\0' && strlen((char *)a.u.rep.opt) + 1 == a.u.rep.optlen)
+		memcpy(name, a.u.rep.opt, a.u.rep.optlen);
+	verdict(name[0] != '\0', "RESOLVE_ADDR of the service's own address: expected its name, got %s",
+		describe(&a, &r));
+	if (name[0]) {
+		r = resolve_req(name, AF_INET);
+		op_on(c, &r, -1, &a);
+		if (is_result(&a, &r, 0) && a.u.rep.optlen == sizeof(ans)) {
+			memcpy(&ans, a.u.rep.opt, sizeof(ans));
+			found = ans.n4 >= 1 && !memcmp(ans.ip4[0], &st.ip4, 4);
+		}
+		verdict(found, "RESOLVE of its own name %s: expected its address, got %s", name,
+			describe(&a, &r));
+	} else {
+		verdict(false, "RESOLVE of its own name: no name to ask");
+	}
+	r = resolve_req("no-such-name-anywhere.local", AF_UNSPEC);
+	op_on(c, &r, -1, &a);
+	verdict(is_result(&a, &r, -ENOENT), "RESOLVE of a name that exists nowhere: expected %d, got %s",
+		-ENOENT, describe(&a, &r));
+	memset(big, 'a', sizeof(big));
+	big[sizeof(big) - 1] = '\0';
+	big[NC_OPT_MAX - 1] = '\0';	/* 255 characters: longer than any name */
+	{
+		const char *hostile[] = { "a b", "..", "a..b", ".", "x\x01y", big };
+		bool all = true;
+
+		for (i = 0; i < (int)ARRAY_SIZE(hostile); i++) {
+			r = resolve_req(hostile[i], AF_UNSPEC);
+			op_on(c, &r, -1, &a);
+			all &= is_result(&a, &r, -ENOENT);
+		}
+		verdict(all, "RESOLVE of names no DNS carries: expected %d each, last got %s", -ENOENT,
+			describe(&a, &r));
+	}
+	/* Leave with a lookup pending: the service must forget it, not answer a freed client. */
+	{
+		int d = rpc_connect("names");
+
+		if (d >= 0) {
+			r = resolve_req("leaving-before-the-answer.local", AF_UNSPEC);
+			send_msg(d, &r, sizeof(r), NULL, 0);
+			close(d);
+		}
+		usleep(1500 * 1000);	/* past the lookup's end */
+		verdict(status_ok(c), "a client leaving with a lookup pending: the service must still answer");
+	}
+	/* Lookups without reading replies: at most a few pending per client, the rest -EAGAIN. */
+	{
+		int d = rpc_connect("names"), sent = 0;
+
+		for (i = 0; d >= 0 && i < 40; i++) {
+			r = resolve_req("flood.local", AF_UNSPEC);
+			sent += send_msg(d, &r, sizeof(r), NULL, 0) == (ssize_t)sizeof(r);
+		}
+		if (d >= 0)
+			close(d);
+		verdict(sent > 0 && status_ok(c), "40 lookups without reading replies (%d sent): the service must still answer",
+			sent);
+	}
+	close(c);
 }
 
 /* Group 8: requests without reading the replies. */
@@ -1866,6 +2007,8 @@ int main(int argc, char **argv)
 		  group_not_held },
 		{ "the SO_REUSEPORT hijack by another uid",
 		  HIJACK_CHILD_CASES + HIJACK_PARENT_CASES, group_hijack },
+		{ "names: lookups answered later, hostile names, clients leaving", NAMES_CASES,
+		  group_names },
 	};
 	unsigned planned = 0, i;
 	const char *seed_env = getenv("SEED");
