@@ -5,12 +5,15 @@
 #include "lwip/err.h"
 #include "lwip/ip_addr.h"
 
+/* stack.c: RFC 6528 initial sequence numbers. */
 u32_t netcon_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 		     const ip_addr_t *remote_ip, u16_t remote_port);
 
+/* stack.c: the next hop for an off-link IPv6 destination. */
 struct netif;
 const ip6_addr_t *netcon_ip6_gateway(struct netif *netif, const ip6_addr_t *dest);
 
+/* tcp_listen.c: each segment matched to a PCB (accept queue full: drop the SYN). */
 struct tcp_pcb;
 struct tcp_hdr;
 struct pbuf;

@@ -36,7 +36,7 @@
 #include "lwip/tcp.h"
 
 #include "netcon_lwip_hooks.h"
-#include "stack.h"
+#include "clock.h"
 
 #define OOS_FLOOR_PBUFS 64u
 #define OOS_MAX_PBUFS 2048u

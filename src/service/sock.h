@@ -1,7 +1,9 @@
 /*
- * sock.h - the service's socket table: every socket a program holds is one
- * end of a Unix socketpair; the service holds the other end and, once the
- * socket binds, listens or connects, an lwIP PCB. This file joins the two.
+ * sock.h - the service's socket table, as the rest of the service sees it:
+ * every socket a program holds is one end of a Unix socketpair; the service
+ * holds the other end and, once the socket binds, listens or connects, an
+ * lwIP PCB. The table (sock.c) joins the two and hands each socket to its
+ * protocol (tcp.c, tcp_listen.c); see sock_priv.h for how the files split.
  */
 #ifndef NETCON_SOCK_H
 #define NETCON_SOCK_H
@@ -21,14 +23,16 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 		     struct nc_reply *rep, int *fd_out, int *deferred);
 /* A client went away: forget any blocking connect it waits for. */
 void nc_sock_client_gone(struct nc_client *client);
-/* A TIME_WAIT PCB is about to be freed: whatever socket holds it lets go. */
+/* A TIME_WAIT PCB is about to be freed: whatever socket holds it lets go (tcp.c). */
 struct tcp_pcb;
 void nc_sock_pcb_leaving(struct tcp_pcb *pcb);
 /* After each batch of events: push received data to programs, free the dead. */
 void nc_sock_flush(void);
 /* Shutting down: reset every connection, close every socket. */
 void nc_sock_shutdown_all(void);
+/* For the status: sockets in the table, established connections, listeners. */
 void nc_sock_counts(uint32_t *sockets, uint32_t *connections, uint32_t *listeners);
+/* Once at start, before any request: the table, ports, options, protocols. */
 void nc_sock_init(void);
 
 /* Implemented by the RPC server: send a deferred reply (and @fd if >= 0) to @client. */

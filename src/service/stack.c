@@ -1,6 +1,7 @@
 /*
- * stack.c - lwIP's platform for netcon: time, randomness, initial sequence
- * numbers, assertions, and the interfaces.
+ * stack.c - lwIP's platform for netcon: initial sequence numbers,
+ * assertions, and the interfaces. (Time is clock.c's, random numbers are
+ * random.c's.)
  *
  * lwIP runs with NO_SYS=1: nothing inside it runs on its own. The event loop
  * calls nc_stack_input() for every frame, and nc_stack_poll() after every
@@ -11,8 +12,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <arpa/inet.h>
 
 #include "lwip/init.h"
@@ -28,6 +27,8 @@
 #include "netif/ethernet.h"
 
 #include "stack.h"
+#include "clock.h"
+#include "random.h"
 #include "link.h"
 #include "loop.h"
 #include "netcon_lwip_hooks.h"
@@ -41,7 +42,6 @@ static struct {
 	struct netif eth;
 	struct nc_config *cfg;
 	uint64_t isn_key[2];
-	uint64_t rng;
 	/* Address probing (RFC 5227 in short): a reply or a rival's probe. */
 	bool probing;
 	uint32_t probe_addr;
@@ -49,35 +49,6 @@ static struct {
 	struct pbuf *rx_spare;		/* lent to the link for the next frame */
 	bool trust_netcon_macs;		/* the local switch: see set_checksum_policy() */
 } stack;
-
-uint64_t nc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* sys_now() - lwIP's clock, in milliseconds. */
-u32_t sys_now(void)
-{
-	return (u32_t)nc_now_ms();
-}
-
-/* nc_random_u32() - splitmix64, seeded from getrandom() at start. */
-uint32_t nc_random_u32(void)
-{
-	uint64_t z = (stack.rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return (uint32_t)((z ^ (z >> 31)) >> 16);
-}
-
-uint32_t netcon_random_u32(void)
-{
-	return nc_random_u32();
-}
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND							\
@@ -125,15 +96,13 @@ u32_t netcon_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 		     const ip_addr_t *remote_ip, u16_t remote_port)
 {
 	uint64_t in[6] = { 0 };
-	struct timespec ts;
 	uint64_t ticks;
 
 	memcpy(&in[0], local_ip, sizeof(*local_ip) < 16 ? sizeof(*local_ip) : 16);
 	memcpy(&in[2], remote_ip, sizeof(*remote_ip) < 16 ? sizeof(*remote_ip) : 16);
 	in[4] = ((uint64_t)local_port << 16) | remote_port;
 	in[5] = IP_GET_TYPE(local_ip);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ticks = ((uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u) / 4u;
+	ticks = nc_now_us() / 4u;
 	return (u32_t)(ticks + siphash24(stack.isn_key, in, 6));
 }
 
@@ -420,8 +389,7 @@ int nc_stack_init(struct nc_config *cfg)
 	uint32_t m;
 
 	stack.cfg = cfg;
-	if (getrandom(stack.isn_key, sizeof(stack.isn_key), 0) != sizeof(stack.isn_key) ||
-	    getrandom(&stack.rng, sizeof(stack.rng), 0) != sizeof(stack.rng)) {
+	if (nc_random_key(stack.isn_key, sizeof(stack.isn_key)) || nc_random_init()) {
 		nc_err("getrandom: %m");
 		return -1;
 	}

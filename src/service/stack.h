@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #include "config.h"
+/* Time and random numbers are clock.c's and random.c's; callers find them here too. */
+#include "clock.h"
+#include "random.h"
 
 struct netif;
 
@@ -30,8 +33,6 @@ void nc_stack_input(const uint8_t *frame, size_t len);
 /* A buffer for the link to receive the next frame into (see nc_stack_input). */
 uint8_t *nc_stack_rx_buffer(size_t size);
 struct netif *nc_stack_netif(void);
-uint32_t nc_random_u32(void);
-uint64_t nc_now_ms(void);
 /* True when @addr (network order) is one of the stack's IPv4 addresses. */
 bool nc_stack_is_local4(uint32_t addr);
 

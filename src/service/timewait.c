@@ -25,7 +25,7 @@
 #include "lwip/tcp.h"
 
 #include "sock.h"
-#include "stack.h"
+#include "clock.h"
 #include "timewait.h"
 
 #define TW_LWIP_MAX 32		/* newest TIME_WAIT PCBs left in lwIP */

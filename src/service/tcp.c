@@ -1,0 +1,1128 @@
+/*
+ * tcp.c - TCP connections inside the service: the protocol behind
+ * SOCK_STREAM sockets (nc_proto_tcp, at the end of this file).
+ *
+ * A TCP socket's life:
+ *
+ *   NEW --bind--> (bound) --listen--> LISTEN            (tcp_listen.c)
+ *    |                      \--connect--> CONNECTING --> CONNECTED --> (closed)
+ *    \--connect--> CONNECTING ...                  \--> FAILED (SO_ERROR set)
+ *
+ * Data path of a connection, with flow control end to end:
+ *   program -> socketpair -> here: read only what tcp_sndbuf() can take;
+ *     when it is full, stop watching the socketpair until lwIP reports acks.
+ *   network -> lwIP -> here: keep the pbufs, write them to the socketpair when
+ *     it has room, and only then tcp_recved() them, so the window advertised
+ *     to the peer is the room the program has really made.
+ *   FIN: the program's shutdown(SHUT_WR) or close reads as end-of-file here
+ *     and becomes tcp_shutdown(); the peer's FIN becomes shutdown(SHUT_WR)
+ *     on our end after all data, so the program reads end-of-file.
+ *   The program's last close shows here as EPOLLHUP: the rest of its data is
+ *   sent, then the PCB is closed (or reset, if data it never read is left, as
+ *   the kernel does).
+ *
+ * A non-blocking connect() must leave the fd unwritable until the connection
+ * is established or fails. A Unix socket is writable only while what it sent
+ * and its peer has not read stays under a quarter of its send buffer, so the
+ * intercept lends us its descriptor with CONNECT: we shrink its send buffer,
+ * write a small filler through it, and give the descriptor back (close our
+ * copy) once the outcome is known, after restoring the buffer and reading
+ * the filler away on our end: that is the moment the program sees POLLOUT.
+ *
+ * Options: IPPROTO_TCP is answered here (TCP_NODELAY, TCP_KEEPIDLE/INTVL/CNT,
+ * TCP_INFO, TCP_MAXSEG and TCP_CONGESTION defaults, and the TCP options we
+ * only store); every other level is sockopt.c's, and SO_KEEPALIVE, which
+ * sockopt.c records, is put on the PCB here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "lwip/ip.h"
+#include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/tcp.h"
+
+#include "sock_priv.h"
+#include "addr.h"
+#include "ports.h"
+#include "timewait.h"
+#include "../common/log.h"
+
+#define READ_CHUNK	(256 * 1024)
+#define WRITE_IOV	64
+
+struct nc_tcp_counts nc_tcp_counts;
+
+static struct {
+	uint8_t scratch[READ_CHUNK];	/* what tx_pull() reads from a program, and the filler */
+} pump;
+
+/* ------------------------------------------------------------------ PCB -- */
+
+/* pcb_detach() - cut the PCB loose from @s; lwIP owns it from here. */
+static void pcb_detach(struct nc_sock *s)
+{
+	if (!s->tcp.pcb)
+		return;
+	tcp_arg(s->tcp.pcb, NULL);
+	if (s->state != SOCK_LISTEN) {
+		tcp_recv(s->tcp.pcb, NULL);
+		tcp_sent(s->tcp.pcb, NULL);
+		tcp_err(s->tcp.pcb, NULL);
+		tcp_poll(s->tcp.pcb, NULL, 0);
+	} else {
+		tcp_accept(s->tcp.pcb, NULL);
+	}
+	s->tcp.pcb = NULL;
+}
+
+/*
+ * nc_sock_pcb_leaving() - lwIP is about to free a TIME_WAIT PCB that a
+ * socket may still hold (timewait.c drains them; lwIP's own timer would too):
+ * the socket lets go of it first, as if the PCB had closed under it.
+ */
+void nc_sock_pcb_leaving(struct tcp_pcb *pcb)
+{
+	struct nc_sock *s = pcb->callback_arg;
+
+	if (s && s->tcp.pcb == pcb)
+		pcb_detach(s);
+	else
+		tcp_arg(pcb, NULL);
+}
+
+/* nc_tcp_pcb_abort() - send RST and free the PCB. */
+void nc_tcp_pcb_abort(struct nc_sock *s)
+{
+	struct tcp_pcb *pcb = s->tcp.pcb;
+
+	if (!pcb)
+		return;
+	pcb_detach(s);
+	tcp_abort(pcb);
+}
+
+/* nc_tcp_pcb_close() - end the connection gracefully; RST if lwIP cannot. */
+void nc_tcp_pcb_close(struct nc_sock *s)
+{
+	struct tcp_pcb *pcb = s->tcp.pcb;
+
+	if (!pcb)
+		return;
+	pcb_detach(s);
+	if (tcp_close(pcb) != ERR_OK)
+		tcp_abort(pcb);
+}
+
+/* nc_tcp_apply_opts() - put the socket's Nagle and keepalive settings on its PCB. */
+void nc_tcp_apply_opts(struct nc_sock *s)
+{
+	struct tcp_pcb *pcb = s->tcp.pcb;
+
+	if (!pcb || s->state == SOCK_LISTEN)
+		return;
+	if (s->tcp.nodelay)
+		tcp_nagle_disable(pcb);
+	else
+		tcp_nagle_enable(pcb);
+	if (s->opts.keepalive)
+		ip_set_option(pcb, SOF_KEEPALIVE);
+	else
+		ip_reset_option(pcb, SOF_KEEPALIVE);
+	pcb->keep_idle = (u32_t)s->tcp.keepidle * 1000u;
+	pcb->keep_intvl = (u32_t)s->tcp.keepintvl * 1000u;
+	pcb->keep_cnt = (u32_t)s->tcp.keepcnt;
+}
+
+/* ------------------------------------------------------------ data path -- */
+
+/* rx_pop() - free the first pbuf of the receive queue. */
+static void rx_pop(struct nc_sock *s)
+{
+	struct pbuf *head = s->tcp.rx;
+
+	s->tcp.rx = head->next;
+	if (!s->tcp.rx)
+		s->tcp.rx_tail = NULL;
+	head->next = NULL;
+	pbuf_free(head);
+	s->tcp.rx_off = 0;
+}
+
+/* app_end_closed() - has the program closed its end for good (HUP pending)? */
+static bool app_end_closed(const struct nc_sock *s)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/* rx_discard() - drop what the peer sent and nobody will read, opening the window. */
+static void rx_discard(struct nc_sock *s)
+{
+	while (s->tcp.rx) {
+		if (s->tcp.pcb)
+			tcp_recved(s->tcp.pcb, (u16_t)(s->tcp.rx->len - s->tcp.rx_off));
+		rx_pop(s);
+	}
+}
+
+/*
+ * rx_flush() - write what the peer sent to the program's socketpair, as much
+ * as it takes, and open the TCP window by exactly that much.
+ */
+static void rx_flush(struct nc_sock *s)
+{
+	while (s->tcp.rx && s->fd >= 0) {
+		struct iovec iov[WRITE_IOV];
+		struct pbuf *q;
+		int n = 0;
+		ssize_t w;
+		size_t left;
+
+		for (q = s->tcp.rx; q && n < WRITE_IOV; q = q->next) {
+			uint32_t off = q == s->tcp.rx ? s->tcp.rx_off : 0;
+
+			if (q->len <= off)
+				continue;
+			iov[n].iov_base = (uint8_t *)q->payload + off;
+			iov[n].iov_len = q->len - off;
+			n++;
+		}
+		w = writev(s->fd, iov, n);
+		if (w < 0) {
+			if (errno == EPIPE && !app_end_closed(s)) {
+				/*
+				 * The program shut its reading side: what still
+				 * arrives is dropped (and acknowledged), or EPOLLOUT
+				 * would wake us for it forever.
+				 */
+				rx_discard(s);
+				continue;
+			}
+			/* EAGAIN, or the program's end is gone: the HUP handler finishes. */
+			break;
+		}
+		left = (size_t)w;
+		if (s->tcp.pcb) {
+			size_t acked = left;
+
+			while (acked > 0) {
+				u16_t chunk = acked > 0xffff ? 0xffff : (u16_t)acked;
+
+				tcp_recved(s->tcp.pcb, chunk);
+				acked -= chunk;
+			}
+		}
+		while (left > 0 && s->tcp.rx) {
+			uint32_t avail = s->tcp.rx->len - s->tcp.rx_off;
+
+			if (left < avail) {
+				s->tcp.rx_off += (uint32_t)left;
+				left = 0;
+			} else {
+				left -= avail;
+				rx_pop(s);
+			}
+		}
+		while (s->tcp.rx && s->tcp.rx->len == s->tcp.rx_off)
+			rx_pop(s);
+	}
+	if (!s->tcp.rx && s->tcp.rx_fin && !s->tcp.rx_fin_done && s->fd >= 0) {
+		shutdown(s->fd, s->state == SOCK_FAILED ? SHUT_RDWR : SHUT_WR);
+		s->tcp.rx_fin_done = true;
+	}
+}
+
+/* tx_room() - how many bytes lwIP can take from the program now. */
+static size_t tx_room(const struct nc_sock *s)
+{
+	size_t room, segs;
+
+	if (!s->tcp.pcb || s->state != SOCK_CONNECTED || s->tcp.tx_eof)
+		return 0;
+	room = tcp_sndbuf(s->tcp.pcb);
+	segs = TCP_SND_QUEUELEN - tcp_sndqueuelen(s->tcp.pcb);
+	if (segs < 8)
+		return 0;
+	if (s->tcp.pcb->mss && room / s->tcp.pcb->mss > segs - 8)
+		room = (size_t)s->tcp.pcb->mss * (segs - 8);
+	return room;
+}
+
+/* tx_finish() - queue our FIN once the program has no more to send. */
+static void tx_finish(struct nc_sock *s)
+{
+	if (!s->tcp.tx_eof || s->tcp.tx_fin_done || !s->tcp.pcb)
+		return;
+	if (tcp_shutdown(s->tcp.pcb, 0, 1) == ERR_OK) {
+		s->tcp.tx_fin_done = true;
+		tcp_output(s->tcp.pcb);
+	}
+}
+
+/*
+ * tx_pull() - read from the program and hand it to lwIP, no more than lwIP
+ * can take, so nothing read is ever dropped. Returns false at end-of-file.
+ */
+static bool tx_pull(struct nc_sock *s)
+{
+	int rounds;
+
+	for (rounds = 0; rounds < 4; rounds++) {
+		size_t room = tx_room(s), off = 0;
+		ssize_t n;
+
+		if (room == 0)
+			return true;
+		if (room > sizeof(pump.scratch))
+			room = sizeof(pump.scratch);
+		n = read(s->fd, pump.scratch, room);
+		if (n == 0)
+			return false;
+		if (n < 0)
+			return true;
+		while (off < (size_t)n) {
+			size_t chunk = (size_t)n - off;
+			u8_t flags = TCP_WRITE_FLAG_COPY;
+			err_t err;
+
+			if (chunk > 0xffff) {
+				chunk = 0xffff;
+				flags |= TCP_WRITE_FLAG_MORE;
+			}
+			err = tcp_write(s->tcp.pcb, pump.scratch + off, (u16_t)chunk, flags);
+			if (err != ERR_OK) {
+				/* Cannot happen given tx_room(); never lose the bytes quietly. */
+				nc_err("tcp_write: error %d with %zu bytes read; resetting", err,
+				       (size_t)n - off);
+				s->so_error = ENOBUFS;
+				nc_tcp_pcb_abort(s);
+				return true;
+			}
+			off += chunk;
+		}
+		tcp_output(s->tcp.pcb);
+		if ((size_t)n < room)
+			return true;
+	}
+	return true;
+}
+
+/*
+ * hold_unwritable() - a non-blocking connect lent us the program's end
+ * (@in_fd): make it unwritable until release_writable().
+ */
+static void hold_unwritable(struct nc_sock *s, int *in_fd)
+{
+	struct stat st;
+	int small = 1, i;
+
+	if (*in_fd < 0 || fstat(*in_fd, &st) || (uint64_t)st.st_ino != s->id)
+		return;
+	s->app_fd = *in_fd;
+	*in_fd = -1;
+	setsockopt(s->app_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	for (i = 0; i < 64; i++) {
+		struct pollfd pfd = { .fd = s->app_fd, .events = POLLOUT };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
+			break;
+		/* The program's end is non-blocking: this never waits. */
+		n = send(s->app_fd, pump.scratch, 512, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		s->tcp.filler += (uint32_t)n;
+	}
+}
+
+/*
+ * release_writable() - the connection is up or has failed: restore the
+ * program's send buffer, read the filler away and hand the descriptor back.
+ */
+static void release_writable(struct nc_sock *s)
+{
+	if (s->app_fd >= 0) {
+		nc_sock_grow_buffers(s->app_fd);
+		close(s->app_fd);
+		s->app_fd = -1;
+	}
+	while (s->tcp.filler > 0 && s->fd >= 0) {
+		size_t want = s->tcp.filler > sizeof(pump.scratch) ? sizeof(pump.scratch) : s->tcp.filler;
+		ssize_t n = read(s->fd, pump.scratch, want);
+
+		if (n <= 0)
+			break;
+		s->tcp.filler -= (uint32_t)n;
+	}
+}
+
+/* nc_tcp_update_events() - watch the socketpair for what the data path needs now. */
+void nc_tcp_update_events(struct nc_sock *s)
+{
+	uint32_t ev = 0;
+
+	if (s->fd < 0 || s->dead || s->tcp.app_gone)
+		return;
+	if (s->tcp.rx || (s->state == SOCK_LISTEN && s->tcp.queue_head && !s->tcp.push_timer))
+		ev |= EPOLLOUT;
+	if (s->state == SOCK_CONNECTED && !s->tcp.tx_eof && tx_room(s) > 0)
+		ev |= EPOLLIN | EPOLLRDHUP;
+	nc_loop_mod(&s->h, ev);
+}
+
+/*
+ * app_closed_drain() - the program closed its last reference: send what it
+ * left in the socketpair, then close. Runs again as lwIP frees room.
+ */
+static void app_closed_drain(struct nc_sock *s)
+{
+	if (s->state == SOCK_CONNECTED && s->tcp.pcb && !s->tcp.tx_eof) {
+		if (tx_pull(s))
+			return;		/* more to read once lwIP has room */
+		s->tcp.tx_eof = true;
+	}
+	nc_sock_release(s);
+}
+
+/*
+ * tcp_sock_retire() - both directions are over (shut both ways, or failed) but
+ * the program may still hold its end: the Unix socket cannot tell that from
+ * a close. Close the PCB, then let sock.c close our end and keep the
+ * socket's identity for a while so that getsockname(), SO_ERROR and friends
+ * still answer.
+ */
+static void tcp_sock_retire(struct nc_sock *s)
+{
+	if (s->state == SOCK_CONNECTED) {
+		nc_tcp_counts.conns--;
+		s->state = SOCK_CLOSED;
+	}
+	tx_finish(s);
+	nc_tcp_pcb_close(s);
+	if (s->tcp.rx) {
+		pbuf_free(s->tcp.rx);	/* the whole queue: each pbuf holds one reference */
+		s->tcp.rx = s->tcp.rx_tail = NULL;
+	}
+	nc_sock_zombify(s);
+}
+
+/*
+ * tcp_sock_event() - something happened on our end of a socketpair: room to
+ * write (received data, or a listener's queued connections), data or
+ * end-of-file from the program, or its last close.
+ */
+static void tcp_sock_event(struct nc_sock *s, uint32_t events)
+{
+	if (events & EPOLLOUT) {
+		if (s->state == SOCK_LISTEN)
+			nc_tcp_listener_push(s);
+		else
+			rx_flush(s);
+	}
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		if (s->tcp.rx_fin_done && (s->tcp.tx_eof || s->state == SOCK_FAILED)) {
+			tcp_sock_retire(s);
+			return;
+		}
+		s->tcp.app_gone = true;
+		nc_loop_del(&s->h);
+		release_writable(s);
+		app_closed_drain(s);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP)) {
+		if (!tx_pull(s)) {
+			s->tcp.tx_eof = true;
+			tx_finish(s);
+		}
+	}
+	nc_tcp_update_events(s);
+}
+
+/* ------------------------------------------------------ lwIP callbacks -- */
+
+/*
+ * on_recv() - lwIP received data (or the peer's FIN, @p NULL): queue it
+ * for rx_flush(), which writes it to the program and opens the window.
+ */
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct nc_sock *s = arg;
+
+	(void)err;
+	if (!s) {
+		if (p) {
+			tcp_recved(pcb, p->tot_len);
+			pbuf_free(p);
+		}
+		return ERR_OK;
+	}
+	if (!p) {
+		s->tcp.rx_fin = true;
+	} else if (s->tcp.app_gone || s->fd < 0) {
+		/* Nobody will read this: like the kernel, answer with a reset. */
+		pbuf_free(p);
+		s->so_error = ECONNRESET;
+		nc_tcp_pcb_abort(s);
+		return ERR_ABRT;
+	} else {
+		if (s->tcp.rx)
+			s->tcp.rx_tail->next = p;
+		else
+			s->tcp.rx = p;
+		for (s->tcp.rx_tail = p; s->tcp.rx_tail->next; s->tcp.rx_tail = s->tcp.rx_tail->next)
+			;
+	}
+	nc_sock_mark_dirty(s);
+	return ERR_OK;
+}
+
+/* on_sent() - the peer acknowledged data: room for more of the program's. */
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct nc_sock *s = arg;
+
+	(void)pcb;
+	(void)len;
+	if (!s)
+		return ERR_OK;
+	if (s->tcp.app_gone) {
+		app_closed_drain(s);
+		return s->dead && !s->tcp.pcb ? ERR_OK : ERR_OK;
+	}
+	tx_finish(s);
+	nc_sock_mark_dirty(s);
+	return ERR_OK;
+}
+
+/* drop_waiter_spare() - the spare socket a deferred reply would have carried goes. */
+static void drop_waiter_spare(struct nc_sock *s)
+{
+	if (!s->tcp.waiter_spare_id)
+		return;
+	close(s->tcp.waiter_spare_fd);	/* our end sees the hang-up and frees the spare */
+	s->tcp.waiter_spare_id = 0;
+	s->tcp.waiter_spare_fd = -1;
+}
+
+/* waiter_reply() - answer the blocking connect() waiting on @s with @result. */
+static void waiter_reply(struct nc_sock *s, int result)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	int fd = -1;
+
+	if (!s->tcp.waiter)
+		return;
+	req.op = NC_OP_CONNECT;
+	req.seq = s->tcp.waiter_seq;
+	nc_rpc_init_reply(&rep, &req);
+	rep.result = result;
+	rep.sock = s->id;
+	if (s->tcp.waiter_spare_id) {
+		fd = s->tcp.waiter_spare_fd;
+		rep.optlen = sizeof(s->tcp.waiter_spare_id);
+		memcpy(rep.opt, &s->tcp.waiter_spare_id, sizeof(s->tcp.waiter_spare_id));
+	}
+	nc_client_reply(s->tcp.waiter, &rep, fd);
+	drop_waiter_spare(s);
+	s->tcp.waiter = NULL;
+}
+
+/*
+ * give_spare() - a CONNECT may ask for a spare socket of the same family: a
+ * new socket, ready for the program's next socket() call, which then costs
+ * it no round trip. It rides on the CONNECT reply, now or when deferred.
+ */
+static void give_spare(struct nc_sock *s, uid_t uid, pid_t pid, struct nc_reply *rep,
+		       int *fd_out, bool deferred)
+{
+	struct nc_sock *spare;
+
+	if (*fd_out >= 0 || (deferred && (!s->tcp.waiter || s->tcp.waiter_spare_id)))
+		return;
+	spare = nc_sock_new(s->proto, s->domain, NULL, uid, pid);
+	if (!spare)
+		return;	/* the program's next socket() asks for one itself */
+	if (deferred) {
+		s->tcp.waiter_spare_fd = spare->app_fd;
+		s->tcp.waiter_spare_id = spare->id;
+	} else {
+		*fd_out = spare->app_fd;	/* closed by the server once sent */
+		rep->optlen = sizeof(spare->id);
+		memcpy(rep->opt, &spare->id, sizeof(spare->id));
+	}
+	spare->app_fd = -1;
+}
+
+/* on_err() - lwIP has freed the PCB: the connection failed or was reset. */
+static void on_err(void *arg, err_t err)
+{
+	struct nc_sock *s = arg;
+	int e;
+
+	if (!s)
+		return;
+	s->tcp.pcb = NULL;
+	if (s->state == SOCK_CONNECTING)
+		e = err == ERR_RST ? ECONNREFUSED : ETIMEDOUT;
+	else
+		e = err == ERR_RST ? ECONNRESET : (err == ERR_ABRT ? ETIMEDOUT : ECONNABORTED);
+	nc_debug("socket %llu: %s (%s)", (unsigned long long)s->id, strerror(e),
+		 nc_sock_state_name(s->state));
+	if (s->state == SOCK_CONNECTED)
+		nc_tcp_counts.conns--;
+	s->state = SOCK_FAILED;
+	if (s->tcp.app_gone || s->tcp.listener) {
+		/* Nobody to tell, or reset while waiting to be accepted: it goes away. */
+		nc_sock_release(s);
+		return;
+	}
+	if (s->tcp.waiter) {
+		/*
+		 * A blocking connect returns the error itself and leaves the socket
+		 * unconnected, free to try again, as the kernel does.
+		 */
+		waiter_reply(s, -e);
+		if (s->autobound)
+			nc_port_release(s);
+		s->state = SOCK_NEW;
+		s->have_remote = false;
+		return;
+	}
+	s->so_error = e;
+	release_writable(s);
+	/* The program reads what arrived, then end-of-file; writes get EPIPE. */
+	s->tcp.rx_fin = true;
+	s->tcp.tx_eof = true;
+	rx_flush(s);
+	nc_tcp_update_events(s);
+}
+
+/* on_poll() - lwIP's periodic call: retry a FIN lwIP could not queue, refresh events. */
+static err_t on_poll(void *arg, struct tcp_pcb *pcb)
+{
+	struct nc_sock *s = arg;
+
+	(void)pcb;
+	if (s && !s->dead) {
+		tx_finish(s);
+		nc_sock_mark_dirty(s);
+	}
+	return ERR_OK;
+}
+
+/* nc_tcp_set_callbacks() - lwIP reports a connection's events to @s from now on. */
+void nc_tcp_set_callbacks(struct nc_sock *s)
+{
+	tcp_arg(s->tcp.pcb, s);
+	tcp_recv(s->tcp.pcb, on_recv);
+	tcp_sent(s->tcp.pcb, on_sent);
+	tcp_err(s->tcp.pcb, on_err);
+	tcp_poll(s->tcp.pcb, on_poll, 4);
+}
+
+/* on_connected() - the handshake of our connect() completed. */
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct nc_sock *s = arg;
+
+	(void)err;
+	if (!s)
+		return ERR_OK;
+	s->state = SOCK_CONNECTED;
+	nc_tcp_counts.conns++;
+	ip_addr_copy(s->local_ip, pcb->local_ip);
+	release_writable(s);
+	waiter_reply(s, 0);
+	nc_sock_mark_dirty(s);
+	return ERR_OK;
+}
+
+/* -------------------------------------------------------------- connect -- */
+
+/*
+ * reuse_time_wait() - like Linux's tcp_tw_reuse: a connection in TIME_WAIT
+ * with the same addresses and ports, older than a second, gives way to a new
+ * one, so programs that open and close connections fast do not run out of
+ * ports. Returns true if one was removed.
+ */
+static bool reuse_time_wait(const ip_addr_t *lip, uint16_t lport, const ip_addr_t *rip,
+			    uint16_t rport)
+{
+	struct tcp_pcb *tw;
+
+	for (tw = tcp_tw_pcbs; tw; tw = tw->next) {
+		if (tw->local_port == lport && tw->remote_port == rport &&
+		    ip_addr_cmp(&tw->remote_ip, rip) &&
+		    (ip_addr_isany(lip) || ip_addr_cmp(&tw->local_ip, lip)) &&
+		    (u32_t)(tcp_ticks - tw->tmr) * TCP_SLOW_INTERVAL >= 1000) {
+			nc_sock_pcb_leaving(tw);
+			tcp_abort(tw);	/* a TIME_WAIT PCB goes quietly, without RST */
+			return true;
+		}
+	}
+	return false;
+}
+
+/* route_ok() - can the stack reach @ip at all (ENETUNREACH otherwise)? */
+static bool route_ok(const ip_addr_t *ip)
+{
+	if (IP_IS_V4(ip))
+		return ip4_route(ip_2_ip4(ip)) != NULL;
+	return ip6_route(IP6_ADDR_ANY6, ip_2_ip6(ip)) != NULL;
+}
+
+/*
+ * do_connect() - CONNECT: bind to an ephemeral port if not bound, make a PCB
+ * and start the handshake. A non-blocking connect says EINPROGRESS and holds
+ * the program's end unwritable (hold_unwritable()) until the outcome; a
+ * blocking one is answered from on_connected() or on_err() (*@deferred).
+ */
+static int do_connect(struct nc_client *client, struct nc_sock *s, const struct nc_request *req,
+		      int *in_fd, int *deferred)
+{
+	struct tcp_pcb *pcb;
+	ip_addr_t ip, local;
+	uint16_t port;
+	bool mapped;
+	int r, attempt;
+	err_t err;
+
+	r = nc_addr_from_sockaddr(req->addr, req->addrlen, s->domain, &ip, &port, &mapped);
+	if (r)
+		return r;
+	switch (s->state) {
+	case SOCK_CONNECTING:
+		return -EALREADY;
+	case SOCK_CONNECTED:
+	case SOCK_CLOSED:
+		if (s->tcp.connect_async) {
+			/* The first connect() after a non-blocking one completed says 0. */
+			s->tcp.connect_async = false;
+			return 0;
+		}
+		return -EISCONN;
+	case SOCK_LISTEN:
+		return -EISCONN;
+	case SOCK_FAILED:
+		s->tcp.connect_async = false;
+		if (s->so_error) {
+			r = -s->so_error;
+			s->so_error = 0;
+			return r;
+		}
+		return -ECONNABORTED;	/* its program end is shut: it cannot try again */
+	case SOCK_NEW:
+		break;
+	}
+	if (mapped && s->opts.v6only)
+		return -ENETUNREACH;
+	if (port == 0)
+		return -ECONNREFUSED;
+	/* The kernel takes the unspecified address to mean this host. */
+	if (ip_addr_isany(&ip)) {
+		if (IP_IS_V4(&ip))
+			ip_addr_set_loopback(0, &ip);
+		else
+			ip_addr_set_loopback(1, &ip);
+	}
+	if (!route_ok(&ip))
+		return -ENETUNREACH;
+	/*
+	 * A random port may meet a TIME_WAIT connection to the same peer, which
+	 * lwIP refuses (ERR_USE): try others, as the kernel does.
+	 */
+	for (attempt = 0; attempt < 256; attempt++) {
+		pcb = tcp_new_ip_type(IP_GET_TYPE(&ip));
+		if (!pcb)
+			return -ENOBUFS;
+		ip_set_option(pcb, SOF_REUSEADDR);
+		if (!s->bound) {
+			if (IP_IS_V4(&ip))
+				ip_addr_set_zero_ip4(&local);
+			else
+				ip_addr_set_zero_ip6(&local);
+			r = nc_port_bind(s, &local, 0);
+			if (r) {
+				tcp_abort(pcb);
+				return -EADDRNOTAVAIL;
+			}
+			s->autobound = true;
+		}
+		local = s->local_ip;
+		if (IP_GET_TYPE(&local) != IP_GET_TYPE(&ip)) {
+			/* A dual-stack or mapped bind: use the family of the destination. */
+			if (ip_addr_isany(&local)) {
+				if (IP_IS_V4(&ip))
+					ip_addr_set_zero_ip4(&local);
+				else
+					ip_addr_set_zero_ip6(&local);
+			} else {
+				tcp_abort(pcb);
+				return -EINVAL;
+			}
+		}
+		if (tcp_bind(pcb, &local, s->local_port) != ERR_OK) {
+			tcp_abort(pcb);
+			if (!s->autobound)
+				return -EADDRINUSE;
+			nc_port_release(s);
+			continue;
+		}
+		tcp_arg(pcb, s);
+		s->tcp.pcb = pcb;
+		nc_tcp_set_callbacks(s);
+		nc_tcp_apply_opts(s);
+		if (nc_timewait_recent(&local, s->local_port, &ip, port))
+			err = ERR_USE;
+		else
+			err = tcp_connect(pcb, &ip, port, on_connected);
+		if (err == ERR_USE && reuse_time_wait(&local, s->local_port, &ip, port))
+			err = tcp_connect(pcb, &ip, port, on_connected);
+		if (err == ERR_OK)
+			break;
+		pcb_detach(s);
+		tcp_abort(pcb);
+		if (err != ERR_USE)
+			return err == ERR_RTE ? -ENETUNREACH : -ENOBUFS;
+		if (!s->autobound)
+			return -EADDRNOTAVAIL;	/* the program chose this port */
+		nc_port_release(s);
+	}
+	if (!s->tcp.pcb)
+		return -EADDRNOTAVAIL;
+	s->remote_ip = ip;
+	s->remote_port = port;
+	s->have_remote = true;
+	s->state = SOCK_CONNECTING;
+	if (req->arg[0]) {
+		s->tcp.connect_async = true;
+		hold_unwritable(s, in_fd);
+		nc_debug("socket %llu: connecting to %s", (unsigned long long)s->id,
+			 nc_addr_str(&ip, port));
+		return -EINPROGRESS;
+	}
+	s->tcp.waiter = client;
+	s->tcp.waiter_seq = req->seq;
+	*deferred = 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------- requests -- */
+
+/*
+ * tcp_sock_name() - getsockname() / getpeername(): no peer until connected (or
+ * after a reset took the PCB); a connection's local address is the one its
+ * PCB uses, not the wildcard it may have been bound to.
+ */
+static int tcp_sock_name(struct nc_sock *s, bool peer, struct nc_reply *rep)
+{
+	if (peer && (!s->have_remote || s->state == SOCK_CONNECTING ||
+		     (s->state == SOCK_FAILED && !s->tcp.pcb)))
+		return -ENOTCONN;
+	return nc_sock_name(s, peer, s->tcp.pcb && s->state != SOCK_LISTEN &&
+			    s->state != SOCK_NEW ? &s->tcp.pcb->local_ip : NULL, rep);
+}
+
+/*
+ * do_shutdown() - SHUTDOWN: only checked here. The program shuts its own
+ * end of the socketpair, and what that means for TCP (FIN, or no more
+ * reading) reaches us through the socketpair like data.
+ */
+static int do_shutdown(struct nc_sock *s, const struct nc_request *req)
+{
+	int how = req->arg[0];
+
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return -EINVAL;
+	if (s->state == SOCK_LISTEN) {
+		if (how == SHUT_WR)
+			return 0;
+		return 0;
+	}
+	if (s->state == SOCK_NEW || s->state == SOCK_FAILED || s->state == SOCK_CLOSED)
+		return -ENOTCONN;
+	/* The program shuts its own end; its end-of-file reaches us as data does. */
+	return 0;
+}
+
+/* do_eof() - EOF: the program read end-of-file; was it a reset? */
+static int do_eof(struct nc_sock *s)
+{
+	/* Like the kernel, a reset is reported once, to the first reader. */
+	if (s->so_error == ECONNRESET) {
+		s->so_error = 0;
+		return -ECONNRESET;
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------------- options -- */
+
+/* known_tcp_opt() - TCP options the kernel accepts that we only store. */
+static bool known_tcp_opt(int name)
+{
+	return name == TCP_CORK || name == TCP_QUICKACK || name == TCP_DEFER_ACCEPT ||
+	       name == TCP_FASTOPEN || name == TCP_USER_TIMEOUT || name == TCP_MAXSEG ||
+	       name == TCP_CONGESTION || name == TCP_FASTOPEN_CONNECT ||
+	       name == TCP_NOTSENT_LOWAT || name == TCP_SYNCNT || name == TCP_LINGER2 ||
+	       name == TCP_WINDOW_CLAMP;
+}
+
+/*
+ * tcp_sock_setsockopt() - SETSOCKOPT: IPPROTO_TCP here, other levels through
+ * sockopt.c (and SO_KEEPALIVE onto the PCB).
+ */
+static int tcp_sock_setsockopt(struct nc_sock *s, const struct nc_request *req)
+{
+	int level = req->arg[0], name = req->arg[1], v = 0, r;
+
+	if (level != IPPROTO_TCP) {
+		r = nc_sockopt_set(s, req);
+		if (!r && level == SOL_SOCKET && name == SO_KEEPALIVE)
+			nc_tcp_apply_opts(s);
+		return r;
+	}
+	if (name == TCP_CONGESTION) {
+		if (req->optlen == 0 || req->optlen >= NC_GENERIC_OPT_LEN)
+			return -EINVAL;
+		if (strncmp((const char *)req->opt, "cubic", req->optlen) &&
+		    strncmp((const char *)req->opt, "reno", req->optlen))
+			return -ENOENT;
+	} else if (nc_sockopt_int(req, &v)) {
+		return -EINVAL;
+	}
+	switch (name) {
+	case TCP_NODELAY: s->tcp.nodelay = v != 0; nc_tcp_apply_opts(s); return 0;
+	case TCP_KEEPIDLE:
+		if (v < 1 || v > 32767)
+			return -EINVAL;
+		s->tcp.keepidle = v;
+		nc_tcp_apply_opts(s);
+		return 0;
+	case TCP_KEEPINTVL:
+		if (v < 1 || v > 32767)
+			return -EINVAL;
+		s->tcp.keepintvl = v;
+		nc_tcp_apply_opts(s);
+		return 0;
+	case TCP_KEEPCNT:
+		if (v < 1 || v > 127)
+			return -EINVAL;
+		s->tcp.keepcnt = v;
+		nc_tcp_apply_opts(s);
+		return 0;
+	}
+	if (!known_tcp_opt(name))
+		return -ENOPROTOOPT;
+	return nc_sockopt_store(s, req);
+}
+
+/* tcp_state_of() - the Linux TCP state number for TCP_INFO. */
+static uint8_t tcp_state_of(const struct nc_sock *s)
+{
+	if (s->state == SOCK_LISTEN)
+		return 10;	/* TCP_LISTEN */
+	if (!s->tcp.pcb)
+		return s->state == SOCK_CONNECTED ? 8 /* CLOSE_WAIT-like */ : 7; /* CLOSE */
+	switch (s->tcp.pcb->state) {
+	case SYN_SENT: return 2;
+	case SYN_RCVD: return 3;
+	case ESTABLISHED: return 1;
+	case FIN_WAIT_1: return 4;
+	case FIN_WAIT_2: return 5;
+	case TIME_WAIT: return 6;
+	case CLOSE_WAIT: return 8;
+	case LAST_ACK: return 9;
+	case CLOSING: return 11;
+	default: return 7;
+	}
+}
+
+/* tcp_sock_getsockopt() - GETSOCKOPT: IPPROTO_TCP here, other levels sockopt.c's. */
+static int tcp_sock_getsockopt(struct nc_sock *s, const struct nc_request *req, struct nc_reply *rep)
+{
+	int level = req->arg[0], name = req->arg[1];
+	struct tcp_pcb *pcb = s->tcp.pcb;
+
+	if (level != IPPROTO_TCP)
+		return nc_sockopt_get(s, req, rep);
+	switch (name) {
+	case TCP_NODELAY: return nc_sockopt_int_reply(rep, s->tcp.nodelay);
+	case TCP_KEEPIDLE: return nc_sockopt_int_reply(rep, s->tcp.keepidle);
+	case TCP_KEEPINTVL: return nc_sockopt_int_reply(rep, s->tcp.keepintvl);
+	case TCP_KEEPCNT: return nc_sockopt_int_reply(rep, s->tcp.keepcnt);
+	case TCP_INFO: {
+		struct tcp_info ti;
+
+		memset(&ti, 0, sizeof(ti));
+		ti.tcpi_state = tcp_state_of(s);
+		if (pcb && s->state != SOCK_LISTEN) {
+			ti.tcpi_snd_mss = pcb->mss;
+			ti.tcpi_rcv_mss = pcb->mss;
+			ti.tcpi_rtt = (uint32_t)(pcb->sa >> 3) * TCP_SLOW_INTERVAL * 1000u;
+			ti.tcpi_snd_cwnd = pcb->mss ? pcb->cwnd / pcb->mss : 0;
+			ti.tcpi_retransmits = pcb->nrtx;
+			ti.tcpi_options = TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE;
+		}
+		memcpy(rep->opt, &ti, sizeof(ti));
+		rep->optlen = sizeof(ti);
+		return 0;
+	}
+	case TCP_MAXSEG:
+		if (!nc_sockopt_find(s, level, name))
+			return nc_sockopt_int_reply(rep, pcb && s->state != SOCK_LISTEN ? pcb->mss : 536);
+		break;
+	case TCP_CONGESTION:
+		if (!nc_sockopt_find(s, level, name)) {
+			memcpy(rep->opt, "cubic\0\0\0\0\0\0\0\0\0\0\0", 16);
+			rep->optlen = 16;
+			return 0;
+		}
+		break;
+	}
+	return nc_sockopt_stored(s, level, name, known_tcp_opt(name), rep);
+}
+
+/* ------------------------------------------------------------ nc_proto -- */
+
+/* tcp_sock_request() - every request on a TCP socket but SOCKET and IDENTIFY. */
+static int tcp_sock_request(struct nc_client *client, struct nc_sock *s, const struct nc_request *req,
+		       int *in_fd, struct nc_reply *rep, int *fd_out, int *deferred)
+{
+	int r;
+
+	switch (req->op) {
+	case NC_OP_BIND: return nc_port_bind_request(s, req);
+	case NC_OP_LISTEN: return nc_tcp_listen(s, req);
+	case NC_OP_CONNECT:
+		r = do_connect(client, s, req, in_fd, deferred);
+		if (req->arg[2])
+			give_spare(s, nc_client_uid(client), nc_client_pid(client), rep, fd_out, *deferred);
+		return r;
+	case NC_OP_GETSOCKNAME: return tcp_sock_name(s, false, rep);
+	case NC_OP_GETPEERNAME: return tcp_sock_name(s, true, rep);
+	case NC_OP_GETSOCKOPT: return tcp_sock_getsockopt(s, req, rep);
+	case NC_OP_SETSOCKOPT: return tcp_sock_setsockopt(s, req);
+	case NC_OP_SHUTDOWN: return do_shutdown(s, req);
+	case NC_OP_EOF: return do_eof(s);
+	}
+	return -EOPNOTSUPP;
+}
+
+/*
+ * tcp_sock_init() - a new TCP socket's TCP options: the listener's for an
+ * accepted connection, else Linux's defaults (keepalive after 2 h, every 75 s,
+ * 9 probes).
+ */
+static void tcp_sock_init(struct nc_sock *s, const struct nc_sock *parent)
+{
+	if (parent) {
+		s->tcp.nodelay = parent->tcp.nodelay;
+		s->tcp.keepidle = parent->tcp.keepidle;
+		s->tcp.keepintvl = parent->tcp.keepintvl;
+		s->tcp.keepcnt = parent->tcp.keepcnt;
+	} else {
+		s->tcp.keepidle = 7200;
+		s->tcp.keepintvl = 75;
+		s->tcp.keepcnt = 9;
+	}
+}
+
+/*
+ * tcp_sock_flush() - after a batch: write what lwIP received to the program; a
+ * socket the program has closed sends the rest and goes; others watch for
+ * what they need now.
+ */
+static void tcp_sock_flush(struct nc_sock *s)
+{
+	rx_flush(s);
+	if (s->tcp.app_gone) {
+		app_closed_drain(s);
+		return;
+	}
+	nc_tcp_update_events(s);
+}
+
+/*
+ * tcp_sock_release() - the socket is over: a blocking connect() is answered
+ * EBADF, a listener's queue reset, a connection's PCB closed (or reset, if
+ * data the program never read is left, SO_LINGER 0, or still connecting, as
+ * the kernel does), a queued connection taken off its listener, received
+ * data dropped.
+ */
+static void tcp_sock_release(struct nc_sock *s)
+{
+	if (s->tcp.waiter)
+		waiter_reply(s, -EBADF);
+	if (s->state == SOCK_LISTEN) {
+		nc_tcp_listen_release(s);
+	} else if (s->tcp.pcb) {
+		if (s->state == SOCK_CONNECTED)
+			nc_tcp_counts.conns--;
+		if (s->tcp.rx || (s->opts.linger_on && s->opts.linger_s == 0) ||
+		    s->state == SOCK_CONNECTING)
+			nc_tcp_pcb_abort(s);
+		else
+			nc_tcp_pcb_close(s);
+	} else if (s->state == SOCK_CONNECTED) {
+		nc_tcp_counts.conns--;
+	}
+	if (s->tcp.listener)
+		nc_tcp_listen_unqueue(s);
+	if (s->tcp.rx) {
+		pbuf_free(s->tcp.rx);	/* the whole queue: each pbuf holds one reference */
+		s->tcp.rx = s->tcp.rx_tail = NULL;
+	}
+}
+
+/* tcp_sock_shutdown() - the service stops: reset every connection (listeners just close). */
+static void tcp_sock_shutdown(struct nc_sock *s)
+{
+	if (s->tcp.pcb && s->state != SOCK_LISTEN)
+		nc_tcp_pcb_abort(s);
+}
+
+/* tcp_sock_client_gone() - @client went away: a blocking connect of its on @s is not answered. */
+static void tcp_sock_client_gone(struct nc_sock *s, struct nc_client *client)
+{
+	if (s->tcp.waiter == client) {
+		drop_waiter_spare(s);
+		s->tcp.waiter = NULL;
+	}
+}
+
+/* tcp_sock_counts() - established connections and listeners, for the status. */
+static void tcp_sock_counts(uint32_t *connections, uint32_t *listeners)
+{
+	*connections += nc_tcp_counts.conns;
+	*listeners += nc_tcp_counts.listeners;
+}
+
+const struct nc_proto nc_proto_tcp = {
+	.name = "tcp",
+	.type = SOCK_STREAM,
+	.protocol = IPPROTO_TCP,
+	.ports = NC_PORTS_TCP,
+	.setup = nc_tcp_listen_setup,
+	.init = tcp_sock_init,
+	.request = tcp_sock_request,
+	.event = tcp_sock_event,
+	.flush = tcp_sock_flush,
+	.release = tcp_sock_release,
+	.shutdown = tcp_sock_shutdown,
+	.client_gone = tcp_sock_client_gone,
+	.counts = tcp_sock_counts,
+};
