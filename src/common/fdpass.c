@@ -6,6 +6,25 @@
 
 #include "fdpass.h"
 
+/*
+ * The calls used: the C library's. libnetcon replaces them with the C
+ * library's originals (nc_fdpass_use), so that its own RPC traffic never
+ * passes through the wrappers it exports to the program.
+ */
+static struct {
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*close)(int);
+} io = { sendmsg, recvmsg, close };
+
+void nc_fdpass_use(ssize_t (*send_fn)(int, const struct msghdr *, int),
+		   ssize_t (*recv_fn)(int, struct msghdr *, int), int (*close_fn)(int))
+{
+	io.sendmsg = send_fn;
+	io.recvmsg = recv_fn;
+	io.close = close_fn;
+}
+
 ssize_t nc_send_fd(int sock, const void *buf, size_t len, int fd, int flags)
 {
 	union {
@@ -26,7 +45,7 @@ ssize_t nc_send_fd(int sock, const void *buf, size_t len, int fd, int flags)
 		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
 	}
-	return sendmsg(sock, &msg, flags | MSG_NOSIGNAL);
+	return io.sendmsg(sock, &msg, flags | MSG_NOSIGNAL);
 }
 
 ssize_t nc_recv_fd(int sock, void *buf, size_t len, int *fd, int flags)
@@ -46,7 +65,7 @@ ssize_t nc_recv_fd(int sock, void *buf, size_t len, int *fd, int flags)
 	int extra = 0;
 
 	*fd = -1;
-	n = recvmsg(sock, &msg, flags);
+	n = io.recvmsg(sock, &msg, flags);
 	if (n < 0)
 		return n;
 	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
@@ -61,7 +80,7 @@ ssize_t nc_recv_fd(int sock, void *buf, size_t len, int *fd, int flags)
 			if (*fd < 0)
 				*fd = got;
 			else {
-				close(got);
+				io.close(got);
 				extra = 1;
 			}
 		}
@@ -69,7 +88,7 @@ ssize_t nc_recv_fd(int sock, void *buf, size_t len, int *fd, int flags)
 	if (extra || (msg.msg_flags & MSG_CTRUNC)) {
 		/* More than one, or more than fit: the kernel dropped some. Say so. */
 		if (*fd >= 0)
-			close(*fd);
+			io.close(*fd);
 		*fd = NC_FD_TOO_MANY;
 	}
 	return n;

@@ -5,6 +5,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct msghdr;
+/* Use these for sending, receiving and closing (libnetcon: the C library's own). */
+void nc_fdpass_use(ssize_t (*send_fn)(int, const struct msghdr *, int),
+		   ssize_t (*recv_fn)(int, struct msghdr *, int), int (*close_fn)(int));
+
 /* Send @len bytes and, if @fd >= 0, the descriptor as SCM_RIGHTS. */
 ssize_t nc_send_fd(int sock, const void *buf, size_t len, int fd, int flags);
 /* *fd after a message that carried more than one descriptor (all closed). */

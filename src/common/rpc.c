@@ -70,8 +70,8 @@ void nc_rpc_init_reply(struct nc_reply *rep, const struct nc_request *req)
 }
 
 /*
- * check_addr() - an address field is either empty or a whole sockaddr_in or
- * sockaddr_in6 whose family matches its length.
+ * check_addr() - an address field is either empty, a whole sockaddr_in or
+ * sockaddr_in6 whose family matches its length, or AF_UNSPEC alone.
  */
 static int check_addr(const uint8_t *addr, uint32_t len)
 {
@@ -82,6 +82,8 @@ static int check_addr(const uint8_t *addr, uint32_t len)
 	if (len > NC_ADDR_MAX || len < sizeof(sa_family_t))
 		return -1;
 	memcpy(&family, addr, sizeof(family));
+	if (family == AF_UNSPEC && len == sizeof(sa_family_t))
+		return 0;	/* connect(AF_UNSPEC): dissolve an association */
 	if (family == AF_INET && len == sizeof(struct sockaddr_in))
 		return 0;
 	if (family == AF_INET6 && len == sizeof(struct sockaddr_in6))

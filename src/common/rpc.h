@@ -35,7 +35,8 @@
 
 enum nc_op {
 	NC_OP_SOCKET = 1,	/* arg0 domain, arg1 type (no flags); reply: fd, sock */
-	NC_OP_BIND,		/* addr */
+	NC_OP_BIND,		/* addr; arg0 NC_BIND_AUTO: bind as a send would (the
+				 * wildcard, an ephemeral port) unless bound already */
 	NC_OP_LISTEN,		/* arg0 backlog */
 	NC_OP_CONNECT,		/* addr, arg0 1 if non-blocking (the service keeps the
 				 * descriptor until the outcome), arg2 1 to get a spare
@@ -54,6 +55,8 @@ enum nc_op {
 	NC_OP_RESOLVE_ADDR,	/* addr: an address (port ignored); reply: opt a name, NUL-terminated */
 	NC_OP_MAX_
 };
+
+#define NC_BIND_AUTO	1
 
 /* A request. sock is 0 for SOCKET, STATUS, NEWCONN, RESOLVE and RESOLVE_ADDR. */
 struct nc_request {

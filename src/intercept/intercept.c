@@ -12,8 +12,11 @@
  * the service named it by. The answer is cached per inode, so a socket that
  * arrived by fork, exec or SCM_RIGHTS is recognised on first use.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -29,7 +32,9 @@
 #include <netinet/in.h>
 
 #include "client.h"
+#include "dgram.h"
 #include "libc.h"
+#include "../common/dgram.h"
 #include "../common/fdpass.h"
 #include "../common/rpc.h"
 
@@ -43,16 +48,57 @@ struct sock_info {
 	bool listening;
 	bool connected;		/* came from accept() or a blocking connect() that succeeded */
 	int domain;
+	int type;		/* SOCK_STREAM or SOCK_DGRAM */
 };
 
 static struct sock_info cache[CACHE_SIZE];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static bool lookup(int fd, struct sock_info *info);
+
+/*
+ * adopt_inherited() - datagram sockets of ours that came across exec: their
+ * framing must be known before the program's first read. Only Unix
+ * SEQPACKET sockets (what our datagram sockets are) cost a question.
+ */
+static void adopt_inherited(void)
+{
+	struct sock_info info;
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	int fd, type, domain, self;
+	socklen_t len;
+
+	if (!dir)
+		return;
+	self = dirfd(dir);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		fd = atoi(d->d_name);
+		if (fd == self || (unsigned)fd >= NC_DGRAM_FDS)
+			continue;
+		len = sizeof(type);
+		if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+		    type != SOCK_SEQPACKET)
+			continue;
+		len = sizeof(domain);
+		if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) || domain != AF_UNIX)
+			continue;
+		lookup(fd, &info);
+	}
+	closedir(dir);
+}
+
+static int dgram_autobind(int fd);
+
 __attribute__((constructor)) static void libnetcon_init(void)
 {
+	nc_dgram_autobind = dgram_autobind;
 	nc_libc_init();
 	nc_client_init();
 	nc_client_connect_early();
+	adopt_inherited();
 }
 
 static unsigned slot_of(uint64_t id)
@@ -79,9 +125,31 @@ static void cache_put(const struct sock_info *info)
 }
 
 /*
+ * track_dgram() - a datagram socket of ours seen on @fd without its mode
+ * noted (it came by exec, SCM_RIGHTS or an untracked dup): note it, asking
+ * the service for the peer of a connected one.
+ */
+static void track_dgram(int fd, const struct sock_info *info)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+
+	if (!info->connected) {
+		nc_dgram_track(fd, info->id, info->domain, NC_DG_FRAMED, NULL, 0);
+		return;
+	}
+	nc_rpc_init_request(&req, NC_OP_GETPEERNAME, info->id);
+	if (nc_call(&req, &rep, fd, NULL, false) == 0)
+		nc_dgram_track(fd, info->id, info->domain, NC_DG_PLAIN,
+			       (const struct sockaddr *)rep.addr, rep.addrlen);
+	else
+		nc_dgram_track(fd, info->id, info->domain, NC_DG_FRAMED, NULL, 0);
+}
+
+/*
  * lookup() - is @fd a netcon socket? Fills @info and returns true if so.
  * Costs one fstat() when the answer is cached, an RPC the first time an
- * unknown Unix stream socket is seen.
+ * unknown Unix stream or datagram socket is seen.
  */
 static bool lookup(int fd, struct sock_info *info)
 {
@@ -93,35 +161,47 @@ static bool lookup(int fd, struct sock_info *info)
 
 	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
 		return false;
-	if (cache_get((uint64_t)st.st_ino, info))
+	if (cache_get((uint64_t)st.st_ino, info)) {
+		if (info->ours && info->type == SOCK_DGRAM && nc_dgram_mode(fd) == NC_DG_NONE &&
+		    (unsigned)fd < NC_DGRAM_FDS)
+			track_dgram(fd, info);
 		return info->ours;
+	}
 	memset(info, 0, sizeof(*info));
 	info->id = (uint64_t)st.st_ino;
 	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) || domain != AF_UNIX)
 		return false;	/* a kernel socket: not cached, it is cheap to tell */
 	len = sizeof(type);
-	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_STREAM) {
+	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+	    (type != SOCK_STREAM && type != SOCK_SEQPACKET)) {
 		cache_put(info);
 		return false;
 	}
+	/* A stream socket of ours is a Unix stream socket; a datagram one a SEQPACKET one. */
+	type = type == SOCK_STREAM ? SOCK_STREAM : SOCK_DGRAM;
 	nc_rpc_init_request(&req, NC_OP_IDENTIFY, info->id);
-	if (nc_call(&req, &rep, fd, NULL, false) < 0) {
+	if (nc_call(&req, &rep, fd, NULL, false) < 0 || rep.arg[1] != type) {
 		/* Not the service's (or no service): an ordinary Unix socket. */
 		cache_put(info);
 		return false;
 	}
 	info->ours = true;
 	info->domain = rep.arg[0];
-	info->listening = rep.arg[2] != 0;
+	info->type = type;
+	/* arg2: listening (stream), connected (datagram) */
+	info->listening = type == SOCK_STREAM && rep.arg[2] != 0;
+	info->connected = type == SOCK_DGRAM && rep.arg[2] != 0;
 	cache_put(info);
+	if (type == SOCK_DGRAM)
+		track_dgram(fd, info);
 	return true;
 }
 
 /* remember() - note a socket of ours and what state it is known to be in. */
-static void remember(uint64_t id, int domain, bool listening, bool connected)
+static void remember(uint64_t id, int domain, int type, bool listening, bool connected)
 {
 	struct sock_info info = { .id = id, .ours = true, .listening = listening,
-				  .connected = connected, .domain = domain };
+				  .connected = connected, .domain = domain, .type = type };
 
 	cache_put(&info);
 }
@@ -196,18 +276,22 @@ EXPORT int socket(int domain, int type, int protocol)
 	int fd, r;
 
 	nc_libc_init();
-	if ((domain != AF_INET && domain != AF_INET6) || base != SOCK_STREAM ||
-	    (protocol != 0 && protocol != IPPROTO_TCP) ||
-	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf)))
+	if ((domain != AF_INET && domain != AF_INET6) ||
+	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf)) ||
+	    !((base == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) ||
+	      (base == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP))))
 		return nc_libc.socket(domain, type, protocol);
-	fd = nc_client_take_spare(domain, (type & SOCK_CLOEXEC) != 0, &rep.sock);
-	if (fd >= 0)
-		goto got_socket;
-	if (fd == -EMFILE)
-		return fail(EMFILE);
+	if (base == SOCK_STREAM) {
+		fd = nc_client_take_spare(domain, (type & SOCK_CLOEXEC) != 0, &rep.sock);
+		if (fd >= 0)
+			goto got_socket;
+		if (fd == -EMFILE)
+			return fail(EMFILE);
+	}
 	nc_rpc_init_request(&req, NC_OP_SOCKET, 0);
 	req.arg[0] = domain;
-	req.arg[1] = SOCK_STREAM;
+	req.arg[1] = base;
+	req.arg[2] = base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 	r = nc_call(&req, &rep, -1, &fd, (type & SOCK_CLOEXEC) != 0);
 	if (r == -ENETDOWN) {
 		if (nc_client_cfg.fallback_kernel)
@@ -221,7 +305,9 @@ EXPORT int socket(int domain, int type, int protocol)
 got_socket:
 	if (type & SOCK_NONBLOCK)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	remember(rep.sock, domain, false, false);
+	remember(rep.sock, domain, base, false, false);
+	if (base == SOCK_DGRAM)
+		nc_dgram_track(fd, rep.sock, domain, NC_DG_FRAMED, NULL, 0);
 	errno = saved;
 	return fd;
 }
@@ -245,7 +331,40 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	nc_rpc_init_request(&req, NC_OP_BIND, info.id);
 	memcpy(req.addr, addr, send_len);
 	req.addrlen = send_len;
-	return result(nc_call(&req, &rep, fd, NULL, false), saved);
+	r = nc_call(&req, &rep, fd, NULL, false);
+	if (r == 0 && info.type == SOCK_DGRAM)
+		nc_dgram_set_flag(fd, NC_DGF_BOUND, true);
+	return result(r, saved);
+}
+
+/*
+ * dgram_autobind() - what a failed send does to an unbound datagram
+ * socket on Linux: bind the wildcard and an ephemeral port.
+ */
+static int dgram_autobind(int fd)
+{
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+	int saved = errno, r;
+
+	if (!lookup(fd, &info) || info.type != SOCK_DGRAM)
+		return -1;
+	nc_rpc_init_request(&req, NC_OP_BIND, info.id);
+	req.arg[0] = NC_BIND_AUTO;
+	if (info.domain == AF_INET) {
+		struct sockaddr_in any4 = { .sin_family = AF_INET };
+
+		memcpy(req.addr, &any4, sizeof(any4));
+		req.addrlen = sizeof(any4);
+	} else {
+		memcpy(req.addr, &any, sizeof(any));
+		req.addrlen = sizeof(any);
+	}
+	r = nc_call(&req, &rep, fd, NULL, false);
+	errno = saved;
+	return r;
 }
 
 EXPORT int listen(int fd, int backlog)
@@ -264,7 +383,7 @@ EXPORT int listen(int fd, int backlog)
 	req.arg[0] = backlog;
 	r = nc_call(&req, &rep, fd, NULL, false);
 	if (r == 0)
-		remember(info.id, info.domain, true, false);
+		remember(info.id, info.domain, info.type, true, false);
 	return result(r, saved);
 }
 
@@ -284,6 +403,8 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 	const char *why;
 	ssize_t n;
 
+	if (info->type == SOCK_DGRAM)
+		return fail(EOPNOTSUPP);
 	if (!info->listening)
 		return fail(EINVAL);
 	if (addr && !addrlen)
@@ -315,7 +436,7 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 		return fail(EMFILE);	/* the service always attaches one: no room for it here */
 	if (flags & SOCK_NONBLOCK)
 		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
-	remember(rec.sock, info->domain, false, true);
+	remember(rec.sock, info->domain, SOCK_STREAM, false, true);
 	copy_addr(addr, addrlen, rec.addr, rec.addrlen);
 	errno = saved;
 	return newfd;
@@ -348,6 +469,55 @@ EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 }
 
 /*
+ * connect_dgram() - fix (or with AF_UNSPEC, dissolve) a datagram socket's
+ * peer. The service re-frames the datagrams already queued for us before it
+ * answers (src/common/dgram.h), so from the reply on our framing is the new one.
+ */
+static int connect_dgram(int fd, const struct sock_info *info, const struct sockaddr *addr,
+			 socklen_t len)
+{
+	int saved = errno, r;
+	struct nc_request req;
+	struct nc_reply rep;
+	uint32_t send_len;
+	sa_family_t family;
+
+	if (!addr)
+		return fail(EFAULT);
+	if ((int)len < (int)sizeof(family))
+		return fail(EINVAL);
+	memcpy(&family, addr, sizeof(family));
+	nc_rpc_init_request(&req, NC_OP_CONNECT, info->id);
+	if (family == AF_UNSPEC) {
+		send_len = sizeof(family);
+	} else if (family == AF_INET && info->domain == AF_INET6) {
+		if (len < sizeof(struct sockaddr_in))
+			return fail(EINVAL);
+		send_len = sizeof(struct sockaddr_in);
+	} else {
+		r = check_addr(info->domain, addr, len, &send_len);
+		if (r)
+			return fail(r);
+	}
+	memcpy(req.addr, addr, send_len);
+	req.addrlen = send_len;
+	r = nc_call(&req, &rep, fd, NULL, false);
+	if (r < 0)
+		return fail(r);
+	if (family == AF_UNSPEC) {
+		remember(info->id, info->domain, SOCK_DGRAM, false, false);
+		nc_dgram_track(fd, info->id, info->domain, NC_DG_FRAMED, NULL, 0);
+	} else {
+		remember(info->id, info->domain, SOCK_DGRAM, false, true);
+		nc_dgram_track(fd, info->id, info->domain, NC_DG_PLAIN,
+			       (const struct sockaddr *)rep.addr, rep.addrlen);
+		nc_dgram_set_flag(fd, NC_DGF_BOUND, true);
+	}
+	errno = saved;
+	return 0;
+}
+
+/*
  * connect() - blocking: the service answers when the connection is up or has
  * failed. Non-blocking: the service answers EINPROGRESS at once; it borrows
  * a copy of the fd to hold it unwritable until the outcome is known.
@@ -367,6 +537,8 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		errno = saved;
 		return nc_libc.connect(fd, addr, len);
 	}
+	if (info.type == SOCK_DGRAM)
+		return connect_dgram(fd, &info, addr, len);
 	r = check_addr(info.domain, addr, len, &send_len);
 	if (r)
 		return fail(r);
@@ -379,7 +551,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	req.arg[2] = nc_client_wants_spare(info.domain);
 	r = nc_call(&req, &rep, fd, &spare, true);
 	if (r == 0)
-		remember(info.id, info.domain, false, true);
+		remember(info.id, info.domain, SOCK_STREAM, false, true);
 	if (spare >= 0) {
 		uint64_t id;
 
@@ -471,9 +643,22 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	return 0;
 }
 
+/* report_bit() - the receive report a datagram option turns on, if it is one. */
+static unsigned report_bit(int level, int name)
+{
+	if (level == IPPROTO_IP)
+		return name == IP_PKTINFO ? NC_DGRAM_PKTINFO : name == IP_RECVTTL ? NC_DGRAM_TTL :
+		       name == IP_RECVTOS ? NC_DGRAM_TOS : 0;
+	if (level == IPPROTO_IPV6)
+		return name == IPV6_RECVPKTINFO ? NC_DGRAM_PKTINFO :
+		       name == IPV6_RECVHOPLIMIT ? NC_DGRAM_TTL :
+		       name == IPV6_RECVTCLASS ? NC_DGRAM_TOS : 0;
+	return 0;
+}
+
 EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
-	int saved = errno;
+	int saved = errno, r;
 	struct sock_info info;
 	struct nc_request req;
 	struct nc_reply rep;
@@ -492,7 +677,19 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 	req.arg[1] = name;
 	req.optlen = len > NC_OPT_MAX ? NC_OPT_MAX : len;
 	memcpy(req.opt, val, req.optlen);
-	return result(nc_call(&req, &rep, fd, NULL, false), saved);
+	r = nc_call(&req, &rep, fd, NULL, false);
+	if (r == 0 && info.type == SOCK_DGRAM && len >= sizeof(int)) {
+		int on;
+
+		memcpy(&on, val, sizeof(on));
+		if (report_bit(level, name))
+			nc_dgram_set_report(fd, report_bit(level, name), on != 0);
+		else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
+			nc_dgram_set_flag(fd, NC_DGF_V6ONLY, on != 0);
+		else if (level == SOL_SOCKET && name == SO_BROADCAST)
+			nc_dgram_set_flag(fd, NC_DGF_BROADCAST, on != 0);
+	}
+	return result(r, saved);
 }
 
 /*
@@ -530,6 +727,19 @@ EXPORT int shutdown(int fd, int how)
 		errno = saved;
 		return nc_libc.shutdown(fd, how);
 	}
+	if (info.type == SOCK_DGRAM) {
+		/*
+		 * Linux shuts an unconnected UDP socket too, and says ENOTCONN:
+		 * our end is shut whatever the service answers.
+		 */
+		nc_rpc_init_request(&req, NC_OP_SHUTDOWN, info.id);
+		req.arg[0] = how;
+		r = nc_call(&req, &rep, fd, NULL, false);
+		if (r == -EINVAL || r == -EBADF || r == -ENETDOWN)
+			return fail(r);
+		nc_libc.shutdown(fd, how);
+		return result(r, saved);
+	}
 	if (!shutdown_needs_service(fd, &info, how)) {
 		if (nc_libc.shutdown(fd, how))
 			return -1;
@@ -555,12 +765,29 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	int saved = errno;
 
 	nc_libc_init();
+	if (nc_dgram_mode(fd) != NC_DG_NONE) {
+		struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+		struct msghdr m = { .msg_name = (void *)addr, .msg_namelen = addr ? addrlen : 0,
+				    .msg_iov = &v, .msg_iovlen = 1 };
+		ssize_t n = nc_dgram_sendmsg(fd, &m, flags);
+
+		if (n >= 0)
+			errno = saved;
+		return n;
+	}
 	if (addr && lookup(fd, &info)) {
 		errno = saved;
+		if (info.type == SOCK_DGRAM)
+			return sendto(fd, buf, len, flags, addr, addrlen);	/* now tracked */
 		return nc_libc.sendto(fd, buf, len, flags, NULL, 0);
 	}
 	errno = saved;
 	return nc_libc.sendto(fd, buf, len, flags, addr, addrlen);
+}
+
+EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	return sendto(fd, buf, len, flags, NULL, 0);
 }
 
 EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -569,16 +796,67 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	int saved = errno;
 
 	nc_libc_init();
+	if (nc_dgram_mode(fd) != NC_DG_NONE) {
+		ssize_t n = nc_dgram_sendmsg(fd, msg, flags);
+
+		if (n >= 0)
+			errno = saved;
+		return n;
+	}
 	if (msg && msg->msg_name && lookup(fd, &info)) {
 		struct msghdr copy = *msg;
 
+		errno = saved;
+		if (info.type == SOCK_DGRAM)
+			return sendmsg(fd, msg, flags);	/* now tracked */
 		copy.msg_name = NULL;
 		copy.msg_namelen = 0;
-		errno = saved;
 		return nc_libc.sendmsg(fd, &copy, flags);
 	}
 	errno = saved;
 	return nc_libc.sendmsg(fd, msg, flags);
+}
+
+EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags)
+{
+	int saved = errno, r;
+
+	nc_libc_init();
+	if (nc_dgram_mode(fd) == NC_DG_NONE)
+		return nc_libc.sendmmsg(fd, vec, n, flags);
+	r = nc_dgram_sendmmsg(fd, vec, n, flags);
+	if (r >= 0)
+		errno = saved;
+	return r;
+}
+
+/*
+ * write()/writev() on a datagram socket: one datagram. Unconnected, the
+ * kernel says EDESTADDRREQ; connected, the payload goes as it is.
+ */
+EXPORT ssize_t write(int fd, const void *buf, size_t len)
+{
+	nc_libc_init();
+	if (nc_dgram_mode(fd) == NC_DG_NONE)
+		return nc_libc.write(fd, buf, len);
+	return sendto(fd, buf, len, 0, NULL, 0);
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = iovcnt > 0 ? (size_t)iovcnt : 0 };
+	int saved = errno;
+	ssize_t n;
+
+	nc_libc_init();
+	if (nc_dgram_mode(fd) == NC_DG_NONE)
+		return nc_libc.writev(fd, iov, iovcnt);
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
+		return fail(EINVAL);
+	n = nc_dgram_sendmsg(fd, &m, 0);
+	if (n >= 0)
+		errno = saved;
+	return n;
 }
 
 /*
@@ -596,6 +874,14 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	nc_libc_init();
+	if (request == FIONREAD && nc_dgram_mode(fd) != NC_DG_NONE) {
+		if (!arg)
+			return fail(EFAULT);
+		if (nc_dgram_fionread(fd, arg))
+			return -1;
+		errno = saved;
+		return 0;
+	}
 	if (request == FIONREAD && lookup(fd, &info) && info.listening)
 		return fail(EINVAL);
 	errno = saved;
@@ -623,13 +909,68 @@ static ssize_t eof_result(int fd, ssize_t n, size_t asked, int saved)
 	return 0;
 }
 
+/*
+ * note_passed_fds() - descriptors that arrived by SCM_RIGHTS: a datagram
+ * socket of ours among them must be tracked before its first read, which
+ * would otherwise show the program our framing.
+ */
+static void note_passed_fds(const struct msghdr *msg)
+{
+	struct cmsghdr *c;
+	struct sock_info info;
+
+	for (c = CMSG_FIRSTHDR((struct msghdr *)msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+		size_t i, n;
+		int type, fd;
+		socklen_t len;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			len = sizeof(type);
+			if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+			    type == SOCK_SEQPACKET)
+				lookup(fd, &info);
+		}
+	}
+}
+
+/* dgram_recv() - one datagram into @buf through the datagram path. */
+static ssize_t dgram_recv(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
+			  socklen_t *addrlen)
+{
+	struct iovec v = { .iov_base = buf, .iov_len = len };
+	struct msghdr m = { .msg_name = addr, .msg_namelen = addr && addrlen ? *addrlen : 0,
+			    .msg_iov = &v, .msg_iovlen = 1 };
+	int saved = errno;
+	ssize_t n;
+
+	if (addr && !addrlen)
+		return fail(EFAULT);
+	if (!addr)
+		m.msg_name = NULL;
+	n = nc_dgram_recvmsg(fd, &m, flags);
+	if (n < 0)
+		return n;
+	if (addr)
+		*addrlen = m.msg_namelen;
+	errno = saved;
+	return n;
+}
+
 EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	int saved = errno;
 	ssize_t n;
 
 	nc_libc_init();
+	if (nc_dgram_mode(fd) != NC_DG_NONE)
+		return dgram_recv(fd, buf, len, 0, NULL, NULL);
 	n = nc_libc.read(fd, buf, len);
+	if (n == 0 && nc_dgram_mode(fd) != NC_DG_NONE)
+		return 0;	/* a zero-length datagram */
 	return n == 0 ? eof_result(fd, n, len, saved) : n;
 }
 
@@ -646,6 +987,8 @@ EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 	ssize_t n;
 
 	nc_libc_init();
+	if (nc_dgram_mode(fd) != NC_DG_NONE)
+		return dgram_recv(fd, buf, len, flags, NULL, NULL);
 	n = nc_libc.recv(fd, buf, len, flags);
 	return n == 0 && !(flags & MSG_PEEK) ? eof_result(fd, n, len, saved) : n;
 }
@@ -664,6 +1007,8 @@ EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockadd
 	ssize_t n;
 
 	nc_libc_init();
+	if (nc_dgram_mode(fd) != NC_DG_NONE)
+		return dgram_recv(fd, buf, len, flags, addr, addrlen);
 	n = nc_libc.recvfrom(fd, buf, len, flags, addr, addrlen);
 	return n == 0 && !(flags & MSG_PEEK) ? eof_result(fd, n, len, saved) : n;
 }
@@ -693,7 +1038,20 @@ EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t n;
 
 	nc_libc_init();
+	if (nc_dgram_mode(fd) != NC_DG_NONE) {
+		struct msghdr m = { .msg_iov = (struct iovec *)iov,
+				    .msg_iovlen = iovcnt > 0 ? (size_t)iovcnt : 0 };
+
+		if (iovcnt < 0 || iovcnt > IOV_MAX)
+			return fail(EINVAL);
+		n = nc_dgram_recvmsg(fd, &m, 0);
+		if (n >= 0)
+			errno = saved;
+		return n;
+	}
 	n = nc_libc.readv(fd, iov, iovcnt);
+	if (n == 0 && nc_dgram_mode(fd) != NC_DG_NONE)
+		return 0;
 	return n == 0 ? eof_result(fd, n, iov_total(iov, iovcnt), saved) : n;
 }
 
@@ -703,10 +1061,32 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t n;
 
 	nc_libc_init();
+	if (nc_dgram_mode(fd) != NC_DG_NONE) {
+		n = nc_dgram_recvmsg(fd, msg, flags);
+		if (n >= 0)
+			errno = saved;
+		return n;
+	}
 	n = nc_libc.recvmsg(fd, msg, flags);
+	if (n > 0 && msg && msg->msg_controllen)
+		note_passed_fds(msg);
 	if (n != 0 || !msg || (flags & MSG_PEEK))
 		return n;
 	return eof_result(fd, n, iov_total(msg->msg_iov, (int)msg->msg_iovlen), saved);
+}
+
+EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
+		    struct timespec *timeout)
+{
+	int saved = errno, r;
+
+	nc_libc_init();
+	if (nc_dgram_mode(fd) == NC_DG_NONE)
+		return nc_libc.recvmmsg(fd, vec, n, flags, timeout);
+	r = nc_dgram_recvmmsg(fd, vec, n, flags, timeout);
+	if (r >= 0)
+		errno = saved;
+	return r;
 }
 
 /* close() and friends pass through; we only learn that an RPC descriptor is gone. */
@@ -714,14 +1094,17 @@ EXPORT int close(int fd)
 {
 	nc_libc_init();
 	nc_client_fd_closed(fd);
+	nc_dgram_forget(fd);
 	return nc_libc.close(fd);
 }
 
 EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	nc_libc_init();
-	if (!(flags & CLOSE_RANGE_CLOEXEC))
+	if (!(flags & CLOSE_RANGE_CLOEXEC)) {
 		nc_client_fds_closed(first, last);
+		nc_dgram_forget_range(first, last);
+	}
 	if (!nc_libc.close_range)
 		return (int)nc_libc.syscall(SYS_close_range, first, last, flags);
 	return nc_libc.close_range(first, last, flags);
@@ -729,18 +1112,77 @@ EXPORT int close_range(unsigned first, unsigned last, int flags)
 
 EXPORT int dup2(int oldfd, int newfd)
 {
+	int r;
+
 	nc_libc_init();
 	if (oldfd != newfd)
 		nc_client_fd_closed(newfd);
-	return nc_libc.dup2(oldfd, newfd);
+	r = nc_libc.dup2(oldfd, newfd);
+	if (r >= 0 && oldfd != newfd)
+		nc_dgram_copy(oldfd, r);
+	return r;
 }
 
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
+	int r;
+
 	nc_libc_init();
 	if (oldfd != newfd)
 		nc_client_fd_closed(newfd);
-	return nc_libc.dup3(oldfd, newfd, flags);
+	r = nc_libc.dup3(oldfd, newfd, flags);
+	if (r >= 0)
+		nc_dgram_copy(oldfd, r);
+	return r;
+}
+
+EXPORT int dup(int oldfd)
+{
+	int r;
+
+	nc_libc_init();
+	r = nc_libc.dup(oldfd);
+	if (r >= 0)
+		nc_dgram_copy(oldfd, r);
+	return r;
+}
+
+/*
+ * fcntl() - F_DUPFD and F_DUPFD_CLOEXEC copy a descriptor: a datagram
+ * socket's copy is tracked like the original. The argument is an int or a
+ * pointer depending on the command; passing it on as a long carries both.
+ */
+static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, long arg)
+{
+	int r = real(fd, cmd, arg);
+
+	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		nc_dgram_copy(fd, r);
+	return r;
+}
+
+EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	nc_libc_init();
+	return fcntl_common(nc_libc.fcntl, fd, cmd, arg);
+}
+
+EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	nc_libc_init();
+	return fcntl_common(nc_libc.fcntl64 ? nc_libc.fcntl64 : nc_libc.fcntl, fd, cmd, arg);
 }
 
 /*
@@ -788,7 +1230,23 @@ EXPORT long syscall(long number, ...)
 		return dup3((int)a[0], (int)a[1], (int)a[2]);
 	case SYS_close_range:
 		nc_client_fds_closed((unsigned)a[0], (unsigned)a[1]);
+		nc_dgram_forget_range((unsigned)a[0], (unsigned)a[1]);
 		break;
+	case SYS_sendto:
+		return sendto((int)a[0], (const void *)a[1], (size_t)a[2], (int)a[3],
+			      (const struct sockaddr *)a[4], (socklen_t)a[5]);
+	case SYS_recvfrom:
+		return recvfrom((int)a[0], (void *)a[1], (size_t)a[2], (int)a[3],
+				(struct sockaddr *)a[4], (socklen_t *)a[5]);
+	case SYS_sendmsg:
+		return sendmsg((int)a[0], (const struct msghdr *)a[1], (int)a[2]);
+	case SYS_recvmsg:
+		return recvmsg((int)a[0], (struct msghdr *)a[1], (int)a[2]);
+	case SYS_sendmmsg:
+		return sendmmsg((int)a[0], (struct mmsghdr *)a[1], (unsigned)a[2], (int)a[3]);
+	case SYS_recvmmsg:
+		return recvmmsg((int)a[0], (struct mmsghdr *)a[1], (unsigned)a[2], (int)a[3],
+				(struct timespec *)a[4]);
 	}
 	return nc_libc.syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

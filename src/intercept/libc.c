@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "libc.h"
+#include "../common/fdpass.h"
 
 struct nc_libc nc_libc;
 
@@ -30,10 +31,17 @@ void nc_libc_init(void)
 	RESOLVE(shutdown);
 	RESOLVE(close);
 	RESOLVE(close_range);
+	RESOLVE(dup);
 	RESOLVE(dup2);
 	RESOLVE(dup3);
 	RESOLVE(sendto);
 	RESOLVE(sendmsg);
+	RESOLVE(sendmmsg);
+	RESOLVE(recvmmsg);
+	RESOLVE(write);
+	RESOLVE(writev);
+	RESOLVE(fcntl);
+	RESOLVE(fcntl64);
 	RESOLVE(syscall);
 	RESOLVE(ioctl);
 	RESOLVE(read);
@@ -41,11 +49,14 @@ void nc_libc_init(void)
 	RESOLVE(recv);
 	RESOLVE(recvfrom);
 	RESOLVE(recvmsg);
+	if (nc_libc.sendmsg && nc_libc.recvmsg && nc_libc.close)
+		nc_fdpass_use(nc_libc.sendmsg, nc_libc.recvmsg, nc_libc.close);
 	RESOLVE(socket);	/* last: it marks the table complete */
-	if (!nc_libc.socket || !nc_libc.close || !nc_libc.syscall) {
+	if (!nc_libc.socket || !nc_libc.close || !nc_libc.syscall || !nc_libc.fcntl ||
+	    !nc_libc.write) {
 		static const char msg[] = "libnetcon: cannot find the C library's socket functions\n";
 
-		if (write(2, msg, sizeof(msg) - 1) < 0)
+		if (nc_libc.write && nc_libc.write(2, msg, sizeof(msg) - 1) < 0)
 			_exit(127);
 		_exit(127);
 	}

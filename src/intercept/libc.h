@@ -23,10 +23,17 @@ struct nc_libc {
 	int (*shutdown)(int, int);
 	int (*close)(int);
 	int (*close_range)(unsigned, unsigned, int);
+	int (*dup)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	int (*fcntl)(int, int, ...);
+	int (*fcntl64)(int, int, ...);
 	long (*syscall)(long, ...);
 	int (*ioctl)(int, unsigned long, ...);
 	ssize_t (*read)(int, void *, size_t);

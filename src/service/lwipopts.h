@@ -38,7 +38,8 @@
 #define IP_FORWARD                      0
 #define LWIP_MULTICAST_TX_OPTIONS       1   /* IP_MULTICAST_IF/TTL/LOOP */
 #define IP_SOF_BROADCAST                1   /* broadcast only with SO_BROADCAST */
-#define IP_SOF_BROADCAST_RECV           1
+#define IP_SOF_BROADCAST_RECV           0   /* Linux delivers broadcasts to every socket */
+#define SO_REUSE_RXTOALL                1   /* ... and multicasts to every socket on the port */
 #define IP_REASSEMBLY                   1
 #define IP_FRAG                         1
 #define ARP_TABLE_SIZE                  64
@@ -137,6 +138,9 @@
  * SYNs to a listener whose accept queue is full are dropped (sock.c); SYN
  * flood guard (synguard.c); floods of tiny out-of-order segments (oosguard.c).
  */
+/* ICMP port unreachable becomes ECONNREFUSED on connected UDP sockets (udp.c). */
+#define LWIP_HOOK_IP4_INPUT(p, inp)     nc_udp_ip4_input((p), (inp))
+#define LWIP_HOOK_IP6_INPUT(p, inp)     nc_udp_ip6_input((p), (inp))
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
 	netcon_tcp_inpacket((pcb), (hdr), (p))
 

@@ -18,6 +18,10 @@ struct tcp_pcb;
 struct tcp_hdr;
 struct pbuf;
 err_t netcon_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, const struct pbuf *p);
+/* ICMP errors about UDP datagrams, seen before lwIP drops them (udp.c). */
+struct netif;
+int nc_udp_ip4_input(struct pbuf *p, struct netif *inp);
+int nc_udp_ip6_input(struct pbuf *p, struct netif *inp);
 
 /* synguard.c: room for a SYN on a full listener (evicts its oldest half-open). */
 struct tcp_pcb_listen;

@@ -41,6 +41,7 @@
 /* The protocols SOCKET can make: one line each. */
 static const struct nc_proto *const protos[] = {
 	&nc_proto_tcp,
+	&nc_proto_udp,
 };
 
 static struct {
@@ -184,7 +185,8 @@ struct nc_sock *nc_sock_new(const struct nc_proto *proto, int domain,
 		return NULL;
 	}
 	s->owner = owner;
-	if (socketpair(AF_UNIX, proto->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair)) {
+	if (socketpair(AF_UNIX, (proto->pair_type ? proto->pair_type : proto->type) |
+		       SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair)) {
 		nc_owner_release(owner);
 		free(s);
 		return NULL;
@@ -216,7 +218,7 @@ struct nc_sock *nc_sock_new(const struct nc_proto *proto, int domain,
 		nc_sockopt_defaults(s);
 	}
 	proto->init(s, parent);
-	if (nc_loop_add(&s->h, s->fd, 0, sock_event)) {
+	if (nc_loop_add(&s->h, s->fd, proto->events, sock_event)) {
 		close(pair[0]);
 		close(pair[1]);
 		nc_owner_release(owner);
@@ -383,7 +385,8 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 	case NC_OP_IDENTIFY:
 		rep->arg[0] = s->domain;
 		rep->arg[1] = s->type;
-		rep->arg[2] = s->state == SOCK_LISTEN;
+		/* stream: listening; datagram: connected (its framing, see dgram.h) */
+		rep->arg[2] = s->type == SOCK_DGRAM ? s->have_remote : s->state == SOCK_LISTEN;
 		break;
 	default:
 		if (s)

@@ -31,6 +31,7 @@
 
 struct nc_sock;
 struct tcp_pcb;
+struct udp_pcb;
 struct pbuf;
 
 /* -------------------------------------------------------- protocols -- */
@@ -41,7 +42,9 @@ struct pbuf;
  */
 struct nc_proto {
 	const char *name;
-	int type;			/* SOCK_STREAM or SOCK_DGRAM: also the socketpair's type */
+	int type;			/* SOCK_STREAM or SOCK_DGRAM */
+	int pair_type;			/* the socketpair's type, if not @type (UDP: SOCK_SEQPACKET) */
+	uint32_t events;		/* epoll events watched on our end from the start */
 	int protocol;			/* IPPROTO_TCP...: SO_PROTOCOL's answer */
 	enum nc_port_space ports;	/* which local port space its sockets bind in */
 	/* Once, from nc_sock_init() (optional). */
@@ -81,6 +84,7 @@ struct nc_proto {
 
 /* The protocols (sock.c's registry lists them). */
 extern const struct nc_proto nc_proto_tcp;
+extern const struct nc_proto nc_proto_udp;
 /* The protocol for SOCKET's @type (no flags), or NULL: EPROTONOSUPPORT. */
 const struct nc_proto *nc_proto_for(int type);
 
@@ -158,6 +162,26 @@ struct nc_tcp_sock {
 	uint64_t waiter_spare_id;
 };
 
+/* UDP's part of a socket (udp.c). */
+struct nc_udp_sock {
+	struct udp_pcb *pcb;
+	bool broadcast;			/* SO_BROADCAST */
+	bool mcast_loop;		/* IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP */
+	bool tx_shut;			/* the program shut its writing side */
+	bool rx_shut;			/* ... or its reading side: drop what arrives */
+	bool error_queued;		/* an ICMP error waits in the program's queue */
+	bool tclass_set;
+	uint8_t report;			/* IP_PKTINFO... asked for (NC_DGRAM_* bits) */
+	uint8_t tos;			/* IP_TOS / IPV6_TCLASS */
+	int ttl, hops;			/* IP_TTL, IPV6_UNICAST_HOPS; -1: the default */
+	int mcast_ttl;
+	int mcast_if6;
+	ip4_addr_t mcast_if;
+	struct nc_udp_group { ip_addr_t group, ifaddr; } *groups;
+	int ngroups;
+	uint64_t drops_in, drops_out;
+};
+
 struct nc_sock {
 	/* Identity and table (sock.c). */
 	uint64_t id;			/* inode of the program's end */
@@ -192,6 +216,7 @@ struct nc_sock {
 	/* The protocol's own state: only the member of s->proto is valid. */
 	union {
 		struct nc_tcp_sock tcp;
+		struct nc_udp_sock udp;
 	};
 };
 

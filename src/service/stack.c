@@ -17,6 +17,7 @@
 #include "lwip/init.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
+#include "lwip/igmp.h"
 #include "lwip/netif.h"
 #include "lwip/nd6.h"
 #include "lwip/pbuf.h"
@@ -382,6 +383,35 @@ static void set_ip6(struct nc_config *cfg)
 	netif_ip6_addr_set_state(&stack.eth, 0, IP6_ADDR_PREFERRED);
 }
 
+/*
+ * loop_multicast() - lwIP's loopback interface joins no groups by itself:
+ * give it IGMP, so that a program may join a group on 127.0.0.1 as on Linux.
+ */
+static void loop_multicast(void)
+{
+	struct netif *netif;
+
+	NETIF_FOREACH(netif) {
+		if (netif->name[0] == 'l' && netif->name[1] == 'o' &&
+		    !(netif->flags & NETIF_FLAG_IGMP)) {
+			netif_set_flags(netif, NETIF_FLAG_IGMP);
+			igmp_start(netif);
+		}
+	}
+}
+
+/* nc_stack_loop() - the loopback interface. */
+struct netif *nc_stack_loop(void)
+{
+	struct netif *netif;
+
+	NETIF_FOREACH(netif) {
+		if (netif->name[0] == 'l' && netif->name[1] == 'o')
+			return netif;
+	}
+	return NULL;
+}
+
 /* nc_stack_init() - lwIP, the loopback interface and the link's interface. */
 int nc_stack_init(struct nc_config *cfg)
 {
@@ -412,6 +442,7 @@ int nc_stack_init(struct nc_config *cfg)
 	netif_set_up(&stack.eth);
 	netif_set_link_up(&stack.eth);
 	set_checksum_policy(cfg);
+	loop_multicast();
 	set_ip6(cfg);
 	if (!cfg->have_ip4 && pick_ip4(cfg)) {
 		nc_err("no free IPv4 address found in %s/%d", NC_DEFAULT_NET4, NC_DEFAULT_PREFIX4);

@@ -33,6 +33,8 @@ void nc_stack_input(const uint8_t *frame, size_t len);
 /* A buffer for the link to receive the next frame into (see nc_stack_input). */
 uint8_t *nc_stack_rx_buffer(size_t size);
 struct netif *nc_stack_netif(void);
+/* The loopback interface (127.0.0.1, ::1). */
+struct netif *nc_stack_loop(void);
 /* True when @addr (network order) is one of the stack's IPv4 addresses. */
 bool nc_stack_is_local4(uint32_t addr);
 

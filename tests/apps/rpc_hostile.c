@@ -1084,7 +1084,7 @@ static void fuzz_socket_step(int c, struct held *mine, unsigned *n)
 
 	r.arg[0] = domains[pick(ARRAY_SIZE(domains))];
 	r.arg[1] = types[pick(ARRAY_SIZE(types))];
-	valid = (r.arg[0] == AF_INET || r.arg[0] == AF_INET6) && r.arg[1] == SOCK_STREAM;
+	valid = (r.arg[0] == AF_INET || r.arg[0] == AF_INET6) && (r.arg[1] == SOCK_STREAM || r.arg[1] == SOCK_DGRAM);
 	call(c, &r, sizeof(r), NULL, 0, &a);
 	if (valid) {
 		bool ok = is_reply(&a, &r) && a.u.rep.result == 0 && a.nfds == 1 && inode_of(a.fd[0]) == a.u.rep.sock;

@@ -1,0 +1,66 @@
+/*
+ * dgram.h - libnetcon's datagram sockets (UDP): which descriptors are ours,
+ * and the data calls that add or strip the per-datagram header.
+ *
+ * Stream sockets need nothing here: their data calls go straight to the
+ * descriptor. A datagram socket that is not connected carries a header with
+ * each datagram (see src/common/dgram.h), so every receive call on it must
+ * strip it and every send add it. Telling such a descriptor from any other
+ * must cost no system call: a byte per descriptor number, set when the socket
+ * is made, connected, duplicated or inherited, cleared when it is closed.
+ */
+#ifndef NETCON_INTERCEPT_DGRAM_H
+#define NETCON_INTERCEPT_DGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#define NC_DGRAM_FDS	65536	/* descriptors tracked by number; above, by lookup */
+
+enum nc_dgram_mode {
+	NC_DG_NONE = 0,		/* not a netcon datagram socket (or above NC_DGRAM_FDS) */
+	NC_DG_FRAMED,		/* unconnected: every datagram has a header */
+	NC_DG_PLAIN,		/* connected: payload only */
+};
+
+extern uint8_t nc_dgram_modes[NC_DGRAM_FDS];
+
+/* nc_dgram_mode() - the framing of @fd's datagrams; NC_DG_NONE for every other descriptor. */
+static inline enum nc_dgram_mode nc_dgram_mode(int fd)
+{
+	if ((unsigned)fd >= NC_DGRAM_FDS)
+		return NC_DG_NONE;
+	return (enum nc_dgram_mode)__atomic_load_n(&nc_dgram_modes[fd], __ATOMIC_RELAXED);
+}
+
+/* Note @fd as a netcon datagram socket of @domain, framed or connected to @peer. */
+void nc_dgram_track(int fd, uint64_t id, int domain, enum nc_dgram_mode mode,
+		    const struct sockaddr *peer, socklen_t peerlen);
+/* @fd was closed or replaced: forget it. */
+void nc_dgram_forget(int fd);
+void nc_dgram_forget_range(unsigned first, unsigned last);
+/* @newfd is a copy of @oldfd (dup, dup2, fcntl F_DUPFD). */
+void nc_dgram_copy(int oldfd, int newfd);
+/* Receive options the program turned on (IP_PKTINFO...): NC_DGRAM_* bits to report. */
+void nc_dgram_set_report(int fd, unsigned bits, bool on);
+/* What sends must check without asking the service. */
+#define NC_DGF_V6ONLY		0x01	/* IPV6_V6ONLY: no IPv4 destinations */
+#define NC_DGF_BROADCAST	0x02	/* SO_BROADCAST: 255.255.255.255 allowed */
+#define NC_DGF_BOUND		0x04	/* has a local port (a failed send need not bind it) */
+void nc_dgram_set_flag(int fd, unsigned flag, bool on);
+/* A failed send still binds the socket, as Linux's do (see dgram.c). */
+extern int (*nc_dgram_autobind)(int fd);
+
+/* The data calls on a descriptor whose mode is not NC_DG_NONE; -1 with errno on failure. */
+ssize_t nc_dgram_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t nc_dgram_recvmsg(int fd, struct msghdr *msg, int flags);
+int nc_dgram_sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags);
+int nc_dgram_recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags, struct timespec *timeout);
+/* FIONREAD's answer for @fd: the next datagram's payload size. */
+int nc_dgram_fionread(int fd, int *value);
+/* Largest payload a datagram socket of @domain may send (EMSGSIZE above). */
+size_t nc_dgram_max(int domain);
+
+#endif
