@@ -279,7 +279,9 @@ EXPORT int socket(int domain, int type, int protocol)
 	if ((domain != AF_INET && domain != AF_INET6) ||
 	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf)) ||
 	    !((base == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) ||
-	      (base == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP))))
+	      (base == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP)) ||
+	      (base == SOCK_DGRAM && domain == AF_INET && protocol == IPPROTO_ICMP) ||
+	      (base == SOCK_DGRAM && domain == AF_INET6 && protocol == IPPROTO_ICMPV6)))
 		return nc_libc.socket(domain, type, protocol);
 	if (base == SOCK_STREAM) {
 		fd = nc_client_take_spare(domain, (type & SOCK_CLOEXEC) != 0, &rep.sock);
@@ -291,7 +293,7 @@ EXPORT int socket(int domain, int type, int protocol)
 	nc_rpc_init_request(&req, NC_OP_SOCKET, 0);
 	req.arg[0] = domain;
 	req.arg[1] = base;
-	req.arg[2] = base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+	req.arg[2] = protocol ? protocol : base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 	r = nc_call(&req, &rep, -1, &fd, (type & SOCK_CLOEXEC) != 0);
 	if (r == -ENETDOWN) {
 		if (nc_client_cfg.fallback_kernel)

@@ -62,14 +62,23 @@ const char *nc_sock_state_name(enum nc_sock_state state)
 	return state_names[state];
 }
 
-/* nc_proto_for() - the registered protocol whose sockets are of @type, or NULL. */
-const struct nc_proto *nc_proto_for(int type)
+/*
+ * nc_proto_for() - the registered protocol for sockets of @type and
+ * @protocol (0: the type's default, the first registered), or NULL.
+ * ICMP's protocol number depends on the family: IPPROTO_ICMP for AF_INET,
+ * IPPROTO_ICMPV6 for AF_INET6 (struct nc_proto.protocol6).
+ */
+const struct nc_proto *nc_proto_for(int domain, int type, int protocol)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (protos[i]->type == type)
-			return protos[i];
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		const struct nc_proto *p = protos[i];
+		int number = domain == AF_INET6 && p->protocol6 ? p->protocol6 : p->protocol;
+
+		if (p->type == type && (protocol == number || (protocol == 0 && !p->explicit_only)))
+			return p;
+	}
 	return NULL;
 }
 
@@ -311,11 +320,11 @@ static int do_socket(uid_t uid, pid_t pid, const struct nc_request *req, struct 
 {
 	const struct nc_proto *proto;
 	struct nc_sock *s;
-	int domain = req->arg[0], type = req->arg[1];
+	int domain = req->arg[0], type = req->arg[1], protocol = req->arg[2];
 
 	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
-	proto = nc_proto_for(type);
+	proto = nc_proto_for(domain, type, protocol);
 	if (!proto)
 		return -EPROTONOSUPPORT;
 	s = nc_sock_new(proto, domain, NULL, uid, pid);

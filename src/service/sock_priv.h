@@ -46,6 +46,8 @@ struct nc_proto {
 	int pair_type;			/* the socketpair's type, if not @type (UDP: SOCK_SEQPACKET) */
 	uint32_t events;		/* epoll events watched on our end from the start */
 	int protocol;			/* IPPROTO_TCP...: SO_PROTOCOL's answer */
+	int protocol6;			/* on AF_INET6, if another (IPPROTO_ICMPV6) */
+	bool explicit_only;		/* socket(..., 0) never means this one (ICMP) */
 	enum nc_port_space ports;	/* which local port space its sockets bind in */
 	/* Once, from nc_sock_init() (optional). */
 	void (*setup)(void);
@@ -86,7 +88,7 @@ struct nc_proto {
 extern const struct nc_proto nc_proto_tcp;
 extern const struct nc_proto nc_proto_udp;
 /* The protocol for SOCKET's @type (no flags), or NULL: EPROTONOSUPPORT. */
-const struct nc_proto *nc_proto_for(int type);
+const struct nc_proto *nc_proto_for(int domain, int type, int protocol);
 
 /* ----------------------------------------------------------- sockets -- */
 
