@@ -108,11 +108,13 @@ elif nr in (0, 45, 47, 19):
 			cat >"$d/table.py" <<-'PY'
 				import gdb
 				def f(s, name):
-				    try: return int(s[name])
-				    except Exception: return -1
+				    for v in (lambda: s[name], lambda: s["tcp"][name]):
+				        try: return int(v())
+				        except Exception: pass
+				    return -1
 				try:
-				    tab = gdb.parse_and_eval("tab")
-				    size = int(gdb.parse_and_eval("sizeof(tab.table)/sizeof(tab.table[0])"))
+				    tab = gdb.parse_and_eval("'sock.c'::tab")
+				    size = int(tab["table"].type.sizeof // tab["table"][0].type.sizeof)
 				    print("  dirty list head %s" % tab["dirty"])
 				    shown = 0
 				    for i in range(size):
