@@ -35,7 +35,9 @@
 
 #define NC_DGRAM_MAGIC		0x4447u		/* "DG" */
 #define NC_DGRAM_MAX4		65507u		/* largest UDP payload over IPv4 */
-#define NC_DGRAM_MAX6		65527u		/* ... over IPv6 (no jumbograms) */
+#define NC_DGRAM_MAX6		65487u		/* ... over IPv6 here: Linux allows 65527,
+						 * but lwIP's packets, IPv6 header
+						 * included, are at most 65535 bytes */
 
 /* nc_dgram_hdr.info: which receive-side fields the service filled in. */
 #define NC_DGRAM_PKTINFO	0x01	/* dst and ifindex */

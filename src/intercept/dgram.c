@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -151,6 +152,25 @@ static ssize_t failed(int fd, struct dgram_info *info, int err)
 		info->flags |= NC_DGF_BOUND;
 	errno = err;
 	return -1;
+}
+
+/*
+ * nc_dgram_max() - the largest payload towards @addr (NULL: the peer of a
+ * connected socket, @info's) : IPv4's, or IPv6's (see NC_DGRAM_MAX6).
+ */
+static size_t dgram_max(const struct dgram_info *info, const void *addr)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *a = addr ? addr : info->peer;
+	sa_family_t family;
+
+	if (info->domain == AF_INET)
+		return NC_DGRAM_MAX4;
+	memcpy(&family, a, sizeof(family));
+	if (family == AF_INET ||
+	    (family == AF_INET6 && !memcmp(a + offsetof(struct sockaddr_in6, sin6_addr), mapped, 12)))
+		return NC_DGRAM_MAX4;
+	return NC_DGRAM_MAX6;
 }
 
 size_t nc_dgram_max(int domain)
@@ -311,7 +331,10 @@ ssize_t nc_dgram_sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (flags & MSG_OOB)
 		return (errno = EOPNOTSUPP, -1);
 	len = iov_bytes(msg->msg_iov, msg->msg_iovlen);
-	if (len > nc_dgram_max(info->domain))
+	if (len > NC_DGRAM_MAX4 ||
+	    (len > NC_DGRAM_MAX6 && info->domain == AF_INET6 &&
+	     ((msg->msg_name && msg->msg_namelen >= 24) || (!msg->msg_name && info->peerlen)) &&
+	     dgram_max(info, msg->msg_name) < len))
 		return failed(fd, info, EMSGSIZE);
 	memset(&m, 0, sizeof(m));
 	flags &= MSG_DONTWAIT | MSG_NOSIGNAL;

@@ -267,7 +267,7 @@ void nc_sock_release(struct nc_sock *s)
 	nc_port_release(s);
 	table_remove(s);
 	s->dead = true;
-	s->dnext = tab.dead;
+	s->dead_next = tab.dead;
 	tab.dead = s;
 }
 
@@ -438,7 +438,7 @@ void nc_sock_flush(void)
 		s->proto->flush(s);
 	}
 	for (s = tab.dead; s; s = next) {
-		next = s->dnext;
+		next = s->dead_next;
 		free(s->opts.generic);
 		free(s);
 	}

@@ -212,7 +212,8 @@ struct nc_sock {
 	uint64_t zombie_until;		/* a retired socket's identity expires then */
 	struct nc_sock *hnext;		/* table chain */
 	struct nc_sock *bnext;		/* port chain (ports.c) */
-	struct nc_sock *dnext;		/* dirty or dead list */
+	struct nc_sock *dnext;		/* dirty list */
+	struct nc_sock *dead_next;	/* dead list: a dead socket may still be on the dirty one */
 	bool dirty, dead;
 
 	/* The protocol's own state: only the member of s->proto is valid. */

@@ -503,6 +503,18 @@ static bool from_app(struct nc_sock *s, bool hup)
 }
 
 /*
+ * udp_retire() - the program's end shows both directions shut: closed, or
+ * shut with SHUT_RDWR, which a Unix socket cannot tell apart. The PCB and
+ * groups go; the identity stays a while (nc_sock_zombify) so that a program
+ * still holding the socket gets answers (getsockname, another shutdown).
+ */
+static void udp_retire(struct nc_sock *s)
+{
+	udp_sock_release(s);
+	nc_sock_zombify(s);
+}
+
+/*
  * app_done() - the program will write no more: closed (EPOLLHUP: the socket
  * is over) or shut for writing (only EPOLLRDHUP: it may still receive, so
  * we stop reading and wait for the close).
@@ -510,7 +522,7 @@ static bool from_app(struct nc_sock *s, bool hup)
 static void app_done(struct nc_sock *s, uint32_t events)
 {
 	if (events & (EPOLLHUP | EPOLLERR)) {
-		nc_sock_release(s);
+		udp_retire(s);
 		return;
 	}
 	s->udp.tx_shut = true;
@@ -524,13 +536,13 @@ static void udp_sock_event(struct nc_sock *s, uint32_t events)
 
 	if (s->udp.tx_shut) {
 		if (events & (EPOLLHUP | EPOLLERR))
-			nc_sock_release(s);
+			udp_retire(s);
 		return;
 	}
 	if (!from_app(s, hup))
 		app_done(s, events);
 	else if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN))
-		nc_sock_release(s);
+		udp_retire(s);
 }
 
 /* udp_sock_flush() - after a batch: finish reading what a batch cut short. */
@@ -1057,9 +1069,19 @@ static int udp_sock_request(struct nc_client *c, struct nc_sock *s, const struct
 	(void)c;
 	(void)fd_out;
 	(void)deferred;
-	/* What the program sent before this call goes first (sendto, then getsockname...). */
-	if (s->fd >= 0 && !s->udp.tx_shut && !from_app(s, false))
-		app_done(s, EPOLLRDHUP);
+	/*
+	 * What the program sent before this call goes first (sendto, then
+	 * getsockname...), and what this host answers at once (loopback: an
+	 * echo, a port unreachable) is in before the reply, as with the kernel.
+	 */
+	if (s->fd >= 0 && !s->udp.tx_shut) {
+		if (!from_app(s, false))
+			app_done(s, EPOLLRDHUP);
+		netif_poll_all();
+	}
+	if (s->fd < 0 && (req->op == NC_OP_BIND || req->op == NC_OP_CONNECT ||
+			  req->op == NC_OP_SETSOCKOPT))
+		return -EPIPE;	/* retired (udp_retire): both directions are shut */
 	switch (req->op) {
 	case NC_OP_BIND:
 		if (req->arg[0] == NC_BIND_AUTO)
