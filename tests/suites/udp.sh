@@ -69,11 +69,17 @@ else
 	}
 fi
 # bg NAME LOG COMMAND...: a program through service NAME in the background
-# (output in $T/LOG.txt, PID in $LAST_PID, stopped on exit).
+# (output in $T/LOG.txt, stopped on exit). $LAST_PID is timeout(1) itself,
+# not a subshell: signalled, it passes the signal to its process group, so
+# forked children (socat's) go too.
 bg() {
 	local n=$1 log=$2
 	shift 2
-	run 120 "$n" "$@" >"$T/$log.txt" 2>&1 &
+	if [ -n "${UDP_ON_KERNEL:-}" ]; then
+		timeout 120 ip netns exec "$KNS-$n" "$@" >"$T/$log.txt" 2>&1 &
+	else
+		timeout 120 env NETCON_SOCKET="$T/$n.sock" "${NS[@]}" "$INTERCEPT" "$@" >"$T/$log.txt" 2>&1 &
+	fi
 	LAST_PID=$!
 	PIDS+=($LAST_PID)
 }
