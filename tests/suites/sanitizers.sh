@@ -3,13 +3,14 @@
 # (make SAN=1 B=build-san), driven through the conformance cases, transfers
 # and a real server. Any sanitizer report in any log fails the suite.
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-make -C "$TOP" -s SAN=1 B=build-san all >/tmp/netcon-san-build.log 2>&1 || {
+SAN_B=${SAN_B:-build-san}
+make -C "$TOP" -s SAN=1 B="$SAN_B" all >/tmp/netcon-san-build.log 2>&1 || {
 	echo "FAIL san-build"
 	tail -20 /tmp/netcon-san-build.log
 	echo "0 passed, 1 failed"
 	exit 1
 }
-export B=build-san
+export B=$SAN_B
 source "$(dirname "$0")/../lib.sh"
 echo "ok   san-build"
 PASSED=1
@@ -38,6 +39,18 @@ if [ "$(grep -c : "$T/conf.txt")" -ge 40 ] && ! grep -q "CRASH\|TIMEOUT" "$T/con
 else
 	fail san-conformance
 fi
+# The UDP cases: framing, re-framing at connect, marked records, multicast.
+app a "$APPS/conformance_udp" >"$T/confudp.txt" 2>"$T/confudp-err.log"
+if [ "$(grep -c : "$T/confudp.txt")" -ge 55 ] && ! grep -q "CRASH\|TIMEOUT" "$T/confudp.txt"; then
+	pass san-conformance-udp "$(wc -l <"$T/confudp.txt") cases ran"
+else
+	fail san-conformance-udp
+fi
+# UDP between the services: 2,000 datagrams of every size up to 65507 bytes each way.
+app_bg a san-udp-echo python3 "$TOP/tests/apps/udp_echo.py" serve 7320
+wait_for 10 grep -q listening "$T/san-udp-echo.log"
+check san-udp-switch timeout 120 env NETCON_SOCKET="$T/b.sock" "${NS[@]}" "$INTERCEPT" \
+	python3 "$TOP/tests/apps/udp_echo.py" check "$IPA" 7320 2000
 # Transfers both ways over the switch and within one service.
 app_bg a san-tx1 "$APPS/test_tx" -p 7301 -n 128M -c 1
 check san-transfer-switch timeout 120 env NETCON_SOCKET="$T/b.sock" "${NS[@]}" "$INTERCEPT" "$APPS/test_rx" -w 10 -p 7301 -n 128M "$IPA"
