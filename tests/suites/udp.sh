@@ -6,7 +6,8 @@
 #   1. socat: UDP4/UDP6-RECVFROM,fork sinks fed by UDP-SENDTO, both ways;
 #      UDP-LISTEN,fork echo servers (EXEC:cat, PIPE) answering several
 #      datagrams from each of two clients;
-#   2. iperf3 -u at 100 Mbit/s (client and server JSON), and iperf3 over TCP;
+#   2. iperf3 -u at 100 Mbit/s, IPv4 and IPv6 (the client's JSON and the
+#      server's receiver report), and iperf3 over TCP;
 #   3. python3: an asyncio DatagramProtocol echo server; 100 datagrams of
 #      0..65507 bytes (65527 over IPv6) with sendto/recvfrom, a connected
 #      socket, and recvmsg with IP_PKTINFO / IPV6_PKTINFO;
@@ -166,13 +167,16 @@ socat_echo socat-echo-ipv4-exec-cat 4 "$SRV4" 5011 EXEC:cat
 socat_echo socat-echo-ipv6-pipe 6 "$SRV6" 5012 PIPE
 
 # ---- 2. iperf3 --------------------------------------------------------------
-# iperf3 -u: the client's JSON with the server's (--get-server-output).
-bg srv iperf-udp iperf3 -s -1 -p 5201 --forceflush
-p=$LAST_PID
-if wait_for 10 grep -q "Server listening" "$T/iperf-udp.txt" &&
-	run 30 cli iperf3 -u -c "$SRV4" -p 5201 -b 100M -t 2 -l 1400 -J --get-server-output \
-		>"$T/iperf-udp.json" 2>"$T/iperf-udp.err"; then
-	res=$($PY - "$T/iperf-udp.json" <<-'EOF'
+# iperf_udp NAME HOST PORT: iperf3 -u, the client's JSON with the server's
+# report in it (--get-server-output).
+iperf_udp() {
+	local name=$1 host=$2 port=$3 p res
+	bg srv "$name" iperf3 -s -1 -p "$port" --forceflush
+	p=$LAST_PID
+	if wait_for 10 grep -q "Server listening" "$T/$name.txt" &&
+		run 30 cli iperf3 -u -c "$host" -p "$port" -b 100M -t 2 -l 1400 -J --get-server-output \
+			>"$T/$name.json" 2>"$T/$name.err"; then
+		res=$($PY - "$T/$name.json" <<-'EOF'
 		# Sent: the client's stream; seen: the server's own receiver line
 		# ("Lost/Total"), which the client fetched with --get-server-output.
 		import json, re, sys
@@ -190,12 +194,15 @@ if wait_for 10 grep -q "Server listening" "$T/iperf-udp.txt" &&
 		print("ok" if ok else "bad", "%d datagrams sent (%.0f/s), the server got %d of %d (%.0f/s), lost %.2f%%" % (
 		    sent, sent / secs, got, total, got / secs, pct))
 	EOF
-	)
-	case "$res" in ok*) pass iperf3-udp "${res#ok }" ;; *) fail iperf3-udp "${res#bad }" ;; esac
-else
-	fail iperf3-udp "$(tail -n 2 "$T/iperf-udp.err" "$T/iperf-udp.json" 2>/dev/null | tr '\n' ' ')"
-fi
-stop "$p"
+		)
+		case "$res" in ok*) pass "$name" "${res#ok }" ;; *) fail "$name" "${res#bad }" ;; esac
+	else
+		fail "$name" "$(tail -n 2 "$T/$name.err" "$T/$name.json" 2>/dev/null | tr '\n' ' ')"
+	fi
+	stop "$p"
+}
+iperf_udp iperf3-udp-ipv4 "$SRV4" 5201
+iperf_udp iperf3-udp-ipv6 "$SRV6" 5203
 bg srv iperf-tcp iperf3 -s -1 -p 5202 --forceflush
 p=$LAST_PID
 if wait_for 10 grep -q "Server listening" "$T/iperf-tcp.txt" &&

@@ -103,8 +103,10 @@ for i, n in enumerate(sizes):
                 i, n, len(got), ", content differs" if len(got) == n else ""))
     except socket.timeout:
         failures.append("datagram %d of %d bytes: no answer within 3 s" % (i, n))
-    except (Bad, OSError) as e:
+    except Bad as e:
         failures.append(str(e))
+    except OSError as e:
+        failures.append("datagram %d of %d bytes: %s" % (i, n, e))
     else:
         right += 1
         total += n
