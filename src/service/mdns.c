@@ -412,6 +412,7 @@ static void mdns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 {
 	struct nc_dns_hdr h;
 	static uint8_t in[MDNS_MAX_PKT];
+	unsigned hoplimit;
 	size_t len;
 
 	(void)arg;
@@ -420,13 +421,14 @@ static void mdns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 		pbuf_free(p);
 		return;
 	}
+	hoplimit = link_hoplimit();	/* the IP header lies in @p: read it before freeing */
 	len = pbuf_copy_partial(p, in, p->tot_len, 0);
 	pbuf_free(p);
 	if (nc_dns_get_hdr(in, len, &h) || (h.flags & 0x7800) != 0)	/* opcode 0 only */
 		return;
 	if (!(h.flags & 0x8000)) {
 		answer_query(in, len, &h, addr, port);
-	} else if (port == MDNS_PORT && link_hoplimit() == 255) {
+	} else if (port == MDNS_PORT && hoplimit == 255) {
 		learn_response(in, len, &h);
 	}
 }
