@@ -434,6 +434,8 @@ struct query {
 	u16_t peer_port;
 	uint16_t qid, qflags, qtype;
 	char qname[NC_DNS_NAME_MAX];	/* the stub's question, case as asked */
+	uint8_t *raw;			/* a stub query passed on to the servers as it is */
+	size_t rawlen;
 };
 
 static struct {
@@ -485,6 +487,7 @@ static void query_free(struct query *q)
 	if (q->pcb)
 		udp_remove(q->pcb);
 	nm.count--;
+	free(q->raw);
 	free(q);
 }
 
@@ -537,6 +540,19 @@ static void dns_send(struct query *q, unsigned server)
 	unsigned i;
 
 	ip_from(&dst, s->family, s->addr);
+	if (q->raw && !q->sub[0].done) {
+		/* A stub query of another type: as the asker sent it, under our own ID. */
+		struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)q->rawlen, PBUF_RAM);
+
+		if (!p)
+			return;
+		q->raw[0] = (uint8_t)(q->sub[0].id >> 8);
+		q->raw[1] = (uint8_t)q->sub[0].id;
+		pbuf_take(p, q->raw, (u16_t)q->rawlen);
+		udp_sendto(q->pcb, p, &dst, DNS_PORT);
+		pbuf_free(p);
+		return;
+	}
 	for (i = 0; i < q->nsub; i++) {
 		uint8_t b[NC_DNS_NAME_MAX + 32];
 		size_t off = 0;
@@ -703,6 +719,20 @@ static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 		return;
 	off += 4;
 	rcode = h.flags & 15;
+	if (q->raw && rcode != 2 && rcode != 5) {
+		/* Passed on: the server's answer goes back as it is, with the asker's ID. */
+		struct pbuf *r = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+
+		if (r) {
+			nm.buf[0] = (uint8_t)(q->qid >> 8);
+			nm.buf[1] = (uint8_t)q->qid;
+			pbuf_take(r, nm.buf, (u16_t)len);
+			udp_sendto(nm.stub, r, &q->peer, q->peer_port);
+			pbuf_free(r);
+		}
+		query_free(q);
+		return;
+	}
 	if (rcode == 0) {
 		if (take_answer(q, s, nm.buf, len, off, h.an))
 			return;	/* malformed: as if never received */
@@ -737,7 +767,10 @@ static int dns_start(struct query *q)
 	}
 	udp_recv(q->pcb, dns_recv, q);
 	memset(q->sub, 0, sizeof(q->sub));
-	if (q->reverse) {
+	if (q->raw) {
+		q->sub[0].qtype = q->qtype;
+		q->nsub = 1;
+	} else if (q->reverse) {
 		q->sub[0].qtype = NC_DNS_T_PTR;
 		q->nsub = 1;
 	} else if (q->family == AF_INET) {
@@ -910,11 +943,17 @@ static void start(struct query *q)
 	q->next = nm.queries;
 	nm.queries = q;
 	nm.count++;
-	if (from_cache(q)) {
+	if (q->raw) {
+		/* Passed on to the servers; only their failure is answered by us (SERVFAIL). */
+		q->plan[0] = ST_DNS;
+		q->nplan = 1;
+		q->dns_final = true;
+	} else if (from_cache(q)) {
 		finish(q, 0);
 		return;
+	} else {
+		plan(q);
 	}
-	plan(q);
 	nc_debug("names: looking up %s (%d stages)", q->name, (int)q->nplan);
 	ensure_tick();
 	run_stage(q);
@@ -1264,7 +1303,9 @@ void nc_names_client_gone(struct nc_client *client)
  * stub_recv() - a query to port 53 of the service's addresses. Only
  * standard queries with one question are looked up; responses are never
  * answered (no loops between two stubs); anything else gets NOTIMP or
- * FORMERR when its header can be read.
+ * FORMERR when its header can be read. A, AAAA, ANY and PTR are answered
+ * from the resolver; other types for names that are not ours go to the
+ * --dns servers as they came (new ID), and their answer back as it is.
  */
 static void stub_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
 		      u16_t port)
@@ -1331,6 +1372,13 @@ static void stub_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 	if (!nc_dns_parse_reverse(q->name, &family, raddr) &&
 	    (qtype == NC_DNS_T_PTR || qtype == NC_DNS_T_ANY))
 		set_reverse(q, family, raddr);
+	else if (qtype != NC_DNS_T_A && qtype != NC_DNS_T_AAAA && qtype != NC_DNS_T_ANY &&
+		 nm.cfg->n_dns && !ends_local(q->name) && !nc_mdns_is_own(q->name) &&
+		 (q->raw = malloc(len)) != NULL) {
+		/* MX, TXT, SRV...: the servers know; pass the query on as it is. */
+		memcpy(q->raw, nm.buf, len);
+		q->rawlen = len;
+	}
 	start(q);
 }
 

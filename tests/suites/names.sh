@@ -172,6 +172,7 @@ ip netns exec "$KNS" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-res
 	--host-record=db.example.test,198.18.250.10,fd00:6e63::10 \
 	--host-record=v4only.example.test,198.18.250.12 \
 	--host-record=www.example.test,"$B4" --cname=alias.example.test,db.example.test \
+	--txt-record=txt.example.test,"passed on" \
 	--pid-file="$T/dnsmasq.pid" --user=root --log-facility="$T/dnsmasq.log" --log-queries \
 	>"$T/dnsmasq.out" 2>&1 &
 DNSMASQ_PID=$!
@@ -232,6 +233,10 @@ check stub-reverse eval "[ \"\$(dig_k +short @$C4 -x 198.18.250.10)\" = db.examp
 check stub-nxdomain eval "dig_k @$C4 nothere.example.test | grep -q 'status: NXDOMAIN'"
 check stub-nodata eval "dig_k @$C4 v4only.example.test AAAA | grep -q 'status: NOERROR' &&
 	[ -z \"\$(dig_k +short @$C4 v4only.example.test AAAA)\" ]"
+# Other types go to the servers as they are: TXT, and MX of a name without one.
+check stub-passes-on eval "[ \"\$(dig_k +short @$C4 txt.example.test TXT)\" = '\"passed on\"' ] &&
+	dig_k @$C4 db.example.test MX | grep -q 'status: NOERROR' &&
+	dig_k @$C4 nothere.example.test TXT | grep -q 'status: NXDOMAIN'"
 # Hostile datagrams to the stub and to mDNS: compression loops, pointers
 # past the end, oversized counts, runts, random bytes. The service keeps answering.
 cat >"$T/garbage.py" <<'EOF'
