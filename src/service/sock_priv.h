@@ -87,6 +87,7 @@ struct nc_proto {
 /* The protocols (sock.c's registry lists them). */
 extern const struct nc_proto nc_proto_tcp;
 extern const struct nc_proto nc_proto_udp;
+extern const struct nc_proto nc_proto_icmp;
 /* The protocol for SOCKET's @type (no flags), or NULL: EPROTONOSUPPORT. */
 const struct nc_proto *nc_proto_for(int domain, int type, int protocol);
 
@@ -184,6 +185,19 @@ struct nc_udp_sock {
 	uint64_t drops_in, drops_out;
 };
 
+/* ICMP echo's part of a socket (icmp.c); its identifier is s->local_port. */
+struct nc_icmp_sock {
+	struct nc_sock *next;		/* the next socket holding the same identifier */
+	bool holds;			/* on icmp.c's identifier table */
+	bool addr_from_connect;		/* local_ip was set by connect() (AF_UNSPEC undoes it) */
+	bool tx_shut;			/* the program shut its writing side */
+	bool broadcast;			/* SO_BROADCAST */
+	uint8_t report;			/* IP_RECVTTL... asked for (NC_DGRAM_* bits) */
+	uint8_t tos;			/* IP_TOS / IPV6_TCLASS */
+	int ttl;			/* IP_TTL / IPV6_UNICAST_HOPS; -1: the default */
+	uint64_t drops_in, drops_out;
+};
+
 struct nc_sock {
 	/* Identity and table (sock.c). */
 	uint64_t id;			/* inode of the program's end */
@@ -220,6 +234,7 @@ struct nc_sock {
 	union {
 		struct nc_tcp_sock tcp;
 		struct nc_udp_sock udp;
+		struct nc_icmp_sock icmp;
 	};
 };
 
