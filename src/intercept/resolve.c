@@ -43,6 +43,10 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <poll.h>
+#include <resolv.h>
+#include <unistd.h>
+#include <arpa/nameser.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -785,4 +789,265 @@ EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 	h_errno = err;
 	errno = saved;
 	return res;
+}
+
+/* ------------------------------------------------------------- res_* -- */
+
+/*
+ * The resolver's own interface (res_query, res_search, res_querydomain,
+ * res_send and their res_n* forms) sends DNS messages from inside libc.
+ * Under a service they go to its DNS stub instead, over a UDP socket made
+ * through libnetcon (the service's loopback, 127.0.0.1 port 53), which
+ * answers A, AAAA and PTR from the service's resolver and passes other
+ * types on to its --dns servers. Without a service, glibc's own.
+ */
+#define STUB_WAIT_MS 12000	/* longer than the service's own bound on a lookup */
+
+static int (*real_res_nsend)(res_state, const unsigned char *, int, unsigned char *, int);
+
+/* find_res() - glibc's res_nsend, for when no service answers. */
+static void find_res(void)
+{
+	*(void **)&real_res_nsend = dlsym(RTLD_NEXT, "res_nsend");
+}
+
+static pthread_once_t res_once = PTHREAD_ONCE_INIT;
+
+/* set_herrno() - the resolver's h_errno, in @statp and for the thread. */
+static void set_herrno(res_state statp, int err)
+{
+	statp->res_h_errno = err;
+	h_errno = err;
+}
+
+/*
+ * stub_exchange() - @msg to the service's DNS stub and its answer (same ID,
+ * a response) into @answer. Returns the answer's length, or -1 (errno
+ * ETIMEDOUT when none came, or socket()'s error).
+ */
+static int stub_exchange(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
+{
+	struct sockaddr_in stub = { .sin_family = AF_INET, .sin_port = htons(53),
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct pollfd pfd;
+	long long until = now_ms() + STUB_WAIT_MS;
+	int fd, n = -1;
+
+	if (msglen < 12 || anslen < 12)
+		return errno = EINVAL, -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);	/* libnetcon's: the service's UDP */
+	if (fd < 0)
+		return -1;
+	if (sendto(fd, msg, (size_t)msglen, 0, (struct sockaddr *)&stub, sizeof(stub)) != msglen) {
+		close(fd);
+		return -1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		long long left = until - now_ms();
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+			if (left <= 0 || errno != EINTR) {
+				errno = ETIMEDOUT;
+				n = -1;
+				break;
+			}
+			continue;
+		}
+		n = (int)recv(fd, answer, (size_t)anslen, 0);
+		if (n >= 12 && answer[0] == msg[0] && answer[1] == msg[1] && (answer[2] & 0x80))
+			break;	/* the answer to our question */
+		n = -1;
+	}
+	close(fd);
+	return n;
+}
+
+EXPORT int res_nsend(res_state statp, const unsigned char *msg, int msglen,
+		     unsigned char *answer, int anslen)
+{
+	int saved = errno, n;
+
+	init();
+	pthread_once(&res_once, find_res);
+	if (!service_up())
+		return real_res_nsend ? real_res_nsend(statp, msg, msglen, answer, anslen) : -1;
+	n = stub_exchange(msg, msglen, answer, anslen);
+	if (n >= 0)
+		errno = saved;
+	return n;
+}
+
+EXPORT int res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
+{
+	if (!(_res.options & RES_INIT) && res_init() < 0)
+		return -1;
+	return res_nsend(&_res, msg, msglen, answer, anslen);
+}
+
+EXPORT int __res_nsend(res_state statp, const unsigned char *msg, int msglen,
+		       unsigned char *answer, int anslen)
+{
+	return res_nsend(statp, msg, msglen, answer, anslen);
+}
+
+EXPORT int __res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
+{
+	return res_send(msg, msglen, answer, anslen);
+}
+
+/*
+ * res_nquery() - one question, answered as glibc's: the answer's length
+ * when it holds answers; otherwise -1 with h_errno HOST_NOT_FOUND
+ * (NXDOMAIN), NO_DATA (no record of that type), TRY_AGAIN (SERVFAIL or no
+ * answer) or NO_RECOVERY.
+ */
+EXPORT int res_nquery(res_state statp, const char *dname, int class, int type,
+		      unsigned char *answer, int anslen)
+{
+	unsigned char q[NS_PACKETSZ];
+	int n, rcode, ancount;
+
+	n = res_nmkquery(statp, QUERY, dname, class, type, NULL, 0, NULL, q, sizeof(q));
+	if (n <= 0) {
+		set_herrno(statp, NO_RECOVERY);
+		return -1;
+	}
+	n = res_nsend(statp, q, n, answer, anslen);
+	if (n < 0) {
+		set_herrno(statp, TRY_AGAIN);
+		return -1;
+	}
+	rcode = answer[3] & 15;
+	ancount = answer[6] << 8 | answer[7];
+	if (rcode != 0 || ancount == 0) {
+		set_herrno(statp, rcode == 3 ? HOST_NOT_FOUND : rcode == 2 ? TRY_AGAIN :
+			   rcode == 0 ? NO_DATA : NO_RECOVERY);
+		return -1;
+	}
+	return n;
+}
+
+EXPORT int res_query(const char *dname, int class, int type, unsigned char *answer, int anslen)
+{
+	if (!(_res.options & RES_INIT) && res_init() < 0) {
+		h_errno = NETDB_INTERNAL;
+		return -1;
+	}
+	return res_nquery(&_res, dname, class, type, answer, anslen);
+}
+
+EXPORT int __res_nquery(res_state statp, const char *dname, int class, int type,
+			unsigned char *answer, int anslen)
+{
+	return res_nquery(statp, dname, class, type, answer, anslen);
+}
+
+EXPORT int __res_query(const char *dname, int class, int type, unsigned char *answer, int anslen)
+{
+	return res_query(dname, class, type, answer, anslen);
+}
+
+/* res_nquerydomain() - NAME.DOMAIN (or NAME alone without a domain), as one question. */
+EXPORT int res_nquerydomain(res_state statp, const char *name, const char *domain, int class,
+			    int type, unsigned char *answer, int anslen)
+{
+	char full[NS_MAXDNAME];
+
+	if (domain && *domain) {
+		if (snprintf(full, sizeof(full), "%s.%s", name, domain) >= (int)sizeof(full)) {
+			set_herrno(statp, NO_RECOVERY);
+			return -1;
+		}
+		return res_nquery(statp, full, class, type, answer, anslen);
+	}
+	return res_nquery(statp, name, class, type, answer, anslen);
+}
+
+EXPORT int res_querydomain(const char *name, const char *domain, int class, int type,
+			   unsigned char *answer, int anslen)
+{
+	if (!(_res.options & RES_INIT) && res_init() < 0) {
+		h_errno = NETDB_INTERNAL;
+		return -1;
+	}
+	return res_nquerydomain(&_res, name, domain, class, type, answer, anslen);
+}
+
+EXPORT int __res_nquerydomain(res_state statp, const char *name, const char *domain, int class,
+			      int type, unsigned char *answer, int anslen)
+{
+	return res_nquerydomain(statp, name, domain, class, type, answer, anslen);
+}
+
+EXPORT int __res_querydomain(const char *name, const char *domain, int class, int type,
+			     unsigned char *answer, int anslen)
+{
+	return res_querydomain(name, domain, class, type, answer, anslen);
+}
+
+/*
+ * res_nsearch() - the search list as glibc walks it: a name ending in a dot
+ * is asked as it is; a name with at least ndots dots is asked as it is
+ * first; then with each search domain; then as it is if not asked yet. The
+ * first answer wins; otherwise the most telling failure (TRY_AGAIN over
+ * NO_DATA over HOST_NOT_FOUND).
+ */
+EXPORT int res_nsearch(res_state statp, const char *name, int class, int type,
+		       unsigned char *answer, int anslen)
+{
+	unsigned dots = 0, i;
+	const char *c;
+	bool tried_as_is = false;
+	int n, worst = HOST_NOT_FOUND;
+
+	if (!name) {
+		set_herrno(statp, NO_RECOVERY);
+		return -1;
+	}
+	for (c = name; *c; c++)
+		dots += *c == '.';
+	if (c > name && c[-1] == '.')
+		return res_nquery(statp, name, class, type, answer, anslen);
+	if (dots >= statp->ndots) {
+		tried_as_is = true;
+		if ((n = res_nquery(statp, name, class, type, answer, anslen)) >= 0)
+			return n;
+		worst = statp->res_h_errno;
+	}
+	for (i = 0; (statp->options & RES_DNSRCH) && i < MAXDNSRCH && statp->dnsrch[i]; i++) {
+		if ((n = res_nquerydomain(statp, name, statp->dnsrch[i], class, type, answer, anslen)) >= 0)
+			return n;
+		if (statp->res_h_errno == TRY_AGAIN || (statp->res_h_errno == NO_DATA && worst != TRY_AGAIN))
+			worst = statp->res_h_errno;
+	}
+	if (!tried_as_is) {
+		if ((n = res_nquery(statp, name, class, type, answer, anslen)) >= 0)
+			return n;
+		if (statp->res_h_errno == TRY_AGAIN || (statp->res_h_errno == NO_DATA && worst != TRY_AGAIN))
+			worst = statp->res_h_errno;
+	}
+	set_herrno(statp, worst);
+	return -1;
+}
+
+EXPORT int res_search(const char *name, int class, int type, unsigned char *answer, int anslen)
+{
+	if (!(_res.options & RES_INIT) && res_init() < 0) {
+		h_errno = NETDB_INTERNAL;
+		return -1;
+	}
+	return res_nsearch(&_res, name, class, type, answer, anslen);
+}
+
+EXPORT int __res_nsearch(res_state statp, const char *name, int class, int type,
+			 unsigned char *answer, int anslen)
+{
+	return res_nsearch(statp, name, class, type, answer, anslen);
+}
+
+EXPORT int __res_search(const char *name, int class, int type, unsigned char *answer, int anslen)
+{
+	return res_search(name, class, type, answer, anslen);
 }

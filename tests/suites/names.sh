@@ -81,6 +81,27 @@ for name in sys.argv[1:]:
             print(name, port, fam, st, pr, fl, out)
 EOF
 
+# res.py: the resolver's own interface (res_query, res_search) through ctypes:
+# the outcome, rcode, answer count and whether the data expected is there.
+cat >"$T/res.py" <<'EOF'
+import ctypes
+libc = ctypes.CDLL(None)
+libc.__h_errno_location.restype = ctypes.POINTER(ctypes.c_int)
+buf = ctypes.create_string_buffer(4096)
+for fn, name, t in [("res_query", "db.example.test", 1), ("res_query", "db.example.test", 28),
+                    ("res_search", "db.example.test", 1), ("res_query", "alias.example.test", 1),
+                    ("res_query", "txt.example.test", 16), ("res_query", "nothere.example.test", 1),
+                    ("res_search", "nothere.example.test", 1), ("res_query", "v4only.example.test", 28),
+                    ("res_query", "10.250.18.198.in-addr.arpa", 12)]:
+    n = getattr(libc, fn)(name.encode(), 1, t, buf, len(buf))
+    if n < 0:
+        print(fn, name, t, "fails, h_errno", libc.__h_errno_location()[0])
+    else:
+        b = buf.raw[:n]
+        print(fn, name, t, "rcode", b[3] & 15, "answers", b[6] << 8 | b[7], b"\xc6\x12\xfa\x0a" in b,
+              b"passed on" in b, b"\x02db" in b)
+EOF
+
 # --- 1. multicast DNS only ---------------------------------------------------
 start_service a --name alpha || { fail names-start "service alpha"; summary; exit 1; }
 start_service b --name beta || { fail names-start "service beta"; summary; exit 1; }
@@ -213,6 +234,7 @@ check dns-reverse eval "[ \"\$(kns getent hosts 198.18.250.10)\" = \"\$(app c ge
 	app c getent hosts 198.18.250.10 | grep -q db.example.test"
 check dns-python-reverse eval "[ \"\$(kns $PY -c 'import socket; print(socket.gethostbyaddr(\"198.18.250.10\"), socket.getnameinfo((\"fd00:6e63::10\", 22), 0))')\" = \
 	\"\$(app c $PY -c 'import socket; print(socket.gethostbyaddr(\"198.18.250.10\"), socket.getnameinfo((\"fd00:6e63::10\", 22), 0))')\" ]"
+check dns-res-query eval "diff <(kns $PY '$T/res.py') <(app c $PY '$T/res.py')"
 check dns-curl eval "app c curl -sf --max-time 3 http://www.example.test:8081/index.html | grep -q 'found by name'"
 ms app c getent ahosts nothere.example.test 3>"$T/ms" >/dev/null 2>&1
 rc=$?
