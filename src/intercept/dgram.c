@@ -532,8 +532,10 @@ ssize_t nc_dgram_recvmsg(int fd, struct msghdr *msg, int flags)
 	for (;;) {
 		r = with_header(fd, &m, msg->msg_iov, msg->msg_iovlen, &hdr, flags | MSG_TRUNC,
 				false);
+		if (r == 0 && !(info->flags & NC_DGF_RDSHUT))
+			return (errno = ENETDOWN, -1);	/* a framed record is never empty: the service is gone */
 		if (r <= 0)
-			return r;	/* 0: the service is gone (a framed record is never empty) */
+			return r;	/* 0 after shutdown(SHUT_RD): end-of-file, as on Linux */
 		if ((size_t)r >= sizeof(hdr) && hdr.magic == NC_DGRAM_MAGIC &&
 		    (hdr.addrlen == sizeof(struct sockaddr_in) ||
 		     hdr.addrlen == sizeof(struct sockaddr_in6)))

@@ -739,6 +739,8 @@ EXPORT int shutdown(int fd, int how)
 		r = nc_call(&req, &rep, fd, NULL, false);
 		if (r == -EINVAL || r == -EBADF || r == -ENETDOWN)
 			return fail(r);
+		if (how == SHUT_RD || how == SHUT_RDWR)
+			nc_dgram_set_flag(fd, NC_DGF_RDSHUT, true);
 		nc_libc.shutdown(fd, how);
 		return result(r, saved);
 	}

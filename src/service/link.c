@@ -449,6 +449,7 @@ int nc_link_open(const struct nc_config *cfg, nc_link_frame_cb on_frame,
 {
 	raise_dgram_queue();
 	nc_link_attach(cfg, on_frame, rx_buffer);
+	nc_loop_add_hook(NC_PHASE_LINK, nc_link_tick);
 	return link_connect();
 }
 

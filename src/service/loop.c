@@ -10,9 +10,49 @@
 #include "../common/log.h"
 
 #define LOOP_BATCH 256
+#define HOOKS_PER_PHASE 4
 
 static int epoll_fd = -1;
 static volatile int stop_requested;
+static struct {
+	nc_loop_hook fn[HOOKS_PER_PHASE];
+	int n;
+} hooks[NC_PHASES];
+
+/* nc_loop_add_hook() - @hook runs after every batch, in @phase (see loop.h). */
+int nc_loop_add_hook(enum nc_loop_phase phase, nc_loop_hook hook)
+{
+	if ((unsigned)phase >= NC_PHASES || hooks[phase].n >= HOOKS_PER_PHASE)
+		return -1;
+	hooks[phase].fn[hooks[phase].n++] = hook;
+	return 0;
+}
+
+/* nc_loop_run_hooks() - every hook once, phase by phase; the least sleep they allow. */
+int nc_loop_run_hooks(void)
+{
+	int timeout = -1, p, i, t;
+
+	for (p = 0; p < NC_PHASES; p++) {
+		for (i = 0; i < hooks[p].n; i++) {
+			t = hooks[p].fn[i]();
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
+	}
+	return timeout;
+}
+
+/* nc_loop_run() - wait, dispatch, run the hooks, until nc_loop_stop(). */
+void nc_loop_run(int first_timeout_ms)
+{
+	int timeout = first_timeout_ms;
+
+	while (!stop_requested) {
+		nc_loop_run_once(timeout);
+		timeout = nc_loop_run_hooks();
+	}
+}
 
 int nc_loop_init(void)
 {

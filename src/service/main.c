@@ -252,7 +252,7 @@ int main(int argc, char **argv)
 {
 	struct nc_config cfg;
 	char err[300];
-	int timeout = 0, link_wait;
+	int timeout = 0;
 
 	nc_log_prefix = "netcon-service";
 	if (nc_parse_config(argc, argv, &cfg, err, sizeof(err))) {
@@ -301,16 +301,7 @@ int main(int argc, char **argv)
 		nc_server_close();
 		return 1;
 	}
-	while (!nc_loop_stopping()) {
-		nc_loop_run_once(timeout);
-		nc_sock_flush();
-		timeout = nc_stack_poll();
-		nc_sock_flush();
-		nc_timewait_drain();
-		link_wait = nc_link_tick();
-		if (link_wait >= 0 && link_wait < timeout)
-			timeout = link_wait;
-	}
+	nc_loop_run(timeout);
 	nc_sock_shutdown_all();
 	/* Let the resets and FINs leave before the link goes. */
 	nc_stack_poll();

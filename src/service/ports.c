@@ -8,6 +8,8 @@
  * port, and tcp_listen.c the members of an SO_REUSEPORT group.
  */
 #include <errno.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -157,11 +159,36 @@ int nc_port_pick(const struct nc_sock *s, const ip_addr_t *ip)
 	return -1;
 }
 
+/*
+ * settle_closed() - holders of @port whose program has closed them (their
+ * end shows POLLHUP) but whose event has not been handled yet are handled
+ * now: the kernel frees a closed socket's port at once, so a program that
+ * closes a socket and binds its port again must not see EADDRINUSE from
+ * the order in which the service reads its descriptors.
+ */
+static void settle_closed(const struct nc_sock *s, uint16_t port)
+{
+	struct nc_sock *o, *next;
+	struct pollfd pfd;
+
+	for (o = nc_port_holders(s, port); o; o = next) {
+		next = o->bnext;
+		if (o == s || o->fd < 0 || o->dead)
+			continue;
+		pfd.fd = o->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP))
+			o->proto->event(o, EPOLLHUP | EPOLLIN | EPOLLRDHUP);
+	}
+}
+
 /* nc_port_bind() - record a local address and port, checking conflicts. */
 int nc_port_bind(struct nc_sock *s, const ip_addr_t *ip, uint16_t port)
 {
 	int p = port;
 
+	if (p)
+		settle_closed(s, port);
 	if (p == 0)
 		p = nc_port_pick(s, ip);
 	else if (nc_port_conflict(s, ip, port))

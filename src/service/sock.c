@@ -42,7 +42,6 @@
 static const struct nc_proto *const protos[] = {
 	&nc_proto_tcp,
 	&nc_proto_udp,
-	&nc_proto_icmp,
 };
 
 static struct {
@@ -84,10 +83,19 @@ const struct nc_proto *nc_proto_for(int domain, int type, int protocol)
 }
 
 /* nc_sock_init() - the table's helpers, then each protocol's own set-up. */
+/* flush_hook() - the loop's hook: nc_sock_flush() after a batch (and after lwIP ran). */
+static int flush_hook(void)
+{
+	nc_sock_flush();
+	return -1;
+}
+
 void nc_sock_init(void)
 {
 	size_t i;
 
+	nc_loop_add_hook(NC_PHASE_DELIVER, flush_hook);
+	nc_loop_add_hook(NC_PHASE_AFTER_STACK, flush_hook);
 	nc_ports_init();
 	nc_sockopt_init();
 	nc_owner_init();

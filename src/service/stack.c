@@ -448,6 +448,7 @@ int nc_stack_init(struct nc_config *cfg)
 		memcpy(&cfg->mac[5], &s, 1);
 	}
 	lwip_init();
+	nc_loop_add_hook(NC_PHASE_STACK, nc_stack_poll);
 	ip4_addr_set_zero(&ip);
 	ip4_addr_set_zero(&mask);
 	ip4_addr_set_zero(&gw);

@@ -1111,12 +1111,19 @@ static void tcp_sock_counts(uint32_t *connections, uint32_t *listeners)
 	*listeners += nc_tcp_counts.listeners;
 }
 
+/* tcp_setup() - once at start: the accept records' cost, TIME_WAIT's hook. */
+static void tcp_setup(void)
+{
+	nc_tcp_listen_setup();
+	nc_timewait_init();
+}
+
 const struct nc_proto nc_proto_tcp = {
 	.name = "tcp",
 	.type = SOCK_STREAM,
 	.protocol = IPPROTO_TCP,
 	.ports = NC_PORTS_TCP,
-	.setup = nc_tcp_listen_setup,
+	.setup = tcp_setup,
 	.init = tcp_sock_init,
 	.request = tcp_sock_request,
 	.event = tcp_sock_event,

@@ -27,6 +27,7 @@
 #include "sock.h"
 #include "clock.h"
 #include "timewait.h"
+#include "loop.h"
 
 #define TW_LWIP_MAX 32		/* newest TIME_WAIT PCBs left in lwIP */
 #define TW_LWIP_MS 2000		/* the longest one stays there */
@@ -119,6 +120,19 @@ static void remember(const struct tcp_pcb *pcb, uint64_t entered_ms)
 		tw.oldest = e;
 	tw.youngest = e;
 	tw.per_port[e->lport]++;
+}
+
+/* drain_hook() - the loop's hook: nc_timewait_drain() after every batch. */
+static int drain_hook(void)
+{
+	nc_timewait_drain();
+	return -1;
+}
+
+/* nc_timewait_init() - once, with TCP: drain after every batch of events. */
+void nc_timewait_init(void)
+{
+	nc_loop_add_hook(NC_PHASE_AFTER_STACK, drain_hook);
 }
 
 void nc_timewait_drain(void)

@@ -12,6 +12,8 @@
 
 /* Once per loop iteration: move old TIME_WAIT PCBs out of lwIP. */
 void nc_timewait_drain(void);
+/* Register the drain as a loop hook (once, when TCP is set up). */
+void nc_timewait_init(void);
 /*
  * Did this 4-tuple enter TIME_WAIT less than a second ago and leave lwIP
  * since? (lwIP's tcp_connect() answers for those still in its list.) @lip

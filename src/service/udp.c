@@ -370,6 +370,29 @@ static err_t send_broadcast(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t
 	return err;
 }
 
+/*
+ * multicast_netif() - where a multicast datagram leaves: the interface
+ * IP_MULTICAST_IF / IPV6_MULTICAST_IF names, else the link. lwIP would look
+ * for a route, and with no default one (no --gateway) find none.
+ */
+static struct netif *multicast_netif(const struct nc_sock *s, const ip_addr_t *ip)
+{
+	struct netif *n;
+
+	if (IP_IS_V4(ip) && !ip4_addr_isany_val(s->udp.mcast_if)) {
+		NETIF_FOREACH(n) {
+			if (ip4_addr_cmp(netif_ip4_addr(n), &s->udp.mcast_if))
+				return n;
+		}
+	}
+	if (!IP_IS_V4(ip) && s->udp.mcast_if6 > 0) {
+		n = netif_get_by_index((u8_t)s->udp.mcast_if6);
+		if (n)
+			return n;
+	}
+	return nc_stack_netif();
+}
+
 /* send_datagram() - one datagram of the program's to @ip:@port. Failures are counted drops. */
 static void send_datagram(struct nc_sock *s, const ip_addr_t *ip, u16_t port, const void *data,
 			  size_t len)
@@ -395,6 +418,8 @@ static void send_datagram(struct nc_sock *s, const ip_addr_t *ip, u16_t port, co
 		memcpy(p->payload, data, len);
 	if (IP_IS_V4(ip) && ip4_addr_get_u32(ip_2_ip4(ip)) == IPADDR_BROADCAST)
 		err = send_broadcast(pcb, p, ip, port);
+	else if (ip_addr_ismulticast(ip))
+		err = udp_sendto_if(pcb, p, ip, port, multicast_netif(s, ip));
 	else if (s->have_remote && ip_addr_cmp(ip, &s->remote_ip) && port == s->remote_port)
 		err = udp_send(pcb, p);
 	else
@@ -556,6 +581,57 @@ static void udp_sock_flush(struct nc_sock *s)
 
 /* ----------------------------------------------------------- connect -- */
 
+/* A record taken out of the program's queue, to be written back. */
+struct held {
+	struct held *next;
+	bool marked;
+	size_t len;
+	uint8_t data[];
+};
+
+/*
+ * hold_app_queue() - every record waiting in the program's queue, read out
+ * through @app (its own descriptor) in order. All of it first, then written
+ * back: our end writes into that same queue, so reading and writing in turn
+ * would read back what was just written.
+ */
+static struct held *hold_app_queue(int app)
+{
+	struct held *head = NULL, **tail = &head, *r;
+	int i;
+
+	if (app < 0)
+		return NULL;
+	for (i = 0; i < 4096; i++) {
+		bool marked;
+		ssize_t n = take_app_record(app, &marked);
+
+		if (n < 0)
+			break;
+		r = malloc(sizeof(*r) + (size_t)n);
+		if (!r)
+			continue;	/* out of memory: that datagram is lost, as a full buffer loses one */
+		r->next = NULL;
+		r->marked = marked;
+		r->len = (size_t)n;
+		memcpy(r->data, udp.scratch, (size_t)n);
+		*tail = r;
+		tail = &r->next;
+	}
+	return head;
+}
+
+/* free_held() - the list hold_app_queue() made. */
+static void free_held(struct held *r)
+{
+	while (r) {
+		struct held *next = r->next;
+
+		free(r);
+		r = next;
+	}
+}
+
 /*
  * reframe() - the program's receive queue, read through its own descriptor
  * @app (the one CONNECT carried), rewritten in the socket's new framing:
@@ -566,35 +642,28 @@ static void udp_sock_flush(struct nc_sock *s)
 static void reframe(struct nc_sock *s, int app, bool was_framed, const ip_addr_t *old_ip,
 		    u16_t old_port)
 {
-	uint8_t *buf = udp.scratch;
+	struct held *list = hold_app_queue(app), *r;
 	struct nc_dgram_hdr h;
-	int i;
 
-	if (app < 0)
-		return;
-	for (i = 0; i < 4096; i++) {
-		bool marked;
-		ssize_t n = take_app_record(app, &marked);
-		const struct nc_dgram_hdr *in = (const void *)buf;
+	for (r = list; r; r = r->next) {
+		const struct nc_dgram_hdr *in = (const void *)r->data;
 		struct iovec iov[2];
 		struct msghdr m = { .msg_iov = iov };
 		ip_addr_t ip;
 		u16_t port;
 		bool mapped;
 
-		if (n < 0)
-			break;
-		if (marked)
+		if (r->marked)
 			continue;	/* an error for the old association: gone with it */
 		if (was_framed) {
-			if ((size_t)n < sizeof(*in) ||
+			if (r->len < sizeof(*in) ||
 			    nc_addr_from_sockaddr(in->addr, in->addrlen, s->domain, &ip, &port,
 						  &mapped) ||
 			    !s->have_remote || !ip_addr_cmp(&ip, &s->remote_ip) ||
 			    port != s->remote_port)
 				continue;	/* not from the new peer: the filter drops it */
-			iov[0].iov_base = buf + sizeof(*in);
-			iov[0].iov_len = (size_t)n - sizeof(*in);
+			iov[0].iov_base = r->data + sizeof(*in);
+			iov[0].iov_len = r->len - sizeof(*in);
 			m.msg_iovlen = 1;
 		} else if (s->have_remote) {
 			continue;	/* the old peer's, and we now listen to another */
@@ -604,13 +673,14 @@ static void reframe(struct nc_sock *s, int app, bool was_framed, const ip_addr_t
 			h.addrlen = nc_addr_to_sockaddr(old_ip, old_port, s->domain, h.addr);
 			iov[0].iov_base = &h;
 			iov[0].iov_len = sizeof(h);
-			iov[1].iov_base = buf;
-			iov[1].iov_len = (size_t)n;
+			iov[1].iov_base = r->data;
+			iov[1].iov_len = r->len;
 			m.msg_iovlen = 2;
 		}
 		if (sendmsg(s->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			s->udp.drops_in++;
 	}
+	free_held(list);
 }
 
 /* route_src() - the source address the stack would use towards @ip, if any. */
@@ -906,7 +976,7 @@ static int do_setsockopt(struct nc_sock *s, const struct nc_request *req)
 		case IPV6_MULTICAST_IF:
 			if (!is_int)
 				return -EINVAL;
-			if (v != 0 && v != 1 && v != 2)
+			if (v < 0 || v > 255 || (v && !netif_get_by_index((u8_t)v)))
 				return -ENODEV;
 			u->mcast_if6 = v;
 			return 0;
@@ -933,27 +1003,25 @@ static int do_setsockopt(struct nc_sock *s, const struct nc_request *req)
  */
 static int take_error(struct nc_sock *s, int app)
 {
-	int err = 0, i;
+	struct held *list, *r;
+	int err = 0;
 
 	if (!s->udp.error_queued || app < 0)
 		return 0;
 	s->udp.error_queued = false;
-	for (i = 0; i < 4096; i++) {
-		bool marked;
-		ssize_t n = take_app_record(app, &marked);
+	list = hold_app_queue(app);
+	for (r = list; r; r = r->next) {
+		if (r->marked) {
+			const struct nc_dgram_hdr *h = (const void *)r->data;
 
-		if (n < 0)
-			break;
-		if (marked) {
-			const struct nc_dgram_hdr *h = (const void *)udp.scratch;
-
-			if (!err && (size_t)n >= sizeof(*h))
+			if (!err && r->len >= sizeof(*h))
 				err = h->error;
 			continue;
 		}
-		if (send(s->fd, udp.scratch, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		if (send(s->fd, r->data, r->len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			s->udp.drops_in++;
 	}
+	free_held(list);
 	return err;
 }
 

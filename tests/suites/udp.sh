@@ -9,7 +9,7 @@
 #   2. iperf3 -u at 100 Mbit/s, IPv4 and IPv6 (the client's JSON and the
 #      server's receiver report), and iperf3 over TCP;
 #   3. python3: an asyncio DatagramProtocol echo server; 100 datagrams of
-#      0..65507 bytes (65527 over IPv6) with sendto/recvfrom, a connected
+#      0..65507 bytes (65487 over IPv6, netcon's limit) with sendto/recvfrom, a connected
 #      socket, and recvmsg with IP_PKTINFO / IPV6_PKTINFO;
 #   4. node's dgram (udp4, udp6) echo, 20 datagrams;
 #   5. memcached -U: set over TCP, get over UDP with its 8-byte frame header;

@@ -24,7 +24,8 @@
 /* needs_sock() - whether an operation names an existing socket. */
 static int needs_sock(unsigned op)
 {
-	return op != NC_OP_SOCKET && op != NC_OP_STATUS && op != NC_OP_NEWCONN;
+	return op != NC_OP_SOCKET && op != NC_OP_STATUS && op != NC_OP_NEWCONN &&
+	       op != NC_OP_RESOLVE && op != NC_OP_RESOLVE_ADDR;
 }
 
 /* put_sin() - an IPv4 sockaddr (198.18.0.5) into an address field; returns its length. */
@@ -72,6 +73,14 @@ static void valid_request(struct nc_request *req, unsigned op)
 		req->arg[1] = 1;
 		req->optlen = sizeof(int);
 		memset(req->opt, 1, sizeof(int));
+		break;
+	case NC_OP_RESOLVE:
+		req->arg[0] = AF_UNSPEC;
+		memcpy(req->opt, "web", 4);
+		req->optlen = 4;
+		break;
+	case NC_OP_RESOLVE_ADDR:
+		req->addrlen = put_sin(req->addr, 0);
 		break;
 	default:
 		break;
@@ -220,7 +229,14 @@ static void test_request_families(void **state)
 	valid_request(&req, NC_OP_BIND);
 	fam = AF_UNSPEC;
 	memcpy(req.addr, &fam, sizeof(fam));
-	expect_bad_request(&req, sizeof(req), "address", "AF_UNSPEC");
+	expect_bad_request(&req, sizeof(req), "address", "AF_UNSPEC, 16 bytes");
+	/* AF_UNSPEC alone is connect(AF_UNSPEC): well-formed; the socket decides */
+	valid_request(&req, NC_OP_CONNECT);
+	memcpy(req.addr, &fam, sizeof(fam));
+	req.addrlen = sizeof(fam);
+	expect_good_request(&req, "connect AF_UNSPEC");
+	req.addrlen = 3;
+	expect_bad_request(&req, sizeof(req), "address", "AF_UNSPEC, 3 bytes");
 }
 
 /* Each operation's own rules: addresses, socket ids and option values. */
@@ -249,7 +265,7 @@ static void test_request_per_op(void **state)
 			snprintf(what, sizeof(what), "%s with a socket id", nc_rpc_op_name(op));
 			expect_bad_request(&req, sizeof(req), "unexpected socket", what);
 		}
-		if (op != NC_OP_SETSOCKOPT) {
+		if (op != NC_OP_SETSOCKOPT && op != NC_OP_RESOLVE) {
 			snprintf(what, sizeof(what), "%s with an option value", nc_rpc_op_name(op));
 			valid_request(&req, op);
 			req.optlen = 1;
@@ -493,9 +509,11 @@ static void check_accepted_request(const uint8_t *buf)
 	assert_int_equal(got.version, NC_RPC_VERSION);
 	assert_true(got.op > 0 && got.op < NC_OP_MAX_);
 	assert_true(got.optlen <= NC_OPT_MAX);
-	assert_true(got.optlen == 0 || got.op == NC_OP_SETSOCKOPT);
+	assert_true(got.optlen == 0 || got.op == NC_OP_SETSOCKOPT || got.op == NC_OP_RESOLVE);
+	/* AF_UNSPEC alone: connect(AF_UNSPEC) dissolving a datagram socket's peer */
 	assert_true(got.addrlen == 0 || got.addrlen == sizeof(struct sockaddr_in) ||
-		    got.addrlen == sizeof(struct sockaddr_in6));
+		    got.addrlen == sizeof(struct sockaddr_in6) ||
+		    (got.addrlen == sizeof(sa_family_t) && got.addr[0] == 0 && got.addr[1] == 0));
 	assert_true((got.sock != 0) == needs_sock(got.op));
 }
 
