@@ -836,9 +836,12 @@ static void filter(struct nc_names_addrs *a, int family)
 
 /*
  * from_cache() - can @q be answered from what we know (its own name and
- * addresses, the cache)? Fills the answer and returns true if so.
+ * addresses, the cache)? Fills the answer and returns true if so. What
+ * mDNS taught (NAME.local entries) counts only with @mdns_ok: for a dotted
+ * name that DNS servers are asked first, a participant on the link must not
+ * be able to answer before them by announcing NAME.local.
  */
-static bool from_cache(struct query *q)
+static bool from_cache(struct query *q, bool mdns_ok)
 {
 	const struct centry *e;
 	struct nc_names_addrs a;
@@ -877,7 +880,7 @@ found:
 	}
 	nc_mdns_local_name(q->name, local, sizeof(local));
 	e = cache_find(q->name, false);
-	if (!e && strcmp(local, q->name))
+	if (!e && mdns_ok && strcmp(local, q->name))
 		e = cache_find(local, false);
 	if (!e || (q->family != AF_INET6 && !e->known4) || (q->family != AF_INET && !e->known6))
 		return false;
@@ -948,7 +951,8 @@ static void start(struct query *q)
 		q->plan[0] = ST_DNS;
 		q->nplan = 1;
 		q->dns_final = true;
-	} else if (from_cache(q)) {
+	} else if (from_cache(q, q->reverse || !strchr(q->name, '.') || ends_local(q->name) ||
+			      !nm.cfg->n_dns)) {
 		finish(q, 0);
 		return;
 	} else {
@@ -1006,7 +1010,8 @@ static void complete_from_cache(const char *owner, bool is_ptr)
 		if (q->step >= q->nplan || q->reverse != is_ptr)
 			continue;
 		mdns_name(q, n, sizeof(n));
-		if ((strcmp(n, owner) && strcmp(q->name, owner)) || !from_cache(q))
+		if ((strcmp(n, owner) && strcmp(q->name, owner)) ||
+		    !from_cache(q, q->plan[q->step] == ST_MDNS))
 			continue;
 		if (q->pcb) {
 			udp_remove(q->pcb);

@@ -14,7 +14,8 @@
  *  - querier: dns.c asks for a name (nc_mdns_query) and every response seen
  *    on the link feeds the resolver's cache (nc_names_learn_*), which
  *    completes the pending queries. Responses count only with IP TTL / hop
- *    limit 255, i.e. from the link itself (RFC 6762 section 11).
+ *    limit 255, i.e. from the link itself (RFC 6762 section 11), and only
+ *    their records for names under .local (and PTRs to such names).
  *
  * Not done: probing and conflict resolution (two services given one name
  * both answer), known-answer suppression, goodbye packets at exit.
@@ -388,13 +389,17 @@ static void learn_response(const uint8_t *r, size_t len, const struct nc_dns_hdr
 			char target[NC_DNS_NAME_MAX];
 			size_t t = rr.rdoff;
 
+			/* Only .local names: mDNS must not rename what DNS names. */
 			if (!nc_dns_get_name(r, len, &t, target, sizeof(target), false) &&
-			    t == rr.rdoff + rr.rdlen && nc_dns_name_ok(target))
+			    t == rr.rdoff + rr.rdlen && nc_dns_name_ok(target) &&
+			    ends_with_local(target))
 				nc_names_learn_ptr(rr.name, target, rr.ttl);
 		}
 	}
+	/* Only NAME.local: a participant on the link must not answer for DNS's names. */
 	for (i = 0; i < n; i++)
-		if (nc_dns_name_ok(owners[i].name) && !nc_mdns_is_own(owners[i].name))
+		if (nc_dns_name_ok(owners[i].name) && ends_with_local(owners[i].name) &&
+		    !nc_mdns_is_own(owners[i].name))
 			nc_names_learn_addrs(owners[i].name, &owners[i].a, owners[i].ttl);
 }
 

@@ -284,6 +284,30 @@ ip netns exec "$KNS" $PY "$T/garbage.py" "$A4" "$A6"
 check stub-after-garbage eval "[ \"\$(dig_k +short @$C4 db.example.test A)\" = 198.18.250.10 ] &&
 	app c getent ahosts alpha | grep -q '^$A4 ' && app b getent ahosts alpha | grep -q '^$A4 '"
 
+# Announcements from a kernel peer on the link (TTL 255, from port 5353): its
+# .local name is learned; records for DNS's names are not (no poisoning
+# through mDNS, also not as NAME.local for a dotted name DNS is asked for).
+cat >"$T/announce.py" <<'EOF'
+import socket, struct, sys
+def name(n): return b"".join(bytes([len(l)]) + l.encode() for l in n.split(".")) + b"\0"
+def a(owner, ip): return name(owner) + struct.pack(">HHIH", 1, 0x8001, 120, 4) + socket.inet_aton(ip)
+recs = [a("kpeer.local", sys.argv[1]), a("db.example.test", "198.18.66.66"),
+        a("db.example.test.local", "198.18.66.66"), a("www.example.test.local", "198.18.66.66")]
+msg = struct.pack(">HHHHHH", 0, 0x8400, 0, len(recs), 0, 0) + b"".join(recs)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5353))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(sys.argv[1]))
+for _ in range(2):
+    s.sendto(msg, ("224.0.0.251", 5353))
+EOF
+ip netns exec "$KNS" $PY "$T/announce.py" "$KIP"
+check mdns-kernel-peer eval "app a getent hosts kpeer | grep -q '^$KIP ' && app c getent ahostsv4 kpeer.local | grep -q '^$KIP '"
+check mdns-no-poisoning eval "app c getent ahostsv4 db.example.test | grep -q '^198.18.250.10 ' &&
+	! app c getent ahostsv4 db.example.test | grep -q 198.18.66.66 &&
+	app c getent ahostsv4 www.example.test | grep -q '^$B4 '"
+
 # --- 4. a server that never answers -------------------------------------------
 start_service d --name delta --dns 198.18.250.77 || fail names-start "service delta"
 ms app d getent ahosts lost.example.test 3>"$T/ms" >/dev/null 2>&1
