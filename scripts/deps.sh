@@ -14,7 +14,8 @@ what=${1:-all}
 # compatibility suite install their own extra tools.
 PACKAGES="build-essential pkg-config dpkg-dev clang-14 libclang-rt-14-dev libvdeplug-dev vdeplug libvdeplug-slirp
 libvdeplug-agno libvdeplug-vlan libcmocka-dev iproute2 iputils-ping nftables tcpdump
-curl python3 nginx-light postgresql util-linux procps wrk"
+curl python3 nginx-light postgresql util-linux procps wrk
+dnsmasq-base bind9-dnsutils socat iperf3 memcached nodejs"
 
 missing_packages() {
 	for p in $PACKAGES; do

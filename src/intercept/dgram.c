@@ -211,7 +211,7 @@ static int dest_ok(const struct dgram_info *info, const void *addr, socklen_t le
 		memcpy(&sin, addr, sizeof(sin));
 		if (domain == AF_INET6 && (info->flags & NC_DGF_V6ONLY))
 			return -ENETUNREACH;
-		if (sin.sin_port == 0)
+		if (sin.sin_port == 0 && !(info->flags & NC_DGF_ICMP))
 			return -EINVAL;
 		if (sin.sin_addr.s_addr == htonl(INADDR_BROADCAST) &&
 		    !(info->flags & NC_DGF_BROADCAST))
@@ -224,7 +224,7 @@ static int dest_ok(const struct dgram_info *info, const void *addr, socklen_t le
 
 		memset(&sin6, 0, sizeof(sin6));
 		memcpy(&sin6, addr, len < sizeof(sin6) ? len : sizeof(sin6));
-		if (sin6.sin6_port == 0)
+		if (sin6.sin6_port == 0 && !(info->flags & NC_DGF_ICMP))
 			return -EINVAL;
 		if ((info->flags & NC_DGF_V6ONLY) && !memcmp(&sin6.sin6_addr, mapped, 12))
 			return -ENETUNREACH;

@@ -50,6 +50,7 @@ void nc_dgram_set_report(int fd, unsigned bits, bool on);
 #define NC_DGF_BROADCAST	0x02	/* SO_BROADCAST: 255.255.255.255 allowed */
 #define NC_DGF_BOUND		0x04	/* has a local port (a failed send need not bind it) */
 #define NC_DGF_RDSHUT		0x08	/* shutdown(SHUT_RD): end-of-file is the program's own */
+#define NC_DGF_ICMP		0x10	/* an ICMP echo socket: destinations carry no port */
 void nc_dgram_set_flag(int fd, unsigned flag, bool on);
 /* A failed send still binds the socket, as Linux's do (see dgram.c). */
 extern int (*nc_dgram_autobind)(int fd);

@@ -310,6 +310,8 @@ got_socket:
 	remember(rep.sock, domain, base, false, false);
 	if (base == SOCK_DGRAM)
 		nc_dgram_track(fd, rep.sock, domain, NC_DG_FRAMED, NULL, 0);
+	if (base == SOCK_DGRAM && (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6))
+		nc_dgram_set_flag(fd, NC_DGF_ICMP, true);	/* sendto's port means nothing */
 	errno = saved;
 	return fd;
 }

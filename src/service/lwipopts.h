@@ -42,6 +42,13 @@
 #define SO_REUSE_RXTOALL                1   /* ... and multicasts to every socket on the port */
 #define IP_REASSEMBLY                   1
 #define IP_FRAG                         1
+/*
+ * Fragments held for reassembly, all datagrams together (IPv4 and IPv6):
+ * a 64 KiB datagram is 45 fragments at MTU 1500; lwIP's default of 10
+ * dropped any datagram of more than 10 fragments, and two large ones at once.
+ */
+#define IP_REASS_MAX_PBUFS              256
+#define ICMP_TTL                        64   /* what Linux answers pings with */
 #define ARP_TABLE_SIZE                  64
 #define ARP_QUEUEING                    1
 #define ARP_QUEUE_LEN                   64

@@ -42,6 +42,7 @@
 static const struct nc_proto *const protos[] = {
 	&nc_proto_tcp,
 	&nc_proto_udp,
+	&nc_proto_icmp,
 };
 
 static struct {
