@@ -44,6 +44,7 @@
 #include <strings.h>
 #include <time.h>
 #include <poll.h>
+#include <signal.h>
 #include <resolv.h>
 #include <unistd.h>
 #include <arpa/nameser.h>
@@ -1050,4 +1051,210 @@ EXPORT int __res_nsearch(res_state statp, const char *name, int class, int type,
 EXPORT int __res_search(const char *name, int class, int type, unsigned char *answer, int anslen)
 {
 	return res_search(name, class, type, answer, anslen);
+}
+
+/* ------------------------------------------------------ getaddrinfo_a -- */
+
+/*
+ * glibc's getaddrinfo_a() runs its requests in its own threads through its
+ * internal getaddrinfo(), which no preloaded library sees. Under a service
+ * the requests run here instead, through the getaddrinfo() above: GAI_WAIT
+ * in the caller, GAI_NOWAIT in one thread per call, which raises the
+ * sigevent when all are done. gai_error() is glibc's own (it reads
+ * __return); gai_suspend() and gai_cancel() wait on and answer for the
+ * requests run here.
+ */
+static int (*real_getaddrinfo_a)(int, struct gaicb **, int, struct sigevent *);
+static int (*real_gai_suspend)(const struct gaicb *const[], int, const struct timespec *);
+static int (*real_gai_cancel)(struct gaicb *);
+static pthread_once_t gai_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t gai_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gai_done = PTHREAD_COND_INITIALIZER;
+static atomic_int gai_ours;	/* requests were run here */
+
+struct gai_job {
+	int n;
+	bool notify;
+	struct sigevent sev;
+	struct gaicb *list[];
+};
+
+/* find_gai() - glibc's functions, for when no service answers. */
+static void find_gai(void)
+{
+	*(void **)&real_getaddrinfo_a = dlsym(RTLD_NEXT, "getaddrinfo_a");
+	*(void **)&real_gai_suspend = dlsym(RTLD_NEXT, "gai_suspend");
+	*(void **)&real_gai_cancel = dlsym(RTLD_NEXT, "gai_cancel");
+}
+
+/* gai_run() - one request through our getaddrinfo(); waiters in gai_suspend() are woken. */
+static void gai_run(struct gaicb *r)
+{
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(r->ar_name, r->ar_service, r->ar_request, &res);
+
+	pthread_mutex_lock(&gai_lock);
+	r->ar_result = rc == 0 ? res : NULL;
+	__atomic_store_n(&r->__return, rc, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&gai_done);
+	pthread_mutex_unlock(&gai_lock);
+}
+
+/* Arguments of a SIGEV_THREAD notification's thread. */
+struct gai_note {
+	void (*fn)(union sigval);
+	union sigval value;
+};
+
+/* gai_note_thread() - call the program's notification function. */
+static void *gai_note_thread(void *arg)
+{
+	struct gai_note n = *(struct gai_note *)arg;
+
+	free(arg);
+	n.fn(n.value);
+	return NULL;
+}
+
+/* gai_notify() - the sigevent of a finished GAI_NOWAIT call: a signal or a new thread. */
+static void gai_notify(const struct sigevent *sev)
+{
+	if (sev->sigev_notify == SIGEV_SIGNAL) {
+		sigqueue(getpid(), sev->sigev_signo, sev->sigev_value);
+	} else if (sev->sigev_notify == SIGEV_THREAD && sev->sigev_notify_function) {
+		struct gai_note *n = malloc(sizeof(*n));
+		pthread_attr_t attr, *a = (pthread_attr_t *)sev->sigev_notify_attributes;
+		pthread_t t;
+
+		if (!n)
+			return;
+		n->fn = sev->sigev_notify_function;
+		n->value = sev->sigev_value;
+		if (!a) {
+			pthread_attr_init(&attr);
+			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+			a = &attr;
+		}
+		if (pthread_create(&t, a, gai_note_thread, n))
+			free(n);
+		if (a == &attr)
+			pthread_attr_destroy(&attr);
+	}
+}
+
+/* gai_worker() - a GAI_NOWAIT call's requests, one after another, then its notification. */
+static void *gai_worker(void *arg)
+{
+	struct gai_job *job = arg;
+	int i;
+
+	for (i = 0; i < job->n; i++)
+		gai_run(job->list[i]);
+	if (job->notify)
+		gai_notify(&job->sev);
+	free(job);
+	return NULL;
+}
+
+EXPORT int getaddrinfo_a(int mode, struct gaicb *list[], int nitems, struct sigevent *sevp)
+{
+	struct gai_job *job;
+	pthread_attr_t attr;
+	pthread_t t;
+	int i, n = 0, saved = errno, r;
+
+	init();
+	pthread_once(&gai_once, find_gai);
+	if ((mode != GAI_WAIT && mode != GAI_NOWAIT) || nitems < 0) {
+		errno = EINVAL;
+		return EAI_SYSTEM;
+	}
+	if (!service_up())
+		return real_getaddrinfo_a ? real_getaddrinfo_a(mode, list, nitems, sevp) : EAI_SYSTEM;
+	atomic_store(&gai_ours, 1);
+	job = malloc(sizeof(*job) + sizeof(job->list[0]) * (size_t)nitems);
+	if (!job)
+		return EAI_MEMORY;
+	for (i = 0; i < nitems; i++) {
+		if (!list[i])
+			continue;
+		list[i]->ar_result = NULL;
+		__atomic_store_n(&list[i]->__return, EAI_INPROGRESS, __ATOMIC_RELEASE);
+		job->list[n++] = list[i];
+	}
+	job->n = n;
+	job->notify = mode == GAI_NOWAIT && sevp && sevp->sigev_notify != SIGEV_NONE;
+	if (job->notify)
+		job->sev = *sevp;
+	if (mode == GAI_WAIT) {
+		job->notify = false;
+		gai_worker(job);
+		errno = saved;
+		return 0;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&t, &attr, gai_worker, job);
+	pthread_attr_destroy(&attr);
+	if (r) {
+		for (i = 0; i < n; i++)
+			__atomic_store_n(&job->list[i]->__return, EAI_AGAIN, __ATOMIC_RELEASE);
+		free(job);
+		return EAI_AGAIN;
+	}
+	errno = saved;
+	return 0;
+}
+
+EXPORT int gai_suspend(const struct gaicb *const list[], int nitems, const struct timespec *timeout)
+{
+	struct timespec until;
+	int i, r = 0;
+
+	pthread_once(&gai_once, find_gai);
+	if (!atomic_load(&gai_ours))
+		return real_gai_suspend ? real_gai_suspend(list, nitems, timeout) : EAI_SYSTEM;
+	if (timeout) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += timeout->tv_sec;
+		until.tv_nsec += timeout->tv_nsec;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&gai_lock);
+	for (;;) {
+		bool any = false;
+
+		for (i = 0; i < nitems; i++) {
+			if (!list[i])
+				continue;
+			any = true;
+			if (__atomic_load_n(&list[i]->__return, __ATOMIC_ACQUIRE) != EAI_INPROGRESS)
+				goto out;	/* one is done */
+		}
+		if (!any) {
+			r = EAI_ALLDONE;
+			break;
+		}
+		if (timeout ? pthread_cond_timedwait(&gai_done, &gai_lock, &until) == ETIMEDOUT :
+			      pthread_cond_wait(&gai_done, &gai_lock) != 0) {
+			r = EAI_AGAIN;
+			break;
+		}
+	}
+out:
+	pthread_mutex_unlock(&gai_lock);
+	return r;
+}
+
+EXPORT int gai_cancel(struct gaicb *req)
+{
+	pthread_once(&gai_once, find_gai);
+	if (!atomic_load(&gai_ours))
+		return real_gai_cancel ? real_gai_cancel(req) : EAI_ALLDONE;
+	/* A request running here cannot be stopped half way; glibc says the same of a running one. */
+	return req && __atomic_load_n(&req->__return, __ATOMIC_ACQUIRE) == EAI_INPROGRESS ?
+	       EAI_NOTCANCELED : EAI_ALLDONE;
 }

@@ -734,8 +734,16 @@ static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 		return;
 	}
 	if (rcode == 0) {
+		unsigned before = (unsigned)(q->got.n4 + q->got.n6 + (q->ptr[0] != '\0'));
+
 		if (take_answer(q, s, nm.buf, len, off, h.an))
 			return;	/* malformed: as if never received */
+		if ((h.flags & 0x0200) &&
+		    (unsigned)(q->got.n4 + q->got.n6 + (q->ptr[0] != '\0')) == before) {
+			/* Truncated with nothing usable in it (no TCP here): ask the next server. */
+			next_server(q);
+			return;
+		}
 	} else if (rcode != 3) {
 		/* SERVFAIL, REFUSED, NOTIMP...: this server cannot help. */
 		next_server(q);

@@ -102,6 +102,34 @@ for fn, name, t in [("res_query", "db.example.test", 1), ("res_query", "db.examp
               b"passed on" in b, b"\x02db" in b)
 EOF
 
+# gaia.py: getaddrinfo_a() in GAI_WAIT and GAI_NOWAIT (gai_suspend, gai_error), through ctypes.
+cat >"$T/gaia.py" <<'EOF'
+import ctypes, socket, sys
+class addrinfo(ctypes.Structure):
+    pass
+addrinfo._fields_ = [("flags", ctypes.c_int), ("family", ctypes.c_int), ("socktype", ctypes.c_int),
+                     ("protocol", ctypes.c_int), ("addrlen", ctypes.c_uint32), ("addr", ctypes.c_void_p),
+                     ("canon", ctypes.c_char_p), ("next", ctypes.POINTER(addrinfo))]
+class gaicb(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("service", ctypes.c_char_p), ("request", ctypes.c_void_p),
+                ("result", ctypes.POINTER(addrinfo)), ("ret", ctypes.c_int), ("reserved", ctypes.c_int * 5)]
+libc = ctypes.CDLL(None)
+hints = addrinfo(family=socket.AF_INET, socktype=socket.SOCK_STREAM)
+names = sys.argv[1:]
+reqs = [gaicb(n.encode(), b"80", ctypes.cast(ctypes.pointer(hints), ctypes.c_void_p)) for n in names]
+arr = (ctypes.POINTER(gaicb) * len(reqs))(*[ctypes.pointer(r) for r in reqs])
+for mode in (0, 1):                                   # GAI_WAIT, GAI_NOWAIT
+    print("mode", mode, libc.getaddrinfo_a(mode, arr, len(reqs), None))
+    while any(libc.gai_error(ctypes.pointer(r)) == -100 for r in reqs):   # EAI_INPROGRESS
+        libc.gai_suspend(arr, len(reqs), None)
+    for n, r in zip(names, reqs):
+        out, p = [], r.result
+        while p:
+            out.append(socket.inet_ntoa(ctypes.string_at(p.contents.addr, p.contents.addrlen)[4:8]))
+            p = p.contents.next
+        print(n, libc.gai_error(ctypes.pointer(r)), out)
+EOF
+
 # --- 1. multicast DNS only ---------------------------------------------------
 start_service a --name alpha || { fail names-start "service alpha"; summary; exit 1; }
 start_service b --name beta || { fail names-start "service beta"; summary; exit 1; }
@@ -235,6 +263,8 @@ check dns-reverse eval "[ \"\$(kns getent hosts 198.18.250.10)\" = \"\$(app c ge
 check dns-python-reverse eval "[ \"\$(kns $PY -c 'import socket; print(socket.gethostbyaddr(\"198.18.250.10\"), socket.getnameinfo((\"fd00:6e63::10\", 22), 0))')\" = \
 	\"\$(app c $PY -c 'import socket; print(socket.gethostbyaddr(\"198.18.250.10\"), socket.getnameinfo((\"fd00:6e63::10\", 22), 0))')\" ]"
 check dns-res-query eval "diff <(kns $PY '$T/res.py') <(app c $PY '$T/res.py')"
+check dns-getaddrinfo-a eval "diff <(kns $PY '$T/gaia.py' db.example.test nothere.example.test v4only.example.test) \
+	<(app c $PY '$T/gaia.py' db.example.test nothere.example.test v4only.example.test)"
 check dns-curl eval "app c curl -sf --max-time 3 http://www.example.test:8081/index.html | grep -q 'found by name'"
 ms app c getent ahosts nothere.example.test 3>"$T/ms" >/dev/null 2>&1
 rc=$?
