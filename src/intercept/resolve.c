@@ -453,6 +453,7 @@ static int build(const struct lookup *l, const char *name, const char *service,
 	return 0;
 }
 
+/* getaddrinfo() - glibc's, with hosts looked up as the top of this file says. */
 EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		       struct addrinfo **res)
 {
@@ -529,6 +530,10 @@ static bool net_listed(void)
 	return false;
 }
 
+/*
+ * getnameinfo() - the numeric form and service from glibc, the host name from /etc/hosts
+ * (glibc) or the service.
+ */
 EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
 		       char *serv, socklen_t servlen, int flags)
 {
@@ -667,6 +672,10 @@ static int by_name_r(const char *name, int af, struct hostent *ret, char *buf, s
 	return r == -EAGAIN ? EAGAIN : 0;
 }
 
+/*
+ * gethostbyname2_r() - through the service unless glibc can answer (numeric, /etc/hosts,
+ * no service).
+ */
 EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf,
 			    size_t buflen, struct hostent **result, int *h_errnop)
 {
@@ -680,6 +689,7 @@ EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char 
 	return r;
 }
 
+/* gethostbyname_r() - gethostbyname2_r() for AF_INET. */
 EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
 			   struct hostent **result, int *h_errnop)
 {
@@ -697,6 +707,7 @@ EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, siz
 static __thread struct hostent tls_he;
 static __thread char tls_buf[2048];
 
+/* gethostbyname2() - the non-reentrant form, in per-thread storage; h_errno set. */
 EXPORT struct hostent *gethostbyname2(const char *name, int af)
 {
 	struct hostent *res = NULL;
@@ -709,6 +720,7 @@ EXPORT struct hostent *gethostbyname2(const char *name, int af)
 	return res;
 }
 
+/* gethostbyname() - gethostbyname2() for AF_INET. */
 EXPORT struct hostent *gethostbyname(const char *name)
 {
 	struct hostent *res = NULL;
@@ -766,6 +778,7 @@ static int by_addr_r(const void *addr, socklen_t len, int type, struct hostent *
 	return 0;
 }
 
+/* gethostbyaddr_r() - the name of an address through the service unless glibc can answer. */
 EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
 			   char *buf, size_t buflen, struct hostent **result, int *h_errnop)
 {
@@ -779,6 +792,7 @@ EXPORT int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hos
 	return r;
 }
 
+/* gethostbyaddr() - the non-reentrant form, in per-thread storage; h_errno set. */
 EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 {
 	struct hostent *res = NULL;
@@ -865,6 +879,7 @@ static int stub_exchange(const unsigned char *msg, int msglen, unsigned char *an
 	return n;
 }
 
+/* res_nsend() - a whole DNS message to the service's stub (glibc's own without a service). */
 EXPORT int res_nsend(res_state statp, const unsigned char *msg, int msglen,
 		     unsigned char *answer, int anslen)
 {
@@ -880,6 +895,7 @@ EXPORT int res_nsend(res_state statp, const unsigned char *msg, int msglen,
 	return n;
 }
 
+/* res_send() - res_nsend() on the thread's _res. */
 EXPORT int res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
 {
 	if (!(_res.options & RES_INIT) && res_init() < 0)
@@ -887,12 +903,14 @@ EXPORT int res_send(const unsigned char *msg, int msglen, unsigned char *answer,
 	return res_nsend(&_res, msg, msglen, answer, anslen);
 }
 
+/* __res_nsend() - the name older binaries link against. */
 EXPORT int __res_nsend(res_state statp, const unsigned char *msg, int msglen,
 		       unsigned char *answer, int anslen)
 {
 	return res_nsend(statp, msg, msglen, answer, anslen);
 }
 
+/* __res_send() - the name older binaries link against. */
 EXPORT int __res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
 {
 	return res_send(msg, msglen, answer, anslen);
@@ -930,6 +948,7 @@ EXPORT int res_nquery(res_state statp, const char *dname, int class, int type,
 	return n;
 }
 
+/* res_query() - res_nquery() on the thread's _res. */
 EXPORT int res_query(const char *dname, int class, int type, unsigned char *answer, int anslen)
 {
 	if (!(_res.options & RES_INIT) && res_init() < 0) {
@@ -939,12 +958,14 @@ EXPORT int res_query(const char *dname, int class, int type, unsigned char *answ
 	return res_nquery(&_res, dname, class, type, answer, anslen);
 }
 
+/* __res_nquery() - the name older binaries link against. */
 EXPORT int __res_nquery(res_state statp, const char *dname, int class, int type,
 			unsigned char *answer, int anslen)
 {
 	return res_nquery(statp, dname, class, type, answer, anslen);
 }
 
+/* __res_query() - the name older binaries link against. */
 EXPORT int __res_query(const char *dname, int class, int type, unsigned char *answer, int anslen)
 {
 	return res_query(dname, class, type, answer, anslen);
@@ -966,6 +987,7 @@ EXPORT int res_nquerydomain(res_state statp, const char *name, const char *domai
 	return res_nquery(statp, name, class, type, answer, anslen);
 }
 
+/* res_querydomain() - res_nquerydomain() on the thread's _res. */
 EXPORT int res_querydomain(const char *name, const char *domain, int class, int type,
 			   unsigned char *answer, int anslen)
 {
@@ -976,12 +998,14 @@ EXPORT int res_querydomain(const char *name, const char *domain, int class, int 
 	return res_nquerydomain(&_res, name, domain, class, type, answer, anslen);
 }
 
+/* __res_nquerydomain() - the name older binaries link against. */
 EXPORT int __res_nquerydomain(res_state statp, const char *name, const char *domain, int class,
 			      int type, unsigned char *answer, int anslen)
 {
 	return res_nquerydomain(statp, name, domain, class, type, answer, anslen);
 }
 
+/* __res_querydomain() - the name older binaries link against. */
 EXPORT int __res_querydomain(const char *name, const char *domain, int class, int type,
 			     unsigned char *answer, int anslen)
 {
@@ -1033,6 +1057,7 @@ EXPORT int res_nsearch(res_state statp, const char *name, int class, int type,
 	return -1;
 }
 
+/* res_search() - res_nsearch() on the thread's _res. */
 EXPORT int res_search(const char *name, int class, int type, unsigned char *answer, int anslen)
 {
 	if (!(_res.options & RES_INIT) && res_init() < 0) {
@@ -1042,12 +1067,14 @@ EXPORT int res_search(const char *name, int class, int type, unsigned char *answ
 	return res_nsearch(&_res, name, class, type, answer, anslen);
 }
 
+/* __res_nsearch() - the name older binaries link against. */
 EXPORT int __res_nsearch(res_state statp, const char *name, int class, int type,
 			 unsigned char *answer, int anslen)
 {
 	return res_nsearch(statp, name, class, type, answer, anslen);
 }
 
+/* __res_search() - the name older binaries link against. */
 EXPORT int __res_search(const char *name, int class, int type, unsigned char *answer, int anslen)
 {
 	return res_search(name, class, type, answer, anslen);
@@ -1156,6 +1183,10 @@ static void *gai_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * getaddrinfo_a() - the requests through our getaddrinfo(), now (GAI_WAIT) or in a thread
+ * (GAI_NOWAIT).
+ */
 EXPORT int getaddrinfo_a(int mode, struct gaicb *list[], int nitems, struct sigevent *sevp)
 {
 	struct gai_job *job;
@@ -1206,6 +1237,10 @@ EXPORT int getaddrinfo_a(int mode, struct gaicb *list[], int nitems, struct sige
 	return 0;
 }
 
+/*
+ * gai_suspend() - wait until one of @list is done (0), @timeout passes (EAI_AGAIN), or
+ * none is listed (EAI_ALLDONE).
+ */
 EXPORT int gai_suspend(const struct gaicb *const list[], int nitems, const struct timespec *timeout)
 {
 	struct timespec until;
@@ -1249,6 +1284,10 @@ out:
 	return r;
 }
 
+/*
+ * gai_cancel() - requests run here cannot be stopped: EAI_NOTCANCELED while running, else
+ * EAI_ALLDONE.
+ */
 EXPORT int gai_cancel(struct gaicb *req)
 {
 	pthread_once(&gai_once, find_gai);

@@ -229,6 +229,7 @@ int nc_dns_put_bytes(uint8_t *buf, size_t cap, size_t *off, const void *data, si
 	return 0;
 }
 
+/* nc_dns_reverse_name() - the in-addr.arpa / ip6.arpa name PTR queries ask for @a. */
 void nc_dns_reverse_name(int family, const uint8_t *a, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -250,6 +251,10 @@ void nc_dns_reverse_name(int family, const uint8_t *a, char *out, size_t cap)
 	strcpy(out + n, "ip6.arpa");
 }
 
+/*
+ * nc_dns_parse_reverse() - the address a whole reverse name stands for; -1 for anything
+ * else.
+ */
 int nc_dns_parse_reverse(const char *name, int *family, uint8_t addr[16])
 {
 	size_t n = strlen(name);
@@ -294,6 +299,10 @@ int nc_dns_parse_reverse(const char *name, int *family, uint8_t addr[16])
 	return -1;
 }
 
+/*
+ * nc_dns_name_ok() - may @name be looked up: 1..253 characters, labels of 1..63 printable
+ * ones.
+ */
 bool nc_dns_name_ok(const char *name)
 {
 	size_t n = strlen(name), label = 0, i;
@@ -1029,6 +1038,10 @@ static void complete_from_cache(const char *owner, bool is_ptr)
 	}
 }
 
+/*
+ * nc_names_learn_addrs() - mDNS showed @owner's addresses: cache them (TTL 0: forget) and
+ * finish the lookups waiting for them.
+ */
 void nc_names_learn_addrs(const char *owner, const struct nc_names_addrs *a, uint32_t ttl)
 {
 	if (ttl == 0) {
@@ -1042,6 +1055,10 @@ void nc_names_learn_addrs(const char *owner, const struct nc_names_addrs *a, uin
 	complete_from_cache(owner, false);
 }
 
+/*
+ * nc_names_learn_ptr() - mDNS showed the name of a reverse name: cache it and finish the
+ * reverse lookups waiting for it.
+ */
 void nc_names_learn_ptr(const char *owner, const char *target, uint32_t ttl)
 {
 	struct centry *e;
@@ -1255,6 +1272,10 @@ static void set_reverse(struct query *q, int family, const uint8_t *addr)
 	nc_dns_reverse_name(family, q->addr, q->name, sizeof(q->name));
 }
 
+/*
+ * nc_names_request() - RESOLVE / RESOLVE_ADDR from a program: start the lookup (its reply
+ * comes through nc_client_reply()), or fill @rep now for a request that cannot start.
+ */
 int nc_names_request(struct nc_client *client, const struct nc_request *req, struct nc_reply *rep)
 {
 	struct query *q, *o;
@@ -1301,6 +1322,10 @@ int nc_names_request(struct nc_client *client, const struct nc_request *req, str
 	return 1;
 }
 
+/*
+ * nc_names_client_gone() - @client is being freed: its pending lookups go with it, so
+ * none answers a dangling pointer.
+ */
 void nc_names_client_gone(struct nc_client *client)
 {
 	struct query *q, *next;

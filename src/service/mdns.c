@@ -73,6 +73,10 @@ static bool ends_with_local(const char *name)
 	return (n == 5 && !strcmp(name, "local")) || (n > 6 && !strcmp(name + n - 6, ".local"));
 }
 
+/*
+ * nc_mdns_local_name() - the name to ask mDNS for @name (NAME.local unless it already
+ * ends so).
+ */
 void nc_mdns_local_name(const char *name, char *out, size_t cap)
 {
 	if (ends_with_local(name))
@@ -81,11 +85,13 @@ void nc_mdns_local_name(const char *name, char *out, size_t cap)
 		snprintf(out, cap, "%s.local", name);
 }
 
+/* nc_mdns_is_own() - is @name (lower case) ours: NAME or NAME.local? */
 bool nc_mdns_is_own(const char *name)
 {
 	return md.name[0] && (!strcmp(name, md.name) || !strcmp(name, md.local));
 }
 
+/* nc_mdns_own_name() - the --name as given, for reverse lookups of our own addresses. */
 const char *nc_mdns_own_name(void)
 {
 	return md.cfg ? md.cfg->name : "";
@@ -108,6 +114,7 @@ void nc_mdns_own_addrs(struct nc_names_addrs *a)
 	}
 }
 
+/* nc_mdns_is_own_addr() - is @addr one of the addresses we answer with? */
 bool nc_mdns_is_own_addr(int family, const uint8_t *addr)
 {
 	struct nc_names_addrs a;
@@ -203,6 +210,7 @@ static void announce(void *arg)
 		sys_timeout(1000, announce, NULL);
 }
 
+/* nc_mdns_query() - one mDNS query for @name (one or two questions) on both groups. */
 void nc_mdns_query(const char *name, uint16_t t1, uint16_t t2)
 {
 	uint8_t b[NC_DNS_NAME_MAX + 32];
