@@ -7,6 +7,7 @@
  * credentials is disconnected, and nothing it sent reaches the socket table.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -34,11 +35,15 @@
 
 #define LISTEN_RETRY_MS 100	/* out of descriptors: look for clients again after */
 
-struct nc_client {
+/*
+ * An RPC connection. Its first member is the handle the socket table and
+ * the resolver get (sock.h's struct rpc_client): who asked, and how to answer
+ * later; they never call into this file.
+ */
+struct rpc_client {
+	struct nc_client pub;
 	struct nc_loop_handler h;
-	pid_t pid;
-	uid_t uid;
-	struct nc_client *prev, *next;
+	struct rpc_client *prev, *next;
 };
 
 static struct {
@@ -48,7 +53,7 @@ static struct {
 	gid_t gid;
 	bool have_gid;
 	unsigned clients;
-	struct nc_client *client_list;
+	struct rpc_client *client_list;
 	uint64_t started_ms;
 } srv;
 
@@ -59,22 +64,12 @@ unsigned nc_server_clients(void)
 
 static void client_event(struct nc_loop_handler *h, uint32_t events);
 
-uid_t nc_client_uid(const struct nc_client *c)
-{
-	return c->uid;
-}
+static int new_connection(struct rpc_client *c, int *fd_out);
 
-pid_t nc_client_pid(const struct nc_client *c)
+static void client_free(struct rpc_client *c)
 {
-	return c->pid;
-}
-
-static int new_connection(struct nc_client *c, int *fd_out);
-
-static void client_free(struct nc_client *c)
-{
-	nc_sock_client_gone(c);
-	nc_names_client_gone(c);	/* its lookups must not answer a freed client */
+	nc_sock_client_gone(&c->pub);
+	nc_names_client_gone(&c->pub);	/* its lookups must not answer a freed client */
 	nc_loop_del(&c->h);
 	close(c->h.fd);
 	srv.clients--;
@@ -88,17 +83,20 @@ static void client_free(struct nc_client *c)
 }
 
 /* send_reply() - one reply; a client that cannot take it is dropped. */
-static int send_reply(struct nc_client *c, struct nc_reply *rep, int fd)
+static int send_reply(struct rpc_client *c, struct nc_reply *rep, int fd)
 {
 	ssize_t n = nc_send_fd(c->h.fd, rep, sizeof(*rep), fd, MSG_DONTWAIT);
 
 	return n == (ssize_t)sizeof(*rep) ? 0 : -1;
 }
 
-void nc_client_reply(struct nc_client *c, struct nc_reply *rep, int fd)
+/* deferred_reply() - the handle's reply: a deferred answer (a blocking connect, a lookup). */
+static void deferred_reply(struct nc_client *pub, struct nc_reply *rep, int fd)
 {
+	struct rpc_client *c = (struct rpc_client *)pub;
+
 	if (send_reply(c, rep, fd))
-		nc_debug("client %d: deferred reply lost: %m", (int)c->pid);
+		nc_debug("client %d: deferred reply lost: %m", (int)c->pub.pid);
 }
 
 static void fill_status(struct nc_reply *rep)
@@ -142,7 +140,7 @@ static void fill_status(struct nc_reply *rep)
  */
 static void client_event(struct nc_loop_handler *h, uint32_t events)
 {
-	struct nc_client *c = (struct nc_client *)h;
+	struct rpc_client *c = (struct rpc_client *)((char *)h - offsetof(struct rpc_client, h));
 	struct nc_request req;
 	struct nc_reply rep;
 	const char *why = NULL;
@@ -158,7 +156,7 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 		if (in_fd >= 0)
 			close(in_fd);
 		nc_warn("client %d sent an unexpected descriptor; disconnecting it",
-			(int)c->pid);
+			(int)c->pub.pid);
 		client_free(c);
 		return;
 	}
@@ -174,7 +172,7 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 	if (nc_rpc_check_request(&req, (size_t)n, &why)) {
 		if (in_fd >= 0)
 			close(in_fd);
-		nc_warn("client %d: malformed request (%s); disconnecting it", (int)c->pid,
+		nc_warn("client %d: malformed request (%s); disconnecting it", (int)c->pub.pid,
 			why);
 		client_free(c);
 		return;
@@ -185,13 +183,13 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 	else if (req.op == NC_OP_NEWCONN)
 		rep.result = new_connection(c, &fd_out);
 	else if (req.op == NC_OP_RESOLVE || req.op == NC_OP_RESOLVE_ADDR)
-		deferred = nc_names_request(c, &req, &rep);	/* names: dns.c, replies itself */
+		deferred = nc_names_request(&c->pub, &req, &rep);	/* names: dns.c, replies itself */
 	else
-		nc_sock_request(c, &req, in_fd, &rep, &fd_out, &deferred);
-	nc_debug("client %d: %s(%llu) = %d", (int)c->pid, nc_rpc_op_name(req.op),
+		nc_sock_request(&c->pub, &req, in_fd, &rep, &fd_out, &deferred);
+	nc_debug("client %d: %s(%llu) = %d", (int)c->pub.pid, nc_rpc_op_name(req.op),
 		 (unsigned long long)req.sock, deferred ? 1 : rep.result);
 	if (!deferred && send_reply(c, &rep, fd_out)) {
-		nc_warn("client %d does not take replies; disconnecting it", (int)c->pid);
+		nc_warn("client %d does not take replies; disconnecting it", (int)c->pub.pid);
 		if (fd_out >= 0)
 			close(fd_out);
 		client_free(c);
@@ -202,14 +200,15 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 }
 
 /* client_add() - serve RPC on @fd for a program (@pid, @uid). */
-static struct nc_client *client_add(int fd, pid_t pid, uid_t uid)
+static struct rpc_client *client_add(int fd, pid_t pid, uid_t uid)
 {
-	struct nc_client *c = calloc(1, sizeof(*c));
+	struct rpc_client *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
-	c->pid = pid;
-	c->uid = uid;
+	c->pub.pid = pid;
+	c->pub.uid = uid;
+	c->pub.reply = deferred_reply;
 	if (nc_loop_add(&c->h, fd, EPOLLIN | EPOLLRDHUP, client_event)) {
 		free(c);
 		return NULL;
@@ -227,14 +226,14 @@ static struct nc_client *client_add(int fd, pid_t pid, uid_t uid)
  * for its threads that can no longer connect themselves (a worker thread
  * started after the process gave up its privileges, as apache's event MPM).
  */
-static int new_connection(struct nc_client *c, int *fd_out)
+static int new_connection(struct rpc_client *c, int *fd_out)
 {
 	int pair[2];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair))
 		return -errno;
 	fcntl(pair[0], F_SETFL, O_NONBLOCK);
-	if (!client_add(pair[0], c->pid, c->uid)) {
+	if (!client_add(pair[0], c->pub.pid, c->pub.uid)) {
 		close(pair[0]);
 		close(pair[1]);
 		return -ENOMEM;

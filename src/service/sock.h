@@ -13,7 +13,34 @@
 
 #include "../common/rpc.h"
 
-struct nc_client;
+/*
+ * struct nc_client - what the socket table and the resolver know of the
+ * program that asked: who it is, and how to answer it later (a blocking
+ * connect, a lookup). The RPC server owns it and fills it in (server.c
+ * embeds it first in its connection); nothing here calls up into it.
+ */
+struct nc_client {
+	uid_t uid;			/* SO_PEERCRED */
+	pid_t pid;
+	/* Send a deferred reply (and @fd if >= 0) to this client. */
+	void (*reply)(struct nc_client *c, struct nc_reply *rep, int fd);
+};
+
+/* nc_client_reply() - answer @c now for a request whose reply was deferred. */
+static inline void nc_client_reply(struct nc_client *c, struct nc_reply *rep, int fd)
+{
+	c->reply(c, rep, fd);
+}
+
+static inline uid_t nc_client_uid(const struct nc_client *c)
+{
+	return c->uid;
+}
+
+static inline pid_t nc_client_pid(const struct nc_client *c)
+{
+	return c->pid;
+}
 
 /*
  * Handle one validated request; fills @rep, and *@fd_out with a descriptor to
@@ -34,11 +61,5 @@ void nc_sock_shutdown_all(void);
 void nc_sock_counts(uint32_t *sockets, uint32_t *connections, uint32_t *listeners);
 /* Once at start, before any request: the table, ports, options, protocols. */
 void nc_sock_init(void);
-
-/* Implemented by the RPC server: send a deferred reply (and @fd if >= 0) to @client. */
-void nc_client_reply(struct nc_client *client, struct nc_reply *rep, int fd);
-/* Implemented by the RPC server: the user @client runs as (SO_PEERCRED). */
-uid_t nc_client_uid(const struct nc_client *client);
-pid_t nc_client_pid(const struct nc_client *client);
 
 #endif

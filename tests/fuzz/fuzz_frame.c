@@ -43,11 +43,11 @@ static struct nc_config cfg;
 static bool verbose;	/* FUZZ_VERBOSE: what each input did, for checking seeds */
 
 /*
- * nc_client_reply(), nc_client_uid(), nc_client_pid() - what the socket
- * table asks of the RPC endpoint (server.c, not linked here): the harness
- * is the only client, and no request it makes is deferred.
+ * harness_reply() - the harness is the socket table's only client (the RPC
+ * endpoint, server.c, is not linked here), and no request it makes is
+ * deferred; a reply that comes anyway is dropped.
  */
-void nc_client_reply(struct nc_client *client, struct nc_reply *rep, int fd)
+static void harness_reply(struct nc_client *client, struct nc_reply *rep, int fd)
 {
 	(void)client;
 	(void)rep;
@@ -55,17 +55,7 @@ void nc_client_reply(struct nc_client *client, struct nc_reply *rep, int fd)
 		close(fd);
 }
 
-uid_t nc_client_uid(const struct nc_client *client)
-{
-	(void)client;
-	return getuid();
-}
-
-pid_t nc_client_pid(const struct nc_client *client)
-{
-	(void)client;
-	return getpid();
-}
+static struct nc_client harness = { .reply = harness_reply };
 
 /*
  * request() - one request to the socket table, as the RPC endpoint would
@@ -77,7 +67,7 @@ static int request(struct nc_request *req, int fd, struct nc_reply *rep, int *fd
 	int deferred, out = -1;
 
 	nc_rpc_init_reply(rep, req);
-	nc_sock_request(NULL, req, fd >= 0 ? dup(fd) : -1, rep, &out, &deferred);
+	nc_sock_request(&harness, req, fd >= 0 ? dup(fd) : -1, rep, &out, &deferred);
 	if (fd_out)
 		*fd_out = out;
 	else if (out >= 0)
@@ -144,6 +134,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	verbose = getenv("FUZZ_VERBOSE") != NULL;
+	harness.uid = getuid();
+	harness.pid = getpid();
 	nc_log_level = verbose ? NC_LOG_DEBUG : NC_LOG_ERROR;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.link_kind = NC_LINK_DEFAULT_SWITCH;
