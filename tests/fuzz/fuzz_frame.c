@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "service/config.h"
+#include "service/dns.h"
 #include "service/link.h"
 #include "service/loop.h"
 #include "service/sock.h"
@@ -124,10 +125,36 @@ static void on_frame(const uint8_t *frame, size_t len)
 	nc_stack_input(frame, len);
 }
 
+/* udp_on() - a dual-stack UDP socket bound to @port: datagrams reach udp.c's receive path. */
+static void udp_on(uint16_t port)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int fd = -1;
+
+	nc_rpc_init_request(&req, NC_OP_SOCKET, 0);
+	req.arg[0] = AF_INET6;
+	req.arg[1] = SOCK_DGRAM;
+	if (request(&req, -1, &rep, &fd) < 0 || fd < 0) {
+		fprintf(stderr, "fuzz_frame: UDP SOCKET failed: %d\n", rep.result);
+		exit(1);
+	}
+	nc_rpc_init_request(&req, NC_OP_BIND, rep.sock);
+	req.addrlen = sizeof(a6);
+	memcpy(req.addr, &a6, sizeof(a6));
+	if (request(&req, fd, &rep, NULL) < 0) {
+		fprintf(stderr, "fuzz_frame: UDP BIND to port %u failed: %d\n", port, rep.result);
+		exit(1);
+	}
+	/* fd stays open for the run: the program end of a socket that never reads */
+}
+
 /*
  * LLVMFuzzerInitialize() - the service's start-up, less the RPC endpoint:
  * fixed addresses (no ARP probing), the local switch's checksum policy, a
- * netcon MAC, and listeners on port 80 (IPv6 and IPv4) and 8080 (IPv4).
+ * netcon MAC, listeners on port 80 (IPv6 and IPv4) and 8080 (IPv4), names
+ * (mDNS, the DNS stub, a --dns server) and a UDP socket on port 9.
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -157,8 +184,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_frame: stack set-up failed\n");
 		exit(1);
 	}
+	/* Names: multicast DNS on 5353, the stub on 53, one --dns server to forward to. */
+	snprintf(cfg.name, sizeof(cfg.name), "fuzz");
+	cfg.n_dns = 1;
+	cfg.dns[0].family = AF_INET;
+	inet_pton(AF_INET, "10.0.0.53", cfg.dns[0].addr);
+	if (nc_names_init(&cfg)) {
+		fprintf(stderr, "fuzz_frame: names set-up failed\n");
+		exit(1);
+	}
 	listen_on(AF_INET6, 80);
 	listen_on(AF_INET, 8080);
+	udp_on(9);
 	return 0;
 }
 

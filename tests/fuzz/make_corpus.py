@@ -165,6 +165,9 @@ PEER6 = socket.inet_pton(socket.AF_INET6, "fd00::2")
 PEER_LL6 = socket.inet_pton(socket.AF_INET6, "fe80::2")
 SOLICITED6 = socket.inet_pton(socket.AF_INET6, "ff02::1:ff00:1")
 SOLICITED_MAC = bytes.fromhex("3333ff000001")
+DNS4 = socket.inet_aton("10.0.0.53")          # the harness's --dns server
+MDNS4 = socket.inet_aton("224.0.0.251")
+MDNS_MAC = bytes.fromhex("01005e0000fb")
 
 
 def csum(b):
@@ -180,9 +183,9 @@ def eth(dst, src, etype, payload):
     return dst + src + struct.pack("!H", etype) + payload
 
 
-def ip4(src, dst, proto, payload, ident=1, frag=0, tot=None):
+def ip4(src, dst, proto, payload, ident=1, frag=0, tot=None, ttl=64):
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload) if tot is None else tot,
-                    ident, frag, 64, proto, 0, src, dst)
+                    ident, frag, ttl, proto, 0, src, dst)
     return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
 
 
@@ -215,6 +218,10 @@ def icmp4(typ, code, body):
 
 def icmp6(src, dst, typ, code, body):
     return l4sum(src, dst, 58, struct.pack("!BBH", typ, code, 0) + body, 2)
+
+
+def dns_name(name):
+    return b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
 
 
 def arp(op, sha, spa, tha, tpa):
@@ -255,7 +262,27 @@ def frame_seeds():
             v4(6, tcp(PEER4, SVC4, 40001, 80, 0x18, seq=1001, ack=1, data=b"GET / HTTP/1.0\r\n\r\n")),
             v4(6, tcp(PEER4, SVC4, 40001, 80, 0x11, seq=1019, ack=1)))
         seeds[who + "-tcp-rst"] = frames(v4(6, tcp(PEER4, SVC4, 40002, 80, 0x04)))
-        seeds[who + "-udp-closed"] = frames(v4(17, udp(PEER4, SVC4, 5353, 53, b"\0" * 12)))
+        seeds[who + "-udp-closed"] = frames(v4(17, udp(PEER4, SVC4, 40005, 7, b"\0" * 12)))
+        # Names (dns.c, mdns.c): a query to the stub, an answer from the --dns
+        # server, a multicast DNS response and question; a datagram for udp.c.
+        q = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + dns_name("web") + \
+            struct.pack("!HH", 1, 1)
+        seeds[who + "-dns-query"] = frames(v4(17, udp(PEER4, SVC4, 40006, 53, q)))
+        ans = struct.pack("!HHHHHH", 0x1234, 0x8180, 1, 1, 0, 0) + dns_name("www.example") + \
+            struct.pack("!HH", 1, 1) + b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + PEER4
+        seeds[who + "-dns-answer"] = frames(eth(SVC_MAC, mac, 0x0800,
+                                                ip4(DNS4, SVC4, 17, udp(DNS4, SVC4, 53, 40007, ans))))
+        md = struct.pack("!HHHHHH", 0, 0x8400, 0, 1, 0, 0) + dns_name("peer.local") + \
+            struct.pack("!HHIH", 1, 0x8001, 120, 4) + PEER4
+        seeds[who + "-mdns-response"] = frames(eth(MDNS_MAC, mac, 0x0800,
+                                                   ip4(PEER4, MDNS4, 17, udp(PEER4, MDNS4, 5353, 5353, md),
+                                                       ttl=255)))
+        mq = struct.pack("!HHHHHH", 0, 0, 1, 0, 0, 0) + dns_name("fuzz.local") + struct.pack("!HH", 1, 1)
+        seeds[who + "-mdns-question"] = frames(eth(MDNS_MAC, mac, 0x0800,
+                                                   ip4(PEER4, MDNS4, 17, udp(PEER4, MDNS4, 5353, 5353, mq),
+                                                       ttl=255)))
+        seeds[who + "-udp-datagram"] = frames(v4(17, udp(PEER4, SVC4, 40008, 9, b"hello" * 20)))
+        seeds[who + "-udp6-datagram"] = frames(v6(17, udp(PEER6, SVC6, 40009, 9, b"hello" * 20)))
         big = icmp4(8, 0, struct.pack("!HH", 2, 1) + bytes(range(256)) * 8)
         seeds[who + "-ipv4-fragments"] = frames(
             eth(SVC_MAC, mac, 0x0800, ip4(PEER4, SVC4, 1, big[:1024], ident=77, frag=0x2000,
