@@ -110,6 +110,8 @@ struct nc_status {
 	uint64_t frames_out;
 	uint32_t pid;
 	uint32_t uptime_s;
+	uint64_t udp_dropped_in;	/* datagrams for a program whose socket was full */
+	uint64_t udp_dropped_out;	/* programs' datagrams that could not be sent */
 };
 
 _Static_assert(sizeof(struct nc_status) <= NC_OPT_MAX, "status fits a reply");

@@ -208,6 +208,8 @@ static int print_status(const struct nc_config *cfg)
 	printf("link frames in %llu (%llu bytes), out %llu (%llu bytes)\n",
 	       (unsigned long long)st.frames_in, (unsigned long long)st.bytes_in,
 	       (unsigned long long)st.frames_out, (unsigned long long)st.bytes_out);
+	printf("udp dropped %llu for full sockets, %llu unsendable\n",
+	       (unsigned long long)st.udp_dropped_in, (unsigned long long)st.udp_dropped_out);
 	return 0;
 }
 

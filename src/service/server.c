@@ -128,6 +128,7 @@ static void fill_status(struct nc_reply *rep)
 	st.bytes_out = ls->bytes_out;
 	st.pid = (uint32_t)getpid();
 	st.uptime_s = (uint32_t)((nc_now_ms() - srv.started_ms) / 1000);
+	nc_udp_drops(&st.udp_dropped_in, &st.udp_dropped_out);
 	memcpy(rep->opt, &st, sizeof(st));
 	rep->optlen = sizeof(st);
 }

@@ -59,6 +59,8 @@ void nc_sock_flush(void);
 void nc_sock_shutdown_all(void);
 /* For the status: sockets in the table, established connections, listeners. */
 void nc_sock_counts(uint32_t *sockets, uint32_t *connections, uint32_t *listeners);
+/* For the status: UDP datagrams dropped, towards programs (full) and from them (udp.c). */
+void nc_udp_drops(uint64_t *in, uint64_t *out);
 /* Once at start, before any request: the table, ports, options, protocols. */
 void nc_sock_init(void);
 
