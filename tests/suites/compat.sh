@@ -14,7 +14,7 @@
 source "$(dirname "$0")/../lib.sh"
 CT=$TOP/tests/compat
 DOC=$TOP/docs/compatibility.md
-ORDER=(redis http ssh apache mariadb postgres vsftpd pureftpd node java tomcat)
+ORDER=(redis http ssh apache mariadb postgres vsftpd pureftpd node java tomcat dnsmasq udp ping)
 
 # One entry per row of the document: the seed's name and status, and ours.
 declare -A ROW_STATUS ROW_NOTE ROW_PKG
@@ -197,6 +197,7 @@ seed_rows=(
 	"-|-||apache2 event MPM"
 	"nginx|WORKS as of 20151022||nginx"
 	"nodejs|WORKS as of 20151021||node"
+	"-|-||node dgram"
 	"java|WORKS as of 20151010||java"
 	"tomcat|WORKS as of 2015xxxx||tomcat10"
 	"thttpd|WORKS as of 2015xxxx||mini_httpd"
@@ -206,6 +207,12 @@ seed_rows=(
 	"MongoDB|BROKEN as of 20151021||MongoDB"
 	"Redis-server|WORKS as of 20151027||redis-server"
 	"pure-ftpd|BROKEN as of 20151021|Socket operation on non-socket|pure-ftpd"
+	"-|-||dnsmasq"
+	"-|-||dnsmasq IPv6"
+	"-|-||socat"
+	"-|-||iperf3"
+	"-|-||memcached"
+	"-|-||ping"
 )
 if [ "$*" = "" ]; then
 	{
@@ -256,6 +263,16 @@ if [ "$*" = "" ]; then
 			- pure-ftpd's own password hashes (argon2id) cost ~3.7 s of CPU per login: the
 			  suite's virtual user has a SHA-512 crypt hash instead.
 			- node runs with `UV_USE_IO_URING=0`.
+			- The rows after pure-ftpd are UDP, ping and names, which the seed did not have
+			  (`tests/compat/dnsmasq.sh`, `udp.sh`, `ping.sh`; the clients' checks are
+			  `tests/udp/`'s). Servers that fork (socat) run under timeout(1), which stops
+			  their children with them.
+			- dnsmasq binds port 53 of the service's addresses (a socket bound to an address
+			  takes the port from the service's own DNS stub, bound to the wildcard) and
+			  runs with `--bind-interfaces --listen-address`: in its default wildcard mode,
+			  and for every IPv6 query in any mode, it drops a query unless SIOCGIFNAME
+			  names the interface index of its IP_PKTINFO / IPV6_PKTINFO.
+			- memcached runs with `-u root` (it refuses root otherwise).
 			- The JDK decides whether the machine has IPv6 from `/proc/net/if_inet6`, empty in
 			  a namespace where no interface is up; there it makes IPv4 sockets only. Java's
 			  and Tomcat's IPv6 checks run their JVMs in a namespace where `lo` is up (netcon
