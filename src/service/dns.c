@@ -24,7 +24,15 @@
  * Each DNS query has its own UDP pcb on a random port and a random ID, and
  * an answer counts only from a configured server, port 53, with the ID,
  * question, name and type asked. Every message from the network is read
- * with the bounds-checked readers at the top of this file.
+ * with the bounds-checked readers at the top of this file. An answer
+ * truncated over UDP (TC) is asked again of that server over TCP (RFC
+ * 7766: one connection per query at most, DNS_TCP_MAX in all, 3 s), and
+ * checked the same way.
+ *
+ * The stub answers on UDP and TCP port 53 (length-prefixed messages, a
+ * few queries per connection, closed after 10 s idle); its own answers
+ * are truncated (TC) beyond the asker's limit: 512 bytes over UDP or its
+ * EDNS size, 64 KiB over TCP.
  *
  * Pending queries are few and short-lived: a list, and one lwIP timer
  * ticking every 50 ms while any is pending. An RPC client that goes away
@@ -42,6 +50,7 @@
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
 
@@ -65,6 +74,13 @@
 #define STUB_MAX_IN	1232	/* larger queries are not DNS we serve */
 #define STUB_MAX_OUT	512	/* classic UDP answer size (no EDNS) */
 #define DNS_MAX_IN	4096
+#define STUB_EDNS_MAX	4096	/* the most a client's EDNS size gets from our own answers */
+#define DNS_TCP_MS	3000	/* a TCP exchange with a server, connect to last answer */
+#define DNS_TCP_MAX	16	/* forwarder TCP connections in flight, all queries together */
+#define DNS_TCP_MSG_MAX	65535	/* a length-prefixed message */
+#define STUB_TCP_MAX	16	/* programs' connections to the stub at once */
+#define STUB_TCP_IDLE_MS 10000	/* a stub connection with nothing pending is closed then */
+#define STUB_TCP_QUERIES 8	/* queries served per stub connection */
 
 /* ------------------------------------------------------------------ wire -- */
 
@@ -412,6 +428,33 @@ struct sub {
 	uint16_t id, qtype;
 	bool done;
 	int rcode;
+	bool tc;		/* truncated over UDP: asked again over TCP */
+	bool tc_sent;		/* written on the TCP connection */
+	bool tc_held;		/* the truncated answer held something usable */
+};
+
+struct query;
+
+/* A forwarder TCP connection (one per query at most): a truncated answer asked again. */
+struct dtcp {
+	struct tcp_pcb *pcb;
+	struct query *q;
+	bool connected;
+	uint64_t deadline;
+	uint8_t hdr[2];		/* the length prefix being read */
+	size_t hlen;
+	uint8_t *msg;		/* the message being read (mlen bytes, mgot so far) */
+	size_t mlen, mgot;
+};
+
+/* A program's TCP connection to the stub. */
+struct stcp {
+	struct stcp *next;
+	struct tcp_pcb *pcb;
+	uint64_t idle_until;
+	unsigned queries, pending;
+	size_t inlen;
+	uint8_t in[2 + STUB_MAX_IN];
 };
 
 struct query {
@@ -445,6 +488,10 @@ struct query {
 	char qname[NC_DNS_NAME_MAX];	/* the stub's question, case as asked */
 	uint8_t *raw;			/* a stub query passed on to the servers as it is */
 	size_t rawlen;
+	bool via_tcp;			/* the stub's asker came over TCP (on conn, unless gone) */
+	struct stcp *conn;
+	size_t limit;			/* the most the stub's answer may hold */
+	struct dtcp *tcp;		/* the forwarder's TCP connection, if any */
 };
 
 static struct {
@@ -453,12 +500,20 @@ static struct {
 	unsigned count;
 	bool ticking;
 	struct udp_pcb *stub;
+	struct tcp_pcb *stub_listen;
+	struct stcp *conns;
+	unsigned nconns, ntcp;
+	struct tcp_pcb *cb_pcb;		/* the pcb whose callback is running */
+	bool cb_aborted;		/* ... and it was aborted (return ERR_ABRT) */
 	uint8_t buf[DNS_MAX_IN];
+	uint8_t out[STUB_EDNS_MAX];
 } nm;
 
 static void tick(void *arg);
 static void run_stage(struct query *q);
 static void finish(struct query *q, int result);
+static void dtcp_end(struct dtcp *t);
+static void stcp_end(struct stcp *c);
 
 /*
  * unguessable16() - a query ID or port part an off-path sender cannot
@@ -495,9 +550,65 @@ static void query_free(struct query *q)
 	}
 	if (q->pcb)
 		udp_remove(q->pcb);
+	if (q->tcp)
+		dtcp_end(q->tcp);
 	nm.count--;
 	free(q->raw);
+	if (q->conn) {
+		struct stcp *c = q->conn;
+
+		c->pending--;
+		if (c->queries >= STUB_TCP_QUERIES && c->pending == 0)
+			stcp_end(c);	/* served all it may ask */
+	}
 	free(q);
+}
+
+/*
+ * pcb_end() - close @pcb (FIN) with no callback left on it, or abort it
+ * (RST) when it cannot be closed. Inside a callback of that very pcb, a
+ * pcb still connecting (which tcp_close() would free under lwIP's feet) or
+ * one that cannot be closed is aborted and the callback returns ERR_ABRT
+ * (nm.cb_aborted), as lwIP requires.
+ */
+static void pcb_end(struct tcp_pcb *pcb)
+{
+	bool own = pcb == nm.cb_pcb;
+
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	tcp_poll(pcb, NULL, 0);
+	if ((own && pcb->state == SYN_SENT) || tcp_close(pcb) != ERR_OK) {
+		tcp_abort(pcb);
+		if (own)
+			nm.cb_aborted = true;
+	}
+}
+
+/* cb_enter() / cb_leave() - around a TCP callback of @pcb: what it returns to lwIP. */
+struct cb_saved {
+	struct tcp_pcb *pcb;
+	bool aborted;
+};
+
+static struct cb_saved cb_enter(struct tcp_pcb *pcb)
+{
+	struct cb_saved s = { nm.cb_pcb, nm.cb_aborted };
+
+	nm.cb_pcb = pcb;
+	nm.cb_aborted = false;
+	return s;
+}
+
+static err_t cb_leave(struct cb_saved s)
+{
+	bool aborted = nm.cb_aborted;
+
+	nm.cb_pcb = s.pcb;
+	nm.cb_aborted = s.aborted;
+	return aborted ? ERR_ABRT : ERR_OK;
 }
 
 /* ip_from() - an lwIP address from a family and bytes (link-local IPv6 zoned on the link). */
@@ -541,6 +652,34 @@ static bool ends_local(const char *name)
 
 /* ----------------------------------------------------------- DNS (unicast) -- */
 
+/*
+ * build_query() - sub-query @i of @q as a message in @b: the stub's query
+ * as it came under our ID, or our own question. Returns its length, 0 if
+ * it cannot be made.
+ */
+static size_t build_query(struct query *q, unsigned i, uint8_t *b, size_t cap)
+{
+	size_t off = 0;
+
+	if (q->raw) {
+		if (q->rawlen > cap)
+			return 0;
+		q->raw[0] = (uint8_t)(q->sub[0].id >> 8);
+		q->raw[1] = (uint8_t)q->sub[0].id;
+		memcpy(b, q->raw, q->rawlen);
+		return q->rawlen;
+	}
+	if (nc_dns_put16(b, cap, &off, q->sub[i].id) ||
+	    nc_dns_put16(b, cap, &off, 0x0100) ||	/* RD */
+	    nc_dns_put16(b, cap, &off, 1) || nc_dns_put16(b, cap, &off, 0) ||
+	    nc_dns_put16(b, cap, &off, 0) || nc_dns_put16(b, cap, &off, 0) ||
+	    nc_dns_put_name(b, cap, &off, q->name) ||
+	    nc_dns_put16(b, cap, &off, q->sub[i].qtype) ||
+	    nc_dns_put16(b, cap, &off, NC_DNS_C_IN))
+		return 0;
+	return off;
+}
+
 /* dns_send() - the undone sub-queries of @q to server number @server. */
 static void dns_send(struct query *q, unsigned server)
 {
@@ -549,38 +688,17 @@ static void dns_send(struct query *q, unsigned server)
 	unsigned i;
 
 	ip_from(&dst, s->family, s->addr);
-	if (q->raw && !q->sub[0].done) {
-		/* A stub query of another type: as the asker sent it, under our own ID. */
-		struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)q->rawlen, PBUF_RAM);
-
-		if (!p)
-			return;
-		q->raw[0] = (uint8_t)(q->sub[0].id >> 8);
-		q->raw[1] = (uint8_t)q->sub[0].id;
-		pbuf_take(p, q->raw, (u16_t)q->rawlen);
-		udp_sendto(q->pcb, p, &dst, DNS_PORT);
-		pbuf_free(p);
-		return;
-	}
 	for (i = 0; i < q->nsub; i++) {
-		uint8_t b[NC_DNS_NAME_MAX + 32];
-		size_t off = 0;
+		uint8_t b[STUB_MAX_IN];
+		size_t len;
 		struct pbuf *p;
 
-		if (q->sub[i].done)
+		if (q->sub[i].done || !(len = build_query(q, i, b, sizeof(b))))
 			continue;
-		if (nc_dns_put16(b, sizeof(b), &off, q->sub[i].id) ||
-		    nc_dns_put16(b, sizeof(b), &off, 0x0100) ||	/* RD */
-		    nc_dns_put16(b, sizeof(b), &off, 1) || nc_dns_put16(b, sizeof(b), &off, 0) ||
-		    nc_dns_put16(b, sizeof(b), &off, 0) || nc_dns_put16(b, sizeof(b), &off, 0) ||
-		    nc_dns_put_name(b, sizeof(b), &off, q->name) ||
-		    nc_dns_put16(b, sizeof(b), &off, q->sub[i].qtype) ||
-		    nc_dns_put16(b, sizeof(b), &off, NC_DNS_C_IN))
-			continue;
-		p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)off, PBUF_RAM);
+		p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
 		if (!p)
 			continue;
-		pbuf_take(p, b, (u16_t)off);
+		pbuf_take(p, b, (u16_t)len);
 		udp_sendto(q->pcb, p, &dst, DNS_PORT);
 		pbuf_free(p);
 	}
@@ -592,8 +710,13 @@ static void dns_stage_over(struct query *q)
 	bool nx = false, answered = false;
 	unsigned i;
 
-	udp_remove(q->pcb);
+	if (q->pcb)
+		udp_remove(q->pcb);
 	q->pcb = NULL;
+	if (q->tcp) {
+		dtcp_end(q->tcp);
+		q->tcp = NULL;
+	}
 	if (q->reverse ? q->ptr[0] != '\0' : q->got.n4 + q->got.n6 > 0) {
 		finish(q, 0);
 		return;
@@ -698,16 +821,352 @@ static int take_answer(struct query *q, const struct sub *s, const uint8_t *p, s
 	return 0;
 }
 
-/* dns_recv() - a datagram on a query's pcb: a server's reply, checked through and through. */
+static void stub_out(struct query *q, const uint8_t *b, size_t len);
+static int dns_reply(struct query *q, uint8_t *buf, size_t len, const ip_addr_t *from,
+		     bool from_tcp);
+
+/* ------------------------------------------------- DNS over TCP (RFC 7766) -- */
+
+/* dtcp_end() - close the forwarder connection @t and free it. */
+static void dtcp_end(struct dtcp *t)
+{
+	if (t->pcb)
+		pcb_end(t->pcb);
+	if (t->q && t->q->tcp == t)
+		t->q->tcp = NULL;
+	nm.ntcp--;
+	free(t->msg);
+	free(t);
+}
+
+/* subs_progress() - a sub-query was answered: the stage ends when all are. */
+static void subs_progress(struct query *q)
+{
+	unsigned i;
+	bool tcp_wanted = false;
+
+	for (i = 0; i < q->nsub; i++) {
+		if (!q->sub[i].done && q->sub[i].tc)
+			tcp_wanted = true;
+		if (!q->sub[i].done)
+			break;
+	}
+	if (i == q->nsub) {
+		dns_stage_over(q);
+		return;
+	}
+	for (; i < q->nsub; i++)
+		if (!q->sub[i].done && q->sub[i].tc)
+			tcp_wanted = true;
+	if (q->tcp && !tcp_wanted) {
+		dtcp_end(q->tcp);
+		q->deadline = nc_now_ms() + DNS_TRY_MS;	/* UDP's turn again */
+	}
+}
+
+/*
+ * dtcp_fail() - the TCP exchange of @q failed (refused, reset, timed out,
+ * malformed): each sub-query it was for counts what its truncated answer
+ * held; one that held nothing hands over to the next server.
+ */
+static void dtcp_fail(struct query *q)
+{
+	bool lost = false;
+	unsigned i;
+
+	if (q->tcp)
+		dtcp_end(q->tcp);
+	for (i = 0; i < q->nsub; i++) {
+		struct sub *s = &q->sub[i];
+
+		if (s->done || !s->tc)
+			continue;
+		s->tc = s->tc_sent = false;
+		if (s->tc_held) {
+			s->done = true;
+			s->rcode = 0;
+		} else {
+			lost = true;
+		}
+	}
+	nc_debug("names: %s: no answer over TCP", q->name);
+	if (lost)
+		next_server(q);
+	else
+		subs_progress(q);
+}
+
+/* dtcp_send() - write the sub-queries waiting for TCP, each with its length first. */
+static void dtcp_send(struct dtcp *t)
+{
+	struct query *q = t->q;
+	unsigned i;
+
+	for (i = 0; i < q->nsub; i++) {
+		struct sub *s = &q->sub[i];
+		uint8_t b[2 + STUB_MAX_IN];
+		size_t len;
+
+		if (s->done || !s->tc || s->tc_sent)
+			continue;
+		len = build_query(q, i, b + 2, sizeof(b) - 2);
+		b[0] = (uint8_t)(len >> 8);
+		b[1] = (uint8_t)len;
+		if (!len || tcp_write(t->pcb, b, (u16_t)(len + 2), TCP_WRITE_FLAG_COPY) != ERR_OK) {
+			dtcp_fail(q);
+			return;
+		}
+		s->tc_sent = true;
+	}
+	tcp_output(t->pcb);
+}
+
+/* dtcp_connected() - the server accepted: send. */
+static err_t dtcp_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct dtcp *t = arg;
+	struct cb_saved sv;
+
+	if (!t)
+		return ERR_OK;
+	sv = cb_enter(pcb);
+	if (err != ERR_OK) {
+		dtcp_fail(t->q);
+	} else {
+		t->connected = true;
+		dtcp_send(t);
+	}
+	return cb_leave(sv);
+}
+
+/* dtcp_err() - the connection is gone (lwIP freed the pcb). */
+static void dtcp_err(void *arg, err_t err)
+{
+	struct dtcp *t = arg;
+
+	(void)err;
+	if (!t)
+		return;
+	t->pcb = NULL;
+	dtcp_fail(t->q);
+}
+
+/* dtcp_poll() - every second of the connection: its deadline. */
+static err_t dtcp_poll(void *arg, struct tcp_pcb *pcb)
+{
+	struct dtcp *t = arg;
+	struct cb_saved sv;
+
+	if (!t)
+		return ERR_OK;
+	sv = cb_enter(pcb);
+	if (nc_now_ms() >= t->deadline)
+		dtcp_fail(t->q);
+	return cb_leave(sv);
+}
+
+/*
+ * dtcp_recv() - bytes from the server: length-prefixed answers (each at
+ * most 65535 bytes, each checked as a UDP answer is). Anything that is not
+ * an answer to a sub-query sent on it ends the connection.
+ */
+static err_t dtcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct dtcp *t = arg;
+	struct cb_saved sv;
+	struct pbuf *b;
+
+	(void)err;
+	if (!t) {
+		if (p) {
+			tcp_recved(pcb, p->tot_len);
+			pbuf_free(p);
+		}
+		return ERR_OK;
+	}
+	sv = cb_enter(pcb);
+	if (!p) {
+		dtcp_fail(t->q);	/* closed before answering */
+		return cb_leave(sv);
+	}
+	tcp_recved(pcb, p->tot_len);
+	for (b = p; b && !nm.cb_aborted; b = b->next) {
+		const uint8_t *d = b->payload;
+		size_t n = b->len, k;
+
+		while (n && !nm.cb_aborted) {
+			if (t->hlen < 2) {
+				t->hdr[t->hlen++] = *d++;
+				n--;
+				if (t->hlen == 2) {
+					t->mlen = get16(t->hdr);
+					t->mgot = 0;
+					if (t->mlen < 12 || !(t->msg = malloc(t->mlen))) {
+						dtcp_fail(t->q);
+						break;
+					}
+				}
+				continue;
+			}
+			k = t->mlen - t->mgot < n ? t->mlen - t->mgot : n;
+			memcpy(t->msg + t->mgot, d, k);
+			t->mgot += k;
+			d += k;
+			n -= k;
+			if (t->mgot == t->mlen) {
+				struct query *q = t->q;
+				uint8_t *m = t->msg;
+				size_t mlen = t->mlen;
+
+				t->msg = NULL;
+				t->hlen = 0;
+				if (dns_reply(q, m, mlen, &pcb->remote_ip, true))
+					dtcp_fail(q);
+				free(m);
+			}
+		}
+	}
+	pbuf_free(p);
+	return cb_leave(sv);
+}
+
+/*
+ * dtcp_want() - sub-query @s of @q was answered truncated by @from: ask it
+ * again over TCP (the query's connection, opened to @from if it has none).
+ * false when no connection can be had.
+ */
+static bool dtcp_want(struct query *q, struct sub *s, const ip_addr_t *from)
+{
+	struct dtcp *t = q->tcp;
+
+	if (t && s->tc)
+		return true;	/* already asked on it */
+	if (!t) {
+		struct tcp_pcb *pcb;
+
+		if (nm.ntcp >= DNS_TCP_MAX || !(t = calloc(1, sizeof(*t))))
+			return false;
+		pcb = tcp_new_ip_type(IP_GET_TYPE(from));
+		if (!pcb) {
+			free(t);
+			return false;
+		}
+		t->pcb = pcb;
+		t->q = q;
+		t->deadline = nc_now_ms() + DNS_TCP_MS;
+		tcp_arg(pcb, t);
+		tcp_err(pcb, dtcp_err);
+		tcp_recv(pcb, dtcp_recv);
+		tcp_poll(pcb, dtcp_poll, 2);
+		if (tcp_connect(pcb, from, DNS_PORT, dtcp_connected) != ERR_OK) {
+			tcp_arg(pcb, NULL);
+			tcp_err(pcb, NULL);
+			tcp_recv(pcb, NULL);
+			tcp_poll(pcb, NULL, 0);
+			tcp_abort(pcb);
+			free(t);
+			return false;
+		}
+		nm.ntcp++;
+		q->tcp = t;
+		nc_debug("names: %s: truncated, asking again over TCP", q->name);
+	}
+	s->tc = true;
+	s->tc_sent = false;
+	if (t->connected)
+		dtcp_send(t);	/* may fail the connection, and end q */
+	return true;
+}
+
+/*
+ * dns_reply() - a server's reply to @q, from @from (over UDP, or over the
+ * query's TCP connection with @from_tcp), checked through and through.
+ * Returns -1 for a message that does not answer an undone sub-query (over
+ * UDP it is ignored; over TCP it ends the connection). May free @q.
+ */
+static int dns_reply(struct query *q, uint8_t *buf, size_t len, const ip_addr_t *from,
+		     bool from_tcp)
+{
+	struct nc_dns_hdr h;
+	char qname[NC_DNS_NAME_MAX];
+	size_t off = 12;
+	struct sub *s = NULL;
+	unsigned i, rcode;
+	bool tc;
+
+	if (nc_dns_get_hdr(buf, len, &h) || !(h.flags & 0x8000) || (h.flags & 0x7800) ||
+	    h.qd != 1)
+		return -1;
+	for (i = 0; i < q->nsub; i++)
+		if (!q->sub[i].done && q->sub[i].id == h.id && (!from_tcp || q->sub[i].tc_sent))
+			s = &q->sub[i];
+	for (i = 0; !s && from_tcp && i < q->nsub; i++)
+		if (q->sub[i].done && q->sub[i].tc_sent && q->sub[i].id == h.id)
+			return 0;	/* answered over UDP meanwhile */
+	if (!s || nc_dns_get_name(buf, len, &off, qname, sizeof(qname), false) ||
+	    off + 4 > len || strcmp(qname, q->name) || get16(buf + off) != s->qtype ||
+	    get16(buf + off + 2) != NC_DNS_C_IN)
+		return -1;
+	off += 4;
+	rcode = h.flags & 15;
+	tc = !from_tcp && (h.flags & 0x0200);
+	if (from_tcp && rcode != 0 && rcode != 3)
+		return -1;	/* fails over TCP: as if TCP failed */
+	if (q->raw && rcode != 2 && rcode != 5) {
+		/*
+		 * Passed on: the server's answer goes back as it is, with the
+		 * asker's ID; truncated, it is asked again over TCP for an asker
+		 * that came over TCP (one over UDP retries over TCP itself).
+		 */
+		if (tc && q->via_tcp && dtcp_want(q, s, from))
+			return 0;
+		buf[0] = (uint8_t)(q->qid >> 8);
+		buf[1] = (uint8_t)q->qid;
+		stub_out(q, buf, len);
+		query_free(q);
+		return 0;
+	}
+	if (rcode == 0) {
+		unsigned before;
+
+		if (from_tcp) {
+			/* The whole answer replaces what its truncated one held. */
+			if (s->qtype == NC_DNS_T_A)
+				q->got.n4 = 0;
+			else if (s->qtype == NC_DNS_T_AAAA)
+				q->got.n6 = 0;
+			else
+				q->ptr[0] = '\0';
+		}
+		before = (unsigned)(q->got.n4 + q->got.n6 + (q->ptr[0] != '\0'));
+		if (take_answer(q, s, buf, len, off, h.an))
+			return -1;	/* malformed: as if never received */
+		if (tc) {
+			s->tc_held = (unsigned)(q->got.n4 + q->got.n6 + (q->ptr[0] != '\0')) != before;
+			if (dtcp_want(q, s, from))
+				return 0;
+			if (!s->tc_held) {
+				/* Truncated with nothing usable in it, and no TCP: the next server. */
+				next_server(q);
+				return 0;
+			}
+		}
+	} else if (rcode != 3) {
+		/* SERVFAIL, REFUSED, NOTIMP...: this server cannot help. */
+		next_server(q);
+		return 0;
+	}
+	s->done = true;
+	s->rcode = (int)rcode;
+	subs_progress(q);
+	return 0;
+}
+
+/* dns_recv() - a datagram on a query's pcb: a server's reply? */
 static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
 		     u16_t port)
 {
-	struct query *q = arg;
-	struct nc_dns_hdr h;
-	char qname[NC_DNS_NAME_MAX];
-	size_t len, off = 12;
-	struct sub *s = NULL;
-	unsigned i, rcode;
+	size_t len;
 
 	(void)pcb;
 	if (p->tot_len > sizeof(nm.buf) || port != DNS_PORT || !is_server(addr)) {
@@ -716,54 +1175,7 @@ static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 	}
 	len = pbuf_copy_partial(p, nm.buf, p->tot_len, 0);
 	pbuf_free(p);
-	if (nc_dns_get_hdr(nm.buf, len, &h) || !(h.flags & 0x8000) || (h.flags & 0x7800) ||
-	    h.qd != 1)
-		return;
-	for (i = 0; i < q->nsub; i++)
-		if (!q->sub[i].done && q->sub[i].id == h.id)
-			s = &q->sub[i];
-	if (!s || nc_dns_get_name(nm.buf, len, &off, qname, sizeof(qname), false) ||
-	    off + 4 > len || strcmp(qname, q->name) || get16(nm.buf + off) != s->qtype ||
-	    get16(nm.buf + off + 2) != NC_DNS_C_IN)
-		return;
-	off += 4;
-	rcode = h.flags & 15;
-	if (q->raw && rcode != 2 && rcode != 5) {
-		/* Passed on: the server's answer goes back as it is, with the asker's ID. */
-		struct pbuf *r = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
-
-		if (r) {
-			nm.buf[0] = (uint8_t)(q->qid >> 8);
-			nm.buf[1] = (uint8_t)q->qid;
-			pbuf_take(r, nm.buf, (u16_t)len);
-			udp_sendto(nm.stub, r, &q->peer, q->peer_port);
-			pbuf_free(r);
-		}
-		query_free(q);
-		return;
-	}
-	if (rcode == 0) {
-		unsigned before = (unsigned)(q->got.n4 + q->got.n6 + (q->ptr[0] != '\0'));
-
-		if (take_answer(q, s, nm.buf, len, off, h.an))
-			return;	/* malformed: as if never received */
-		if ((h.flags & 0x0200) &&
-		    (unsigned)(q->got.n4 + q->got.n6 + (q->ptr[0] != '\0')) == before) {
-			/* Truncated with nothing usable in it (no TCP here): ask the next server. */
-			next_server(q);
-			return;
-		}
-	} else if (rcode != 3) {
-		/* SERVFAIL, REFUSED, NOTIMP...: this server cannot help. */
-		next_server(q);
-		return;
-	}
-	s->done = true;
-	s->rcode = (int)rcode;
-	for (i = 0; i < q->nsub; i++)
-		if (!q->sub[i].done)
-			return;
-	dns_stage_over(q);
+	dns_reply(arg, nm.buf, len, addr, false);
 }
 
 /* dns_start() - this query's own pcb on a random port, and the first sends. */
@@ -999,6 +1411,9 @@ static void tick(void *arg)
 			} else if (now >= q->next_send && q->sends < MDNS_SENDS) {
 				mdns_send(q);
 			}
+		} else if (q->plan[q->step] == ST_DNS && q->tcp) {
+			if (now >= q->tcp->deadline)
+				dtcp_fail(q);	/* may free q */
 		} else if (q->plan[q->step] == ST_DNS && q->pcb && now >= q->deadline) {
 			q->attempt++;
 			if (q->attempt >= DNS_TRIES * nm.cfg->n_dns) {
@@ -1114,39 +1529,77 @@ static void rpc_answer(struct query *q, int result)
 }
 
 /* put_answer_head() - an answer record's owner (a pointer), type, class IN, TTL. */
-static int put_answer_head(uint8_t *b, size_t *off, uint16_t owner, uint16_t type, uint32_t ttl)
+static int put_answer_head(uint8_t *b, size_t cap, size_t *off, uint16_t owner, uint16_t type,
+			   uint32_t ttl)
 {
-	return nc_dns_put16(b, STUB_MAX_OUT, off, (uint16_t)(0xc000 | owner)) ||
-	       nc_dns_put16(b, STUB_MAX_OUT, off, type) ||
-	       nc_dns_put16(b, STUB_MAX_OUT, off, NC_DNS_C_IN) ||
-	       nc_dns_put32(b, STUB_MAX_OUT, off, ttl);
+	return nc_dns_put16(b, cap, off, (uint16_t)(0xc000 | owner)) ||
+	       nc_dns_put16(b, cap, off, type) ||
+	       nc_dns_put16(b, cap, off, NC_DNS_C_IN) ||
+	       nc_dns_put32(b, cap, off, ttl);
+}
+
+/*
+ * stub_out() - a reply of @len bytes in @b to the stub's asker of @q: a
+ * datagram, or a length-prefixed message on its TCP connection (none if
+ * that is gone).
+ */
+static void stub_out(struct query *q, const uint8_t *b, size_t len)
+{
+	struct stcp *c = q->conn;
+	uint8_t pre[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+	struct pbuf *p;
+
+	if (q->via_tcp) {
+		if (!c || len > DNS_TCP_MSG_MAX)
+			return;
+		c->idle_until = nc_now_ms() + STUB_TCP_IDLE_MS;
+		if (tcp_sndbuf(c->pcb) < len + 2 ||
+		    tcp_write(c->pcb, pre, 2, TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE) != ERR_OK ||
+		    tcp_write(c->pcb, b, (u16_t)len, TCP_WRITE_FLAG_COPY) != ERR_OK) {
+			q->conn = NULL;
+			c->pending--;
+			stcp_end(c);
+			return;
+		}
+		tcp_output(c->pcb);
+		return;
+	}
+	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+	if (!p)
+		return;
+	pbuf_take(p, b, (u16_t)len);
+	udp_sendto(nm.stub, p, &q->peer, q->peer_port);
+	pbuf_free(p);
 }
 
 /*
  * stub_send() - the stub's reply for its question in @q: header, the
  * question as asked, and the records of the type asked (a CNAME first if
- * the name has another canonical one). What does not fit 512 bytes is left
- * out and the reply marked truncated.
+ * the name has another canonical one). What does not fit the asker's
+ * limit (512 bytes over UDP, or its EDNS size; 64 KiB over TCP) is left
+ * out and the reply marked truncated (TC).
  */
 static void stub_send(struct query *q, int result)
 {
-	uint8_t b[STUB_MAX_OUT];
+	uint8_t *b = nm.out;
+	size_t cap = q->limit < sizeof(nm.out) ? q->limit : sizeof(nm.out);
 	size_t off = 12, mark;
 	uint16_t an = 0, owner = 12, flags, rcode;
 	bool a4 = q->qtype == NC_DNS_T_A || q->qtype == NC_DNS_T_ANY;
 	bool a6 = q->qtype == NC_DNS_T_AAAA || q->qtype == NC_DNS_T_ANY;
 	bool trunc = false;
 	unsigned i;
-	struct pbuf *p;
 
+	if (cap < STUB_MAX_OUT)
+		cap = STUB_MAX_OUT;
 	rcode = result == 0 || result == -ENODATA ? 0 : result == -ENOENT ? 3 : 2;
-	if (nc_dns_put_name(b, sizeof(b), &off, q->qname) ||
-	    nc_dns_put16(b, sizeof(b), &off, q->qtype) || nc_dns_put16(b, sizeof(b), &off, NC_DNS_C_IN))
+	if (nc_dns_put_name(b, cap, &off, q->qname) ||
+	    nc_dns_put16(b, cap, &off, q->qtype) || nc_dns_put16(b, cap, &off, NC_DNS_C_IN))
 		return;
 	if (result == 0 && q->reverse && (q->qtype == NC_DNS_T_PTR || q->qtype == NC_DNS_T_ANY)) {
 		mark = off;
-		if (put_answer_head(b, &off, owner, NC_DNS_T_PTR, q->ttl) ||
-		    nc_dns_put16(b, sizeof(b), &off, 0) || nc_dns_put_name(b, sizeof(b), &off, q->ptr)) {
+		if (put_answer_head(b, cap, &off, owner, NC_DNS_T_PTR, q->ttl) ||
+		    nc_dns_put16(b, cap, &off, 0) || nc_dns_put_name(b, cap, &off, q->ptr)) {
 			off = mark;
 			trunc = true;
 		} else {
@@ -1157,9 +1610,9 @@ static void stub_send(struct query *q, int result)
 	} else if (result == 0 && !q->reverse) {
 		if (q->canon[0] && strcmp(q->canon, q->name)) {
 			mark = off;
-			if (put_answer_head(b, &off, owner, NC_DNS_T_CNAME, q->ttl) ||
-			    nc_dns_put16(b, sizeof(b), &off, 0) ||
-			    nc_dns_put_name(b, sizeof(b), &off, q->canon)) {
+			if (put_answer_head(b, cap, &off, owner, NC_DNS_T_CNAME, q->ttl) ||
+			    nc_dns_put16(b, cap, &off, 0) ||
+			    nc_dns_put_name(b, cap, &off, q->canon)) {
 				off = mark;
 				trunc = true;
 			} else {
@@ -1171,9 +1624,9 @@ static void stub_send(struct query *q, int result)
 		}
 		for (i = 0; !trunc && a4 && i < q->got.n4; i++) {
 			mark = off;
-			if (put_answer_head(b, &off, owner, NC_DNS_T_A, q->ttl) ||
-			    nc_dns_put16(b, sizeof(b), &off, 4) ||
-			    nc_dns_put_bytes(b, sizeof(b), &off, q->got.ip4[i], 4)) {
+			if (put_answer_head(b, cap, &off, owner, NC_DNS_T_A, q->ttl) ||
+			    nc_dns_put16(b, cap, &off, 4) ||
+			    nc_dns_put_bytes(b, cap, &off, q->got.ip4[i], 4)) {
 				off = mark;
 				trunc = true;
 			} else {
@@ -1182,9 +1635,9 @@ static void stub_send(struct query *q, int result)
 		}
 		for (i = 0; !trunc && a6 && i < q->got.n6; i++) {
 			mark = off;
-			if (put_answer_head(b, &off, owner, NC_DNS_T_AAAA, q->ttl) ||
-			    nc_dns_put16(b, sizeof(b), &off, 16) ||
-			    nc_dns_put_bytes(b, sizeof(b), &off, q->got.ip6[i], 16)) {
+			if (put_answer_head(b, cap, &off, owner, NC_DNS_T_AAAA, q->ttl) ||
+			    nc_dns_put16(b, cap, &off, 16) ||
+			    nc_dns_put_bytes(b, cap, &off, q->got.ip6[i], 16)) {
 				off = mark;
 				trunc = true;
 			} else {
@@ -1202,12 +1655,7 @@ static void stub_send(struct query *q, int result)
 	b[6] = (uint8_t)(an >> 8);
 	b[7] = (uint8_t)an;
 	memset(b + 8, 0, 4);
-	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)off, PBUF_RAM);
-	if (!p)
-		return;
-	pbuf_take(p, b, (u16_t)off);
-	udp_sendto(nm.stub, p, &q->peer, q->peer_port);
-	pbuf_free(p);
+	stub_out(q, b, off);
 }
 
 /*
@@ -1337,24 +1785,122 @@ void nc_names_client_gone(struct nc_client *client)
 	}
 }
 
+/* edns_size() - the UDP size the asker's EDNS OPT record offers (RFC 6891), 0 without one. */
+static size_t edns_size(const uint8_t *p, size_t len, size_t off, const struct nc_dns_hdr *h)
+{
+	struct nc_dns_rr rr;
+	unsigned i, n = (unsigned)h->an + h->ns + h->ar;
+
+	for (i = 0; i < n; i++) {
+		if (nc_dns_get_rr(p, len, &off, &rr))
+			return 0;
+		if (i >= (unsigned)h->an + h->ns && rr.type == 41 && !rr.name[0])
+			return rr.cls;
+	}
+	return 0;
+}
+
+/* stub_error() - a bare header with @rcode for a query with no question we can echo. */
+static void stub_error(const struct nc_dns_hdr *h, struct stcp *c, const ip_addr_t *addr,
+		       u16_t port)
+{
+	uint8_t b[12] = { (uint8_t)(h->id >> 8), (uint8_t)h->id, 0x80, 0x80 };
+	struct query tmp;
+
+	b[3] |= (h->flags & 0x7800) ? 4 : 1;	/* NOTIMP or FORMERR */
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.via_tcp = c != NULL;
+	tmp.conn = c;
+	if (addr)
+		ip_addr_copy(tmp.peer, *addr);
+	tmp.peer_port = port;
+	stub_out(&tmp, b, sizeof(b));
+}
+
 /*
- * stub_recv() - a query to port 53 of the service's addresses. Only
+ * stub_query() - a query to port 53 of the service's addresses, in @buf
+ * (from @addr/@port over UDP, or from the TCP connection @c). Only
  * standard queries with one question are looked up; responses are never
  * answered (no loops between two stubs); anything else gets NOTIMP or
  * FORMERR when its header can be read. A, AAAA, ANY and PTR are answered
- * from the resolver; other types for names that are not ours go to the
- * --dns servers as they came (new ID), and their answer back as it is.
+ * from the resolver, except A and AAAA of dotted names that are not ours
+ * when there are --dns servers: those and other types go to the servers as
+ * they came (new ID), and their answer back as it is (all its records;
+ * over TCP, asked again over TCP when truncated). -1: too busy.
  */
-static void stub_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
-		      u16_t port)
+static int stub_query(uint8_t *buf, size_t len, const ip_addr_t *addr, u16_t port,
+		      struct stcp *c)
 {
 	struct nc_dns_hdr h;
 	struct query *q;
 	char name[NC_DNS_NAME_MAX];
-	size_t len, off = 12;
+	size_t off = 12, edns;
 	uint16_t qtype, qclass;
 	int family;
 	uint8_t raddr[16];
+
+	if (nc_dns_get_hdr(buf, len, &h) || (h.flags & 0x8000))
+		return 0;
+	q = new_query();
+	if (!q)
+		return -1;	/* too busy: the asker retries */
+	q->wkind = W_STUB;
+	ip_addr_copy(q->peer, *addr);
+	q->peer_port = port;
+	q->qid = h.id;
+	q->qflags = h.flags;
+	if ((h.flags & 0x7800) || h.qd != 1 ||
+	    nc_dns_get_name(buf, len, &off, q->qname, sizeof(q->qname), true) ||
+	    off + 4 > len) {
+		stub_error(&h, c, addr, port);
+		free(q);
+		return 0;
+	}
+	qtype = get16(buf + off);
+	qclass = get16(buf + off + 2);
+	q->qtype = qtype;
+	if (c) {
+		q->via_tcp = true;
+		q->conn = c;
+		c->pending++;
+		q->limit = DNS_TCP_MSG_MAX;
+	} else {
+		edns = edns_size(buf, len, off + 4, &h);
+		q->limit = edns > STUB_MAX_OUT ? edns : STUB_MAX_OUT;
+	}
+	snprintf(name, sizeof(name), "%s", q->qname);
+	if (qclass != NC_DNS_C_IN || !set_forward(q, name, AF_UNSPEC)) {
+		q->reverse = false;
+		nm.count++;	/* query_free() counts it out */
+		q->next = nm.queries;
+		nm.queries = q;
+		finish(q, qclass != NC_DNS_C_IN ? -EAGAIN : -ENOENT);
+		return 0;
+	}
+	if (qtype == NC_DNS_T_A)
+		q->family = AF_INET;
+	else if (qtype == NC_DNS_T_AAAA)
+		q->family = AF_INET6;
+	if (!nc_dns_parse_reverse(q->name, &family, raddr) &&
+	    (qtype == NC_DNS_T_PTR || qtype == NC_DNS_T_ANY))
+		set_reverse(q, family, raddr);
+	else if (qtype != NC_DNS_T_ANY && nm.cfg->n_dns && !ends_local(q->name) &&
+		 !nc_mdns_is_own(q->name) &&
+		 (strchr(q->name, '.') || (qtype != NC_DNS_T_A && qtype != NC_DNS_T_AAAA)) &&
+		 (q->raw = malloc(len)) != NULL) {
+		/* The servers know: pass the query on as it is. */
+		memcpy(q->raw, buf, len);
+		q->rawlen = len;
+	}
+	start(q);
+	return 0;
+}
+
+/* stub_recv() - a datagram to port 53. */
+static void stub_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
+		      u16_t port)
+{
+	size_t len;
 
 	(void)arg;
 	(void)pcb;
@@ -1364,60 +1910,136 @@ static void stub_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 	}
 	len = pbuf_copy_partial(p, nm.buf, p->tot_len, 0);
 	pbuf_free(p);
-	if (nc_dns_get_hdr(nm.buf, len, &h) || (h.flags & 0x8000))
-		return;
-	q = new_query();
-	if (!q)
-		return;	/* too busy: the asker retries */
-	q->wkind = W_STUB;
-	ip_addr_copy(q->peer, *addr);
-	q->peer_port = port;
-	q->qid = h.id;
-	q->qflags = h.flags;
-	if ((h.flags & 0x7800) || h.qd != 1 ||
-	    nc_dns_get_name(nm.buf, len, &off, q->qname, sizeof(q->qname), true) ||
-	    off + 4 > len) {
-		/* No question we can echo: a bare header with the error. */
-		uint8_t b[12] = { (uint8_t)(h.id >> 8), (uint8_t)h.id, 0x80, 0x80 };
-		struct pbuf *r;
+	stub_query(nm.buf, len, addr, port, NULL);
+}
 
-		b[3] |= (h.flags & 0x7800) ? 4 : 1;	/* NOTIMP or FORMERR */
-		r = pbuf_alloc(PBUF_TRANSPORT, sizeof(b), PBUF_RAM);
-		if (r) {
-			pbuf_take(r, b, sizeof(b));
-			udp_sendto(nm.stub, r, addr, port);
-			pbuf_free(r);
+/* ------------------------------------------------------------ stub over TCP -- */
+
+/* stcp_end() - close a program's connection to the stub; its pending queries answer nobody. */
+static void stcp_end(struct stcp *c)
+{
+	struct stcp **pp;
+	struct query *q;
+
+	for (pp = &nm.conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
 		}
-		free(q);
-		return;
 	}
-	qtype = get16(nm.buf + off);
-	qclass = get16(nm.buf + off + 2);
-	q->qtype = qtype;
-	snprintf(name, sizeof(name), "%s", q->qname);
-	if (qclass != NC_DNS_C_IN || !set_forward(q, name, AF_UNSPEC)) {
-		q->reverse = false;
-		nm.count++;	/* query_free() counts it out */
-		q->next = nm.queries;
-		nm.queries = q;
-		finish(q, qclass != NC_DNS_C_IN ? -EAGAIN : -ENOENT);
-		return;
+	for (q = nm.queries; q; q = q->next)
+		if (q->conn == c)
+			q->conn = NULL;
+	nm.nconns--;
+	if (c->pcb)
+		pcb_end(c->pcb);
+	free(c);
+}
+
+/*
+ * stcp_recv() - bytes from a program: length-prefixed queries (12 bytes to
+ * 1232 each), at most STUB_TCP_QUERIES per connection, each answered as
+ * over UDP. Anything else ends the connection.
+ */
+static err_t stcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct stcp *c = arg;
+	struct cb_saved sv;
+	size_t off = 0;
+
+	(void)err;
+	if (!c) {
+		if (p) {
+			tcp_recved(pcb, p->tot_len);
+			pbuf_free(p);
+		}
+		return ERR_OK;
 	}
-	if (qtype == NC_DNS_T_A)
-		q->family = AF_INET;
-	else if (qtype == NC_DNS_T_AAAA)
-		q->family = AF_INET6;
-	if (!nc_dns_parse_reverse(q->name, &family, raddr) &&
-	    (qtype == NC_DNS_T_PTR || qtype == NC_DNS_T_ANY))
-		set_reverse(q, family, raddr);
-	else if (qtype != NC_DNS_T_A && qtype != NC_DNS_T_AAAA && qtype != NC_DNS_T_ANY &&
-		 nm.cfg->n_dns && !ends_local(q->name) && !nc_mdns_is_own(q->name) &&
-		 (q->raw = malloc(len)) != NULL) {
-		/* MX, TXT, SRV...: the servers know; pass the query on as it is. */
-		memcpy(q->raw, nm.buf, len);
-		q->rawlen = len;
+	sv = cb_enter(pcb);
+	if (!p) {
+		stcp_end(c);	/* the program closed */
+		return cb_leave(sv);
 	}
-	start(q);
+	tcp_recved(pcb, p->tot_len);
+	c->idle_until = nc_now_ms() + STUB_TCP_IDLE_MS;
+	while (off < p->tot_len && !nm.cb_aborted) {
+		size_t k = sizeof(c->in) - c->inlen, mlen;
+
+		if (k > p->tot_len - off)
+			k = p->tot_len - off;
+		pbuf_copy_partial(p, c->in + c->inlen, (u16_t)k, (u16_t)off);
+		c->inlen += k;
+		off += k;
+		while (c->inlen >= 2 && !nm.cb_aborted) {
+			mlen = get16(c->in);
+			if (mlen < 12 || mlen > STUB_MAX_IN || c->queries >= STUB_TCP_QUERIES) {
+				stcp_end(c);
+				break;
+			}
+			if (c->inlen < 2 + mlen)
+				break;
+			c->queries++;
+			memcpy(nm.buf, c->in + 2, mlen);
+			c->inlen -= 2 + mlen;
+			memmove(c->in, c->in + 2 + mlen, c->inlen);
+			if (stub_query(nm.buf, mlen, &pcb->remote_ip, pcb->remote_port, c)) {
+				stcp_end(c);
+				break;
+			}
+		}
+	}
+	pbuf_free(p);
+	return cb_leave(sv);
+}
+
+/* stcp_err() - the connection is gone (lwIP freed the pcb). */
+static void stcp_err(void *arg, err_t err)
+{
+	struct stcp *c = arg;
+
+	(void)err;
+	if (c) {
+		c->pcb = NULL;
+		stcp_end(c);
+	}
+}
+
+/* stcp_poll() - every second: close a connection idle for 10 s. */
+static err_t stcp_poll(void *arg, struct tcp_pcb *pcb)
+{
+	struct stcp *c = arg;
+	struct cb_saved sv;
+
+	if (!c)
+		return ERR_OK;
+	sv = cb_enter(pcb);
+	if (c->pending == 0 && nc_now_ms() >= c->idle_until)
+		stcp_end(c);
+	return cb_leave(sv);
+}
+
+/* stcp_accept() - a program connects to port 53: at most STUB_TCP_MAX at once. */
+static err_t stcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct stcp *c;
+
+	(void)arg;
+	if (err != ERR_OK || !pcb)
+		return ERR_VAL;
+	if (nm.nconns >= STUB_TCP_MAX || !(c = calloc(1, sizeof(*c)))) {
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	c->pcb = pcb;
+	c->idle_until = nc_now_ms() + STUB_TCP_IDLE_MS;
+	c->next = nm.conns;
+	nm.conns = c;
+	nm.nconns++;
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, stcp_recv);
+	tcp_err(pcb, stcp_err);
+	tcp_poll(pcb, stcp_poll, 2);
+	return ERR_OK;
 }
 
 /* nc_names_init() - mDNS on the link, the stub on port 53, the forwarder's servers. */
@@ -1435,6 +2057,21 @@ int nc_names_init(struct nc_config *cfg)
 			nc_warn("names: cannot serve DNS on port %d", DNS_PORT);
 			udp_remove(nm.stub);
 			nm.stub = NULL;
+		}
+	}
+	nm.stub_listen = tcp_new_ip_type(IPADDR_TYPE_ANY);
+	if (nm.stub_listen) {
+		struct tcp_pcb *l;
+
+		ip_set_option(nm.stub_listen, SOF_REUSEADDR);
+		if (tcp_bind(nm.stub_listen, IP_ANY_TYPE, DNS_PORT) == ERR_OK &&
+		    (l = tcp_listen_with_backlog(nm.stub_listen, 8)) != NULL) {
+			nm.stub_listen = l;
+			tcp_accept(l, stcp_accept);
+		} else {
+			nc_warn("names: cannot serve DNS over TCP on port %d", DNS_PORT);
+			tcp_abort(nm.stub_listen);
+			nm.stub_listen = NULL;
 		}
 	}
 	if (cfg->n_dns)

@@ -1,7 +1,8 @@
 /*
  * dns.h - names for the programs of a service: the resolver behind the RPC
  * operations RESOLVE and RESOLVE_ADDR, its cache, the forwarder to --dns
- * servers, the DNS stub on port 53 of the service's addresses, and the DNS
+ * servers (UDP, and TCP for truncated answers), the DNS stub on UDP and TCP
+ * port 53 of the service's addresses, and the DNS
  * wire format helpers shared with mdns.c. Everything read off the network
  * goes through the bounds-checked readers below.
  */

@@ -13,6 +13,10 @@
 #   3. the DNS stub on port 53 of gamma's addresses, asked by dig from the
 #      kernel namespace (IPv4 and IPv6, forward, reverse, NXDOMAIN), and
 #      garbage sent to ports 53 and 5353 leaves it answering;
+#      DNS over TCP: a name with 40 addresses, whose UDP answer dnsmasq
+#      truncates, resolved through the forwarder's TCP retry and served by
+#      the stub over TCP (pipelined queries, idle connections closed, a cap
+#      on connections, garbage framing);
 #   4. a --dns server that never answers: EAI_AGAIN within the bound.
 #
 # Everything is on 198.18.0.0/15 and fd00::/8; nothing leaves the machine.
@@ -215,13 +219,15 @@ ip netns exec "$KNS" ip addr add "$KIP/16" dev "$KTAP"
 ip netns exec "$KNS" ip addr add "$KIP6/64" dev "$KTAP" nodad
 ip netns exec "$KNS" ip link set "$KTAP" up
 echo "nameserver $KIP" >"$T/resolv.conf"
+# many.example.test: 40 addresses, more than a 512-byte UDP answer holds.
+for ((i = 1; i <= 40; i++)); do echo "198.18.251.$i many.example.test"; done >"$T/many.hosts"
 # --local: names under example.test that are not listed are NXDOMAIN.
 ip netns exec "$KNS" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
 	--bind-interfaces --listen-address="$KIP" --listen-address="$KIP6" --local=/example.test/ \
 	--host-record=db.example.test,198.18.250.10,fd00:6e63::10 \
 	--host-record=v4only.example.test,198.18.250.12 \
 	--host-record=www.example.test,"$B4" --cname=alias.example.test,db.example.test \
-	--txt-record=txt.example.test,"passed on" \
+	--txt-record=txt.example.test,"passed on" --addn-hosts="$T/many.hosts" \
 	--pid-file="$T/dnsmasq.pid" --user=root --log-facility="$T/dnsmasq.log" --log-queries \
 	>"$T/dnsmasq.out" 2>&1 &
 DNSMASQ_PID=$!
@@ -273,6 +279,17 @@ if [ $rc = 2 ] && [ "$t" -lt 700 ]; then pass dns-nxdomain-prompt "getent 2 in $
 # The services' names still work beside DNS.
 check dns-and-mdns eval "app c getent ahosts alpha | grep -q '^$A4 ' && app c getent ahosts beta.local | grep -q '^$B4 '"
 
+# 40 addresses: dnsmasq truncates its UDP answer (TC); glibc on the kernel
+# asks again over TCP, and so does the forwarder. A program gets the first 8
+# (the RESOLVE answer's size), all of them among glibc's 40.
+kns getent ahostsv4 many.example.test | awk '{print $1}' | sort -u >"$T/k.many"
+app c getent ahostsv4 many.example.test | awk '{print $1}' | sort -u >"$T/n.many"
+check dns-tcp-getent eval "[ \$(wc -l <'$T/k.many') = 40 ] && [ \$(wc -l <'$T/n.many') = 8 ] &&
+	[ -z \"\$(comm -13 '$T/k.many' '$T/n.many')\" ]"
+app c getent ahosts many.example.test | awk '{print $1}' | sort -u >"$T/n.many2"
+check dns-tcp-getent-ahosts eval "[ \$(wc -l <'$T/n.many2') = 8 ] && [ -z \"\$(comm -13 '$T/k.many' '$T/n.many2')\" ]"
+check dns-tcp-python eval "app c $PY -c 'import socket; print(len({a[4][0] for a in socket.getaddrinfo(\"many.example.test\", 80, socket.AF_INET)}))' | grep -qx 8"
+
 # --- 3. the DNS stub, asked from the kernel namespace -------------------------
 dig_k() { ip netns exec "$KNS" dig +time=2 +tries=1 "$@"; }
 check stub-a eval "[ \"\$(dig_k +short @$C4 db.example.test A)\" = 198.18.250.10 ]"
@@ -289,6 +306,89 @@ check stub-nodata eval "dig_k @$C4 v4only.example.test AAAA | grep -q 'status: N
 check stub-passes-on eval "[ \"\$(dig_k +short @$C4 txt.example.test TXT)\" = '\"passed on\"' ] &&
 	dig_k @$C4 db.example.test MX | grep -q 'status: NOERROR' &&
 	dig_k @$C4 nothere.example.test TXT | grep -q 'status: NXDOMAIN'"
+# DNS over TCP to the stub: the whole answer (all 40, passed on from the
+# forwarder's own TCP retry); over UDP without EDNS the same answer is
+# truncated (TC) as dnsmasq truncated it; names the resolver answers too.
+check stub-tcp-all eval "diff <(dig_k +tcp +short @$C4 many.example.test A | sort) '$T/k.many'"
+check stub-tcp-ipv6 eval "diff <(dig_k +tcp +short @$C6 many.example.test A | sort) '$T/k.many'"
+check stub-udp-truncated eval "dig_k +ignore +noedns @$C4 many.example.test A | grep -q '^;; flags:.* tc'"
+check stub-udp-retries-tcp eval "diff <(dig_k +short @$C4 many.example.test A | sort) '$T/k.many'"
+check stub-tcp-resolver eval "[ \"\$(dig_k +tcp +short @$C4 beta A)\" = $B4 ] &&
+	[ \"\$(dig_k +tcp +short @$C4 -x 198.18.250.10)\" = db.example.test. ] &&
+	dig_k +tcp @$C4 nothere.example.test | grep -q 'status: NXDOMAIN'"
+# stubtcp.py: three pipelined queries on one connection, all answered; a
+# connection left idle is closed by the stub (10 s); of 24 connections at
+# once 16 are served; garbage framing ends only its own connection.
+cat >"$T/stubtcp.py" <<'EOF'
+import socket, struct, sys, time
+dst = sys.argv[1]
+def q(i, name, t=1):
+    return struct.pack(">HHHHHH", i, 0x0100, 1, 0, 0, 0) + b"".join(
+        bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", t, 1)
+frame = lambda m: struct.pack(">H", len(m)) + m
+def recvn(s, n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            raise EOFError
+        b += c
+    return b
+def answer(s):
+    n, = struct.unpack(">H", recvn(s, 2))
+    m = recvn(s, n)
+    return struct.unpack(">HHHH", m[:8])
+mode = sys.argv[2]
+if mode == "pipeline":
+    s = socket.create_connection((dst, 53), timeout=5)
+    s.sendall(frame(q(1, "db.example.test")) + frame(q(2, "many.example.test")) + frame(q(3, "beta")))
+    print(sorted((a[0], a[3]) for a in (answer(s), answer(s), answer(s))))
+elif mode == "idle":
+    s = socket.create_connection((dst, 53), timeout=5)
+    s.sendall(frame(q(7, "db.example.test")))
+    answer(s)
+    s.settimeout(16)
+    t = time.time()
+    try:
+        r = s.recv(1)
+    except (socket.timeout, ConnectionResetError):
+        r = None
+    print("closed" if r == b"" else "open", int(time.time() - t))
+elif mode == "cap":
+    conns, ok = [], 0
+    for _ in range(24):
+        try:
+            conns.append(socket.create_connection((dst, 53), timeout=3))
+        except OSError:
+            pass                            # refused at once: also fine
+    time.sleep(0.3)
+    for i, c in enumerate(conns):
+        try:
+            c.sendall(frame(q(100 + i, "beta")))
+            answer(c)
+            ok += 1
+        except (OSError, EOFError):
+            pass
+    print("answered", ok)
+elif mode == "garbage":
+    for bad in (b"\x00\x05hello", b"\xff\xff" + b"x" * 100, b"\x00\x00", b"\x00", frame(b"\x00" * 12)):
+        s = socket.create_connection((dst, 53), timeout=3)
+        s.sendall(bad)
+        s.close()
+    print("sent")
+EOF
+check stub-tcp-pipelined eval "ip netns exec '$KNS' $PY '$T/stubtcp.py' $C4 pipeline | grep -qxF '[(1, 1), (2, 40), (3, 1)]'"
+ip netns exec "$KNS" timeout 30 $PY "$T/stubtcp.py" "$C4" idle >"$T/idle.out" 2>&1
+read -r idle secs <"$T/idle.out"
+if [ "$idle" = closed ] && [ "$secs" -ge 9 ] && [ "$secs" -le 12 ]; then
+	pass stub-tcp-idle-closed "after $secs s"
+else
+	fail stub-tcp-idle-closed "$(cat "$T/idle.out")"
+fi
+check stub-tcp-cap eval "ip netns exec '$KNS' timeout 30 $PY '$T/stubtcp.py' $C4 cap | grep -qx 'answered 16'"
+ip netns exec "$KNS" timeout 30 $PY "$T/stubtcp.py" "$C4" garbage >/dev/null 2>&1
+check stub-tcp-after-garbage eval "[ \"\$(dig_k +tcp +short @$C4 db.example.test A)\" = 198.18.250.10 ]"
+
 # Hostile datagrams to the stub and to mDNS: compression loops, pointers
 # past the end, oversized counts, runts, random bytes. The service keeps answering.
 cat >"$T/garbage.py" <<'EOF'
