@@ -34,6 +34,7 @@
 #include "rpc.h"
 
 #define NC_DGRAM_MAGIC		0x4447u		/* "DG" */
+#define NC_DGRAM_IFINDEX	1		/* IP_PKTINFO's interface: the program's loopback */
 #define NC_DGRAM_MAX4		65507u		/* largest UDP payload over IPv4 */
 #define NC_DGRAM_MAX6		65487u		/* ... over IPv6 here: Linux allows 65527,
 						 * but lwIP's packets, IPv6 header

@@ -194,13 +194,17 @@ static void fill_header(const struct nc_sock *s, struct nc_dgram_hdr *h, const i
 			u16_t port)
 {
 	const ip_addr_t *dst = ip_current_dest_addr();
-	struct netif *in = ip_current_input_netif();
 
 	memset(h, 0, sizeof(*h));
 	h->magic = NC_DGRAM_MAGIC;
 	h->addrlen = nc_addr_to_sockaddr(addr, port, s->domain, h->addr);
 	h->info = NC_DGRAM_PKTINFO | NC_DGRAM_TTL | NC_DGRAM_TOS;
-	h->ifindex = in ? netif_get_index(in) : 0;
+	/*
+	 * The interface a program can name: the service's interfaces are not
+	 * in its (usually empty) namespace, whose loopback, index 1, is the one
+	 * it has; dnsmasq drops a query whose interface has no name.
+	 */
+	h->ifindex = NC_DGRAM_IFINDEX;
 	if (IP_IS_V4(dst)) {
 		const struct ip_hdr *iph = ip4_current_header();
 
