@@ -221,6 +221,12 @@ ip netns exec "$KNS" ip link set "$KTAP" up
 echo "nameserver $KIP" >"$T/resolv.conf"
 # many.example.test: 40 addresses, more than a 512-byte UDP answer holds.
 for ((i = 1; i <= 40; i++)); do echo "198.18.251.$i many.example.test"; done >"$T/many.hosts"
+# Two names of 253 characters, the first a CNAME for the second, itself a
+# CNAME for final.example.test: the UDP answer to A cannot hold even the
+# first CNAME (TC, no records at all).
+runof() { printf "%${2}s" | tr ' ' "$1"; }
+LONGQ=$(runof a 63).$(runof b 63).$(runof c 63).$(runof d 48).example.test
+LONGT=$(runof e 63).$(runof f 63).$(runof g 63).$(runof h 48).example.test
 # --local: names under example.test that are not listed are NXDOMAIN.
 ip netns exec "$KNS" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
 	--bind-interfaces --listen-address="$KIP" --listen-address="$KIP6" --local=/example.test/ \
@@ -228,6 +234,8 @@ ip netns exec "$KNS" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-res
 	--host-record=v4only.example.test,198.18.250.12 \
 	--host-record=www.example.test,"$B4" --cname=alias.example.test,db.example.test \
 	--txt-record=txt.example.test,"passed on" --addn-hosts="$T/many.hosts" \
+	--host-record=final.example.test,198.18.250.20 --cname="$LONGQ","$LONGT" \
+	--cname="$LONGT",final.example.test \
 	--pid-file="$T/dnsmasq.pid" --user=root --log-facility="$T/dnsmasq.log" --log-queries \
 	>"$T/dnsmasq.out" 2>&1 &
 DNSMASQ_PID=$!
@@ -288,6 +296,17 @@ check dns-tcp-getent eval "[ \$(wc -l <'$T/k.many') = 40 ] && [ \$(wc -l <'$T/n.
 	[ -z \"\$(comm -13 '$T/k.many' '$T/n.many')\" ]"
 app c getent ahosts many.example.test | awk '{print $1}' | sort -u >"$T/n.many2"
 check dns-tcp-getent-ahosts eval "[ \$(wc -l <'$T/n.many2') = 8 ] && [ -z \"\$(comm -13 '$T/k.many' '$T/n.many2')\" ]"
+# Nothing usable over UDP: only the TCP retry finds the address (and the
+# canonical name at the end of the chain).
+kns getent ahostsv4 "$LONGQ" >"$T/k.out" 2>&1
+echo "rc=$?" >>"$T/k.out"
+app c getent ahostsv4 "$LONGQ" >"$T/n.out" 2>&1
+echo "rc=$?" >>"$T/n.out"
+if cmp -s "$T/k.out" "$T/n.out" && grep -q "^198.18.250.20 *STREAM final.example.test" "$T/n.out"; then
+	pass dns-tcp-cname-only
+else
+	fail dns-tcp-cname-only "kernel: $(tr '\n' ' ' <"$T/k.out") netcon: $(tr '\n' ' ' <"$T/n.out")"
+fi
 check dns-tcp-python eval "app c $PY -c 'import socket; print(len({a[4][0] for a in socket.getaddrinfo(\"many.example.test\", 80, socket.AF_INET)}))' | grep -qx 8"
 
 # --- 3. the DNS stub, asked from the kernel namespace -------------------------
