@@ -1961,7 +1961,6 @@ static err_t stcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 		return cb_leave(sv);
 	}
 	tcp_recved(pcb, p->tot_len);
-	c->idle_until = nc_now_ms() + STUB_TCP_IDLE_MS;
 	while (off < p->tot_len && !nm.cb_aborted) {
 		size_t k = sizeof(c->in) - c->inlen, mlen;
 
@@ -1979,6 +1978,7 @@ static err_t stcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 			if (c->inlen < 2 + mlen)
 				break;
 			c->queries++;
+			c->idle_until = nc_now_ms() + STUB_TCP_IDLE_MS;
 			memcpy(nm.buf, c->in + 2, mlen);
 			c->inlen -= 2 + mlen;
 			memmove(c->in, c->in + 2 + mlen, c->inlen);
@@ -2004,7 +2004,10 @@ static void stcp_err(void *arg, err_t err)
 	}
 }
 
-/* stcp_poll() - every second: close a connection idle for 10 s. */
+/*
+ * stcp_poll() - every second: close a connection with nothing pending and
+ * no whole query nor answer for 10 s (bytes trickling in do not count).
+ */
 static err_t stcp_poll(void *arg, struct tcp_pcb *pcb)
 {
 	struct stcp *c = arg;

@@ -337,7 +337,8 @@ check stub-tcp-resolver eval "[ \"\$(dig_k +tcp +short @$C4 beta A)\" = $B4 ] &&
 	dig_k +tcp @$C4 nothere.example.test | grep -q 'status: NXDOMAIN'"
 # stubtcp.py: three pipelined queries on one connection, all answered; a
 # connection left idle is closed by the stub (10 s); of 24 connections at
-# once 16 are served; garbage framing ends only its own connection.
+# once 16 are served; garbage framing ends only its own connection. A query
+# trickling in a byte at a time does not keep its connection open.
 cat >"$T/stubtcp.py" <<'EOF'
 import socket, struct, sys, time
 dst = sys.argv[1]
@@ -373,6 +374,23 @@ elif mode == "idle":
     except (socket.timeout, ConnectionResetError):
         r = None
     print("closed" if r == b"" else "open", int(time.time() - t))
+elif mode == "trickle":
+    s = socket.create_connection((dst, 53), timeout=5)
+    t = time.time()
+    s.sendall(b"\x00\x20")
+    r = None
+    for _ in range(10):
+        try:
+            s.sendall(b"x")
+            s.settimeout(2)
+            r = s.recv(1)
+            break
+        except socket.timeout:
+            pass
+        except (ConnectionResetError, BrokenPipeError):
+            r = b""
+            break
+    print("closed" if r == b"" else "open", int(time.time() - t))
 elif mode == "cap":
     conns, ok = [], 0
     for _ in range(24):
@@ -403,6 +421,13 @@ if [ "$idle" = closed ] && [ "$secs" -ge 9 ] && [ "$secs" -le 12 ]; then
 	pass stub-tcp-idle-closed "after $secs s"
 else
 	fail stub-tcp-idle-closed "$(cat "$T/idle.out")"
+fi
+ip netns exec "$KNS" timeout 30 $PY "$T/stubtcp.py" "$C4" trickle >"$T/idle.out" 2>&1
+read -r idle secs <"$T/idle.out"
+if [ "$idle" = closed ] && [ "$secs" -ge 9 ] && [ "$secs" -le 12 ]; then
+	pass stub-tcp-trickle-closed "after $secs s"
+else
+	fail stub-tcp-trickle-closed "$(cat "$T/idle.out")"
 fi
 check stub-tcp-cap eval "ip netns exec '$KNS' timeout 30 $PY '$T/stubtcp.py' $C4 cap | grep -qx 'answered 16'"
 ip netns exec "$KNS" timeout 30 $PY "$T/stubtcp.py" "$C4" garbage >/dev/null 2>&1
