@@ -24,13 +24,15 @@ TITLES = [
     ("conn", "New connections per second (connloop, one 16-byte exchange each)"),
     ("wrk", "nginx under wrk (keep-alive, 1 thread, 32 connections, 1 worker)"),
     ("redis", "redis-server under redis-benchmark (-q, 20 clients)"),
+    ("udp", "UDP throughput: iperf3 -u, datagrams/s received at the highest offered rate losing under 1%"),
+    ("udp-latency", "UDP request/response latency: 64-byte ping-pong over connected sockets, round trip"),
     ("mem", "Service memory per idle connection"),
     ("cpu", "CPU per GiB transferred"),
     ("diag", "Diagnostics: the switch host's port buffers"),
 ]
 SHORT = {"bulk-same": "Same service", "bulk-switch": "Switch", "bulk-tap": "Tap",
          "bulk-peers": "Peers", "latency": "Ping-pong", "conn": "Connections/s",
-         "wrk": "nginx + wrk", "redis": "redis", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
+         "wrk": "nginx + wrk", "redis": "redis", "udp": "UDP datagrams/s", "udp-latency": "UDP ping-pong", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
 NOISY = 0.30  # spread (max - min) / median above which a figure is marked noisy
 
 
@@ -180,7 +182,8 @@ def category(dso, sym):
         return "libc, other"
     if "kernel" in dso:
         if re.search(r"unix_|sock_|skb|kmem_cache|kmalloc|kfree|slab|__alloc|page_frag|alloc_pages|"
-                     r"free_unref|__free_pages|refill_obj", sym):
+                     r"free_unref|__free_pages|refill_obj|memcg|obj_stock|obj_cgroup|__check_object_size|"
+                     r"__virt_addr_valid|check_heap_object|scm_|recvmsg|sendmsg|msghdr|iovec", sym):
             return "kernel: Unix sockets, buffers, allocation"
         if re.search(r"entry_SYSCALL|do_syscall|syscall_exit|__x64_sys|syscall_return|exit_to_user|"
                      r"syscall_enter|__fdget|fput|fget", sym):
@@ -194,10 +197,10 @@ def category(dso, sym):
     return "other"
 
 
-def perf_rows(files, pid):
+def perf_rows(files, pid, prefix="perf"):
     """[(share of the service's samples in %, dso, function)] for one service."""
     total = None
-    path = files.get("perf-pid")
+    path = files.get(prefix + "-pid")
     if path and os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             for line in f:
@@ -205,7 +208,7 @@ def perf_rows(files, pid):
                 if m and m.group(2) == pid:
                     total = float(m.group(1))
     out = []
-    path = files.get("perf-sym")
+    path = files.get(prefix + "-sym")
     if total and path and os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             for line in f:
@@ -239,8 +242,12 @@ def main():
       "namespace of the benchmark's own, measured right before the netcon figure in the same run; the "
       "ratio is netcon / kernel, run by run, then the median. Throughput is iperf3's receiver figure "
       "(programs intercepted through `intercept`); latency is `bench/pingpong.c` (64 bytes each way, "
-      "TCP_NODELAY, after 1,000 warm-up round trips). \"Measured\" is through netcon, or through the "
-      "tool a row names (pasta, slirp4netns)." % round(100 * NOISY))
+      "TCP_NODELAY, after 1,000 warm-up round trips; `-u`: the same over a pair of connected UDP "
+      "sockets). \"Measured\" is through netcon, or through the tool a row names (pasta, slirp4netns)."
+      % round(100 * NOISY))
+    if meta.get("sections") and meta["sections"].split() != "bulk latency conn udp mem time".split():
+        w("")
+        w("Only these sections were run: %s (`SECTIONS`)." % meta["sections"])
     w("")
 
     # Targets first.
@@ -300,7 +307,7 @@ def main():
             w("")
         extra = SECTION_TEXT.get(sec)
         if extra:
-            text = extra(rows, meta)
+            text = extra(rows, meta, files) if sec in ("udp", "udp-latency") else extra(rows, meta)
             if text:
                 w(text)
                 w("")
@@ -309,7 +316,9 @@ def main():
         if notes.get(sec):
             w("")
 
-    time_section(w, meta, files, notes)
+    if "time" in meta.get("sections", "time").split():
+        time_section(w, meta, files, notes)
+    udp_time_section(w, meta, files, notes)
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         f.write("\n".join(o).rstrip() + "\n")
 
@@ -434,6 +443,50 @@ def findings(w, rows, meta, files):
                    % (fmt(med(rows, "wrk", "two services over the switch"), "req/s"),
                       100 * statistics.median(summarize(rows[("wrk", "two services over the switch")])[2] or [0]),
                       fmt(med(rows, "wrk", "one service (127.0.0.1)"), "req/s")))
+    if missed(rows, "udp"):
+        bad = [(row, r) for (sec, row), r in rows.items() if sec == "udp"
+               and evaluate((sec, row), r, rows)[1] == "**not met**"]
+        t = "**UDP datagrams/s**: " + "; ".join(
+            "%s %s dgram/s against the kernel's %s (%.0f%%)"
+            % (row, fmt(med(rows, "udp", row), ""), fmt(med(rows, "udp", row, True), ""),
+               100 * statistics.median(summarize(r)[2] or [0])) for row, r in bad) + "."
+        u = udp_time(meta, files)
+        if u and u["per_dg"] is not None:
+            t += (" Every datagram crosses the service: read from the sender's socketpair "
+                  "(recvmsg, one record per call), udp_sendto() through lwIP, written to the "
+                  "receiver's socketpair (sendmsg, MSG_DONTWAIT); at %s datagrams/s the service "
+                  "used %d%% of a CPU, %.1f µs and %.2f system calls per datagram (%s), see "
+                  "\"Where the time goes: UDP\"."
+                  % (fmt(u["rate"], ""), u["cpu"], u["us_per_dg"], u["per_dg"],
+                     ", ".join("%s %.2f" % (n, c / u["dg"]) for n, c in u["calls"][:3])))
+        out.append(t)
+    if missed(rows, "udp-latency"):
+        t = "**UDP ping-pong**: "
+        pin = "one service, all on CPU 0: median"
+        if rows.get(("udp-latency", pin)):
+            t += ("with everything on one CPU a round trip through one service takes %s µs against "
+                  "the kernel's %s µs (%.2f×); unpinned %s µs against %s, over the switch %s µs "
+                  "against %s. "
+                  % (fmt(med(rows, "udp-latency", pin), "µs"), fmt(med(rows, "udp-latency", pin, True), "µs"),
+                     statistics.median(summarize(rows[("udp-latency", pin)])[2] or [0]),
+                     fmt(med(rows, "udp-latency", "one service (127.0.0.1): median"), "µs"),
+                     fmt(med(rows, "udp-latency", "one service (127.0.0.1): median", True), "µs"),
+                     fmt(med(rows, "udp-latency", "two services over the switch: median"), "µs"),
+                     fmt(med(rows, "udp-latency", "two services over the switch: median", True), "µs")))
+        t += ("On the kernel's loopback a datagram goes from one program's send() straight to the "
+              "other's socket: one wake-up per direction. Through netcon it goes program → "
+              "socketpair → service (woken, epoll_wait, recvmsg, lwIP, sendmsg) → socketpair → "
+              "program: two wake-ups per direction, and the service's work in between.")
+        p = udp_pp(meta, files)
+        if p:
+            t += (" Per round trip the service made %.1f system calls (%s) and %.1f context "
+                  "switches; the calls past the two recvmsg and two sendmsg that carry the "
+                  "datagrams are the epoll_wait per wake-up and a recvmsg per wake-up that finds "
+                  "the socketpair empty (EAGAIN, ending the read batch)."
+                  % (p["per"], ", ".join("%s %.1f" % (n, c / p["n"]) for n, c in p["calls"][:3]), p["cs"]))
+        t += (" Over the switch each datagram also passes through the second service and the "
+              "in-process switch: four more hops per round trip.")
+        out.append(t)
     if out:
         w("## Missed targets: why")
         w("")
@@ -545,7 +598,82 @@ def text_diag(rows, meta):
     return "\n".join(lines)
 
 
-SECTION_TEXT = {"bulk-tap": text_bulk_tap, "latency": text_latency, "cpu": text_cpu,
+def udp_probes(files):
+    """{(kind, size): [[(offered, sent/s, received/s, loss%)] per run]} from udp-probes.txt."""
+    out = collections.defaultdict(list)
+    path = files.get("udp-probes")
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                p = line.split()
+                m = re.fullmatch(r"(\w+)-(\d+)-(\d+)", p[0]) if p else None
+                if not m or len(p) != 5:
+                    continue
+                runs = out[(m.group(1), int(m.group(2)))]
+                while len(runs) < int(m.group(3)):
+                    runs.append([])
+                runs[int(m.group(3)) - 1].append(tuple(float(x) for x in p[1:]))
+    return out
+
+
+UDP_KINDS = (("kernel", "kernel loopback"), ("same", "one service (127.0.0.1)"),
+             ("switch", "two services over the switch"))
+
+
+def flood(probes, kind, size):
+    """Medians over runs of the first probe (-b 0): sent/s, received/s, loss %."""
+    firsts = [r[0] for r in probes.get((kind, size), []) if r and r[0][0] == 0]
+    if not firsts:
+        return None
+    return tuple(statistics.median(x[i] for x in firsts) for i in (1, 2, 3))
+
+
+def text_udp(rows, meta, files=None):
+    probes = udp_probes(files or {})
+    lines = ["Each figure is a search of at most %s one-second `iperf3 -u -l SIZE` probes: first "
+             "as fast as the client sends (`-b 0`); if that loses 1%% or more, the rate the "
+             "receiver got is offered next, then bisection between the highest offer that lost "
+             "under 1%% and the lowest that did not, until they are within 5%%. The figure is the "
+             "received rate of the best offer that lost under 1%%. Loss is counted against what "
+             "the client sent (not iperf3's sequence gaps: datagrams still queued when a probe "
+             "ends are lost too). One kernel search per size and run is the reference of both "
+             "netcon rows. A UDP sender on the kernel's loopback never waits (a full receive "
+             "buffer, 208 KiB by default, drops), while through netcon the program's datagram "
+             "socket is a Unix SOCK_SEQPACKET socket whose sender blocks when the service has "
+             "not yet read it: the client is slowed down instead of losing datagrams on that "
+             "hop, and the loss happens where the service writes to the receiving program "
+             "(MSG_DONTWAIT, dropped when full)." % meta.get("udp_probes", "7")]
+    if probes:
+        lines.append("")
+        lines.append("As fast as the client sends (the first probe, `-b 0`; medians over runs):")
+        lines.append("")
+        lines.append("| size | path | sent/s | received/s | lost |")
+        lines.append("|---|---|---|---|---|")
+        for size in (64, 1400):
+            for kind, label in UDP_KINDS:
+                f = flood(probes, kind, size)
+                if f:
+                    lines.append("| %d bytes | %s | %s | %s | %.1f%% |"
+                                 % (size, label, fmt(f[0], ""), fmt(f[1], ""), f[2]))
+    return "\n".join(lines)
+
+
+def text_udp_latency(rows, meta, files=None):
+    return ("`bench/pingpong.c -u`: the client connects its UDP socket and sends a 64-byte "
+            "datagram (a sequence number first), the server, connected to that client, sends it "
+            "back; 1,000 warm-up round trips, then each round trip timed (median, p99). An answer "
+            "not back within 500 ms is resent and counted lost (notes below, if any). \"All on "
+            "CPU 0\" pins the service, both servers and the clients to one CPU, as for TCP. The client "
+            "sends no goodbye datagram (the server drops a peer silent for 200 ms): with one, the "
+            "service wedged in this benchmark's runs — a connected UDP socket whose program sends a "
+            "datagram and closes at once can have its end-of-file read in the service's batch read "
+            "(recvmsg returning 0 before EPOLLHUP is seen) as an empty datagram, again and again: "
+            "the service spun (tens of thousands of recvmsg a second returning 0, an empty datagram "
+            "sent for each), never returned to epoll_wait and stopped answering (`udp.c` from_app() via nc_sock_flush(); a bug to fix in src/, not measured "
+            "here). bench/run.sh now checks after each UDP run that the services still answer.")
+
+
+SECTION_TEXT = {"bulk-tap": text_bulk_tap, "udp": text_udp, "udp-latency": text_udp_latency, "latency": text_latency, "cpu": text_cpu,
                 "mem": text_mem, "diag": text_diag}
 
 
@@ -643,6 +771,83 @@ def time_section(w, meta, files, notes):
              "%.1f system calls and %.1f context switches of the service per connection (%s).")
     for n in notes.get("time", []):
         w("- Note: " + n)
+
+
+def udp_time(meta, files):
+    """The UDP measurement through one service: a dict, or None."""
+    t = meta.get("udp_time", "").split()
+    if len(t) != 6:
+        return None
+    offered, rate, loss, secs, cpu, cs = int(t[0]), int(t[1]), float(t[2]), float(t[3]), int(t[4]), int(t[5])
+    calls = read_pairs(files.get("sys-udp"))
+    total = sum(c for _, c in calls)
+    dg = rate * secs  # datagrams in the counted time, at the run's received rate
+    return {"offered": offered, "rate": rate, "loss": loss, "cpu": cpu, "calls": calls,
+            "per_dg": total / dg if dg else None, "cs_per_dg": cs / rate if rate else None,
+            "us_per_dg": cpu / 100 * 1e6 / rate if rate else None, "secs": secs, "dg": dg}
+
+
+def udp_pp(meta, files):
+    pp = meta.get("udp_time_pp", "").split()
+    calls = read_pairs(files.get("sys-upp"))
+    if len(pp) != 2 or not int(pp[0]) or not calls:
+        return None
+    n = int(pp[0])
+    return {"n": n, "calls": calls, "per": sum(c for _, c in calls) / n, "cs": int(pp[1]) / n}
+
+
+def udp_time_section(w, meta, files, notes):
+    u = udp_time(meta, files)
+    if not u:
+        return
+    w("## Where the time goes: UDP")
+    w("")
+    w("One service, `iperf3 -u -l 64` from one intercepted program to another through it, offered "
+      "%s datagrams/s (%s), %s datagrams/s received over the 8-s run (%.1f%% lost); over one "
+      "second of it the service's system calls were counted by name (%s) with its CPU time "
+      "(/proc/PID/stat) and context switches, then one more second was profiled (`perf record -e "
+      "cpu-clock -F 4999`)."
+      % ("{:,}".format(u["offered"]) if u["offered"] else "as many",
+         "the rate found above for one service" if u["offered"] else "`-b 0`",
+         "{:,}".format(u["rate"]), u["loss"],
+         "perf stat of raw_syscalls:sys_enter and syscalls:sys_enter_NAME" if meta.get("time_tool_udp", "perf") == "perf" else "strace -c -f"))
+    w("")
+    if u["per_dg"] is not None:
+        w("The service used %d%% of a CPU (%.1f µs per datagram), made %.2f system calls and %.3f "
+          "context switches per datagram (calls counted over %.2f s):"
+          % (u["cpu"], u["us_per_dg"], u["per_dg"], u["cs_per_dg"], u["secs"]))
+        w("")
+        w("| system call | per datagram |")
+        w("|---|---|")
+        for n, c in u["calls"][:10]:
+            w("| %s | %.2f |" % (n, c / u["dg"]))
+        w("| all | %.2f |" % u["per_dg"])
+        w("")
+    pid = meta.get("udp_time_pid")
+    pr = perf_rows(files, pid, "perf-udp") if pid else []
+    if pr:
+        cats = collections.Counter()
+        for pct, dso, sym in pr:
+            cats[category(dso, sym)] += pct
+        w("CPU profile of the service by kind (functions above 0.1% of its samples, summed):")
+        w("")
+        w("| kind | share of the service's CPU |")
+        w("|---|---|")
+        for c, pct in cats.most_common():
+            w("| %s | %.1f%% |" % (c, pct))
+        w("")
+        w("| share | where | function |")
+        w("|---|---|---|")
+        for pct, dso, sym in pr[:12]:
+            w("| %.1f%% | %s | `%s` |" % (pct, dso, sym))
+        w("")
+    p = udp_pp(meta, files)
+    if p:
+        w("UDP ping-pong through one service (%s round trips, warm-up included): the service made "
+          "%.1f system calls and %.1f context switches per round trip (%s)."
+          % ("{:,}".format(p["n"]), p["per"], p["cs"],
+             ", ".join("%s %.1f" % (n, c / p["n"]) for n, c in p["calls"][:6])))
+        w("")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,15 @@
 # on the kernel's loopback in the same run (ratios pair by pair), and pasta and
 # slirp4netns carry the same loads for comparison. Writes docs/benchmarks.md.
 #
-#   bench/run.sh [--quick] [--runs N] [--out FILE]
+#   [B=DIR] [SECTIONS="bulk latency conn udp mem time"] bench/run.sh [--quick] [--runs N] [--out FILE]
 #
-# --quick: one run each, shorter durations, no peers and no wrk (< 1 minute).
+# --quick: one run each, shorter durations, no peers and no wrk (< 2 minutes).
+# SECTIONS: run only these sections (default all): bulk (TCP throughput),
+# latency (TCP ping-pong), conn (connections/s, nginx + wrk, redis), udp (UDP
+# datagram rates and UDP ping-pong), mem (memory per connection, CPU per GiB),
+# time (where the time goes); the document then has only those figures.
+# B: the build directory (default build), relative to the top; built with
+# "make B=DIR all" when it lacks the binaries.
 # Needs root (network namespaces, a tap device); installs the tools it uses
 # from Debian's packages when they are missing. Every process it starts is
 # stopped by PID; all traffic stays on this machine (loopback, namespaces it
@@ -20,21 +26,35 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1 ;;
 	--runs) RUNS=$2; shift ;;
 	--out) OUT=$2; shift ;;
-	-h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) echo "usage: bench/run.sh [--quick] [--runs N] [--out FILE]" >&2; exit 2 ;;
 	esac
 	shift
 done
 case $OUT in /*) ;; *) OUT="$PWD/$OUT" ;; esac
+SECTIONS=${SECTIONS:-bulk latency conn udp mem time}
+for s in $SECTIONS; do
+	case $s in bulk | latency | conn | udp | mem | time) ;;
+	*) echo "bench: unknown section $s (bulk latency conn udp mem time)" >&2; exit 2 ;;
+	esac
+done
+# want SECTION...: true when SECTIONS names one of them.
+want() {
+	local s w
+	for w in "$@"; do
+		for s in $SECTIONS; do [ "$s" = "$w" ] && return 0; done
+	done
+	return 1
+}
 
 if [ "$QUICK" = 1 ]; then
 	: "${RUNS:=1}"
 	DUR=1 PPDUR=0.5 CONNS=500 REDIS_N=5000 IDLE=2000 CPU_BYTES=256M PERF_S=1 WRK_S=1
-	PEERS=0 WRK=0 EXTRAS=0 BUDGET=50
+	UPROBES=5 PEERS=0 WRK=0 EXTRAS=0 BUDGET=120
 else
 	: "${RUNS:=3}"
 	DUR=2 PPDUR=1 CONNS=2000 REDIS_N=20000 IDLE=10000 CPU_BYTES=1G PERF_S=2 WRK_S=2
-	PEERS=1 WRK=1 EXTRAS=1 BUDGET=540
+	UPROBES=7 PEERS=1 WRK=1 EXTRAS=1 BUDGET=720
 fi
 
 if [ "$(id -u)" != 0 ]; then
@@ -71,7 +91,7 @@ install_tools
 have() { command -v "$1" >/dev/null 2>&1; }
 
 if [ ! -x "$TOP/$B/bin/netcon-service" ] || [ ! -x "$TOP/$B/tests/connloop" ]; then
-	make -C "$TOP" all >/dev/null || { echo "bench: build failed" >&2; exit 1; }
+	make -C "$TOP" B="$B" all >/dev/null || { echo "bench: build failed" >&2; exit 1; }
 fi
 for p in pingpong idleconns; do
 	if [ ! -x "$BB/$p" ] || [ "$TOP/bench/$p.c" -nt "$BB/$p" ]; then
@@ -180,9 +200,11 @@ rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 ctxsw() { awk '/ctxt_switches/ { s += $2 } END { print s }' "/proc/$1/status"; }
 # frames NAME: "in out" link frame counters of service NAME.
 frames() {
-	"$SVC" status --socket "$T/$1.sock" 2>/dev/null |
+	timeout 5 "$SVC" status --socket "$T/$1.sock" 2>/dev/null |
 		awk '$1 == "link" && $2 == "frames" { print $4, $8 }'
 }
+# alive NAME: service NAME answers its RPC socket (within 5 s).
+alive() { timeout 5 "$SVC" status --socket "$T/$1.sock" >/dev/null 2>&1; }
 
 # --- servers ------------------------------------------------------------------
 
@@ -198,7 +220,7 @@ server() {
 		return 0
 	fi
 	case $kind in iperf) base=25201 ;; pingpong) base=25202 ;; echo) base=25203 ;;
-		nginx) base=25204 ;; redis) base=25205 ;; sockperf) base=25206 ;; esac
+		nginx) base=25204 ;; redis) base=25205 ;; sockperf) base=25206 ;; upingpong) base=25207 ;; esac
 	SPORT=$base
 	# On the host the port must be free; elsewhere the namespace is ours.
 	[ "$ctx" = host ] && { SPORT=$(free_port "$base") || return 1; }
@@ -211,6 +233,9 @@ server() {
 		wait_for 10 grep -q "Server listening" "$T/$log.log" ;;
 	pingpong)
 		bg_in "$ctx" "$log" "$PP" -s -c 0 -p "$SPORT" ${bind:+-b "$bind"}
+		wait_for 10 grep -q listening "$T/$log.log" ;;
+	upingpong)
+		bg_in "$ctx" "$log" "$PP" -s -u -p "$SPORT" ${bind:+-b "$bind"}
 		wait_for 10 grep -q listening "$T/$log.log" ;;
 	sockperf)
 		bg_in "$ctx" "$log" sockperf server --tcp -i "$conn" -p "$SPORT"
@@ -271,6 +296,71 @@ pingpong() {
 	run_in "$c" "$@" timeout 30 "$PP" -w 5 -p "$p" -d "$PPDUR" "$h" 2>/dev/null |
 		awk '/OK/ { print $10 + 0, $13 + 0 }'
 }
+# upingpong CTX HOST PORT [taskset...]: "median p99 lost" in µs, over UDP.
+upingpong() {
+	local c=$1 h=$2 p=$3
+	shift 3
+	run_in "$c" "$@" timeout 30 "$PP" -u -w 5 -p "$p" -d "$PPDUR" "$h" 2>/dev/null |
+		awk '/OK/ { l = 0; if ($0 ~ / lost$/) l = $(NF - 1); print $10 + 0, $13 + 0, l + 0 }'
+}
+# udp_probe CTX HOST PORT LEN PPS: one 1-second iperf3 -u probe offering PPS
+# datagrams/s of LEN bytes (0: as fast as the client sends); "sent/s
+# received/s loss%", empty on failure. The loss is of what the client sent,
+# not iperf3's lost_percent: that counts only gaps in the sequence, and
+# datagrams still queued when the test ends (netcon's sockets and the
+# switch's can hold thousands) are neither received nor counted lost.
+udp_probe() {
+	local c=$1 h=$2 p=$3 len=$4 pps=$5
+	run_in "$c" timeout 15 iperf3 -c "$h" -p "$p" -u -l "$len" -b $((pps * len * 8)) -t 1 -J 2>/dev/null |
+		python3 -c 'import json, sys
+try:
+    e = json.load(sys.stdin)["end"]
+    s, r = e["sum_sent"], e["sum_received"]
+    got = r["packets"] - r["lost_packets"]
+    print("%d %d %.2f" % (s["packets"] / s["seconds"], got / s["seconds"],
+                          max(0, 100 * (1 - got / s["packets"]))))
+except Exception:
+    pass'
+}
+# udp_rate CTX HOST PORT LEN TAG: the datagrams/s received at the highest
+# offered rate that lost under 1%, empty if none did. A bounded search of
+# UPROBES probes at most: first as fast as the client sends (-b 0); if that
+# loses 1% or more, the rate the receiver got then is the next offer, and
+# from there bisection between the highest offer that kept under 1% (none at
+# first: halving) and the lowest that did not, until they are within 5%.
+# Every probe is a line of $T/udp-probes.txt: TAG offered sent received loss%.
+udp_rate() {
+	local c=$1 h=$2 p=$3 len=$4 tag=$5 i out off=0 sent got loss lo=0 hi=0 best=
+	for ((i = 0; i < UPROBES; i++)); do
+		out=$(udp_probe "$c" "$h" "$p" "$len" "$off")
+		echo "$tag $off ${out:-failed}" >>"$T/udp-probes.txt"
+		if [ -z "$out" ]; then
+			break	# iperf3 failed (see the probes file): what we have
+		else
+			read -r sent got loss <<<"$out"
+			if awk -v l="$loss" 'BEGIN { exit !(l < 1) }'; then
+				{ [ -z "$best" ] || [ "$got" -gt "$best" ]; } && best=$got
+				[ "$off" = 0 ] && break	# a flood kept under 1%
+				lo=$off
+			elif [ "$off" = 0 ]; then
+				hi=$sent
+				off=$got
+				[ "$off" -gt 0 ] || off=$((sent / 4))
+				continue
+			else
+				hi=$off
+			fi
+		fi
+		if [ "$lo" = 0 ]; then
+			off=$((hi / 2))
+		else
+			[ $(((hi - lo) * 20)) -le "$hi" ] && break
+			off=$(((lo + hi) / 2))
+		fi
+		[ "$off" -gt 0 ] || break
+	done
+	echo "$best"
+}
 # sockperf_pp CTX HOST PORT: "median p99" round trip in µs (twice sockperf's half round trip).
 sockperf_pp() {
 	run_in "$1" timeout 20 sockperf ping-pong --tcp -i "$2" -p "$3" -t 1 -m 64 2>&1 |
@@ -302,15 +392,19 @@ meta kernel "$(uname -sr)"
 meta cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 meta commit "$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)$(git -C "$TOP" diff --quiet HEAD -- src 2>/dev/null || echo ' (with uncommitted changes in src/)')"
 meta mode "$([ "$QUICK" = 1 ] && echo quick || echo full)"
+meta sections "$SECTIONS"
 meta runs "$RUNS"
-meta durations "iperf3 -t $DUR s, ping-pong $PPDUR s, connloop $CONNS connections, wrk ${WRK_S} s, redis-benchmark -n $REDIS_N, $IDLE idle connections, CPU over $CPU_BYTES"
+meta durations "iperf3 -t $DUR s, ping-pong $PPDUR s, UDP rate search of $UPROBES 1-s iperf3 -u probes at most, connloop $CONNS connections, wrk ${WRK_S} s, redis-benchmark -n $REDIS_N, $IDLE idle connections, CPU over $CPU_BYTES"
 meta load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta others "$(pgrep -x netcon-service | wc -l)"
 meta versions "$(iperf3 --version 2>/dev/null | head -1 | cut -d' ' -f1-2); $(nginx -v 2>&1 | cut -d' ' -f3); $(redis-server --version 2>/dev/null | cut -d' ' -f1-3); passt $(dpkg-query -W -f='${Version}' passt 2>/dev/null); slirp4netns $(slirp4netns --version 2>/dev/null | awk 'NR==1 { print $3 }'); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null)"
 
+# A program's socket through netcon may hold more than one descriptor: room
+# for several per idle connection (root may raise the hard limit).
+ulimit -Hn $((4 * IDLE + 1000)) 2>/dev/null
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((IDLE + 200)) ]; then
-	note mem "descriptor limit $(ulimit -n): $((IDLE = $(ulimit -n) - 200)) idle connections instead"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((2 * IDLE + 500)) ]; then
+	note mem "descriptor limit $(ulimit -n): $((IDLE = ($(ulimit -n) - 500) / 2)) idle connections instead (two descriptors each in the program)"
 fi
 mkdir -p "$T/www"
 chmod 755 "$T" "$T/www"	# nginx workers run as www-data
@@ -327,7 +421,7 @@ IPB=$(service_ip b 4)
 # The tap peer: a service on tap://ncb0 and the kernel on the other side, in
 # a namespace of our own.
 TAP_OK=0
-if ip netns add "$XNS"; then
+if want bulk latency && ip netns add "$XNS"; then
 	NETNS_MADE+=("$XNS")
 	ip netns exec "$XNS" ip link set lo up
 	ip netns exec "$XNS" "$SVC" --net tap://ncb0 --ip 198.18.9.1/24 --socket "$T/tap.sock" \
@@ -340,7 +434,7 @@ if ip netns add "$XNS"; then
 		TAP_OK=1
 	fi
 fi
-[ $TAP_OK = 1 ] || note bulk-tap "no tap peer: $(tail -n 2 "$T/tap.log" 2>/dev/null | tr '\n' ' ')"
+[ $TAP_OK = 1 ] || ! want bulk latency || note bulk-tap "no tap peer: $(tail -n 2 "$T/tap.log" 2>/dev/null | tr '\n' ' ')"
 
 # The peers: pasta and slirp4netns, each a namespace whose programs reach the
 # host's loopback through the tool (pasta maps its gateway address to the
@@ -397,13 +491,107 @@ start_peers() {
 		fi
 	fi
 }
+want bulk latency conn || PEERS=0
 [ "$PEERS" = 1 ] && start_peers
 PEER_LIST=()
 [ -n "$PASTA_GW" ] && PEER_LIST+=("pasta:$PASTA_GW")
 [ -n "$SLIRP_NS" ] && PEER_LIST+=("slirp:10.0.2.2")
-[ "$PEERS" = 1 ] || note bulk-peers "--quick: pasta and slirp4netns not run"
+[ "$PEERS" = 1 ] || [ "$QUICK" = 0 ] || ! want bulk || note bulk-peers "--quick: pasta and slirp4netns not run"
+
+# --- system calls -------------------------------------------------------------
+
+if have perf && perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+	HAVE_PERF=1
+else
+	HAVE_PERF=0
+	note time "perf is not usable here (linux-perf missing or perf_event_paranoid): strace -c only"
+fi
+# sc_start FILE PID: start recording PID's system calls (perf record of the
+# raw_syscalls:sys_enter tracepoint, or strace -c); sc_stop: stop and write
+# "name count" lines, most frequent first, to FILE.
+UNISTD=$(ls /usr/include/*/asm/unistd_64.h /usr/include/asm/unistd_64.h 2>/dev/null | head -1)
+sc_start() {
+	SC_FILE=$1
+	if [ $HAVE_PERF = 1 ]; then
+		perf record -N -q -e raw_syscalls:sys_enter -p "$2" -o "$1.data" >/dev/null 2>&1 &
+	else
+		strace -c -f -p "$2" -o "$1.raw" >/dev/null 2>&1 &
+	fi
+	SC_PID=$!
+}
+sc_stop() {
+	kill -INT "$SC_PID" 2>/dev/null
+	wait "$SC_PID" 2>/dev/null
+	sc_parse
+}
+sc_parse() {
+	if [ $HAVE_PERF = 1 ]; then
+		perf script -i "$SC_FILE.data" -F trace 2>/dev/null |
+			awk -v names="${UNISTD:-/dev/null}" '
+				BEGIN { while ((getline l < names) > 0) { split(l, f, " ");
+					if (f[1] == "#define" && f[2] ~ /^__NR_/) nm[f[3]] = substr(f[2], 6) } }
+				$1 == "NR" { c[$2]++ }
+				END { for (n in c) print (n in nm ? nm[n] : "syscall_" n), c[n] }' |
+			sort -k2,2nr >"$SC_FILE"
+		rm -f "$SC_FILE.data"
+	else
+		awk '$4 ~ /^[0-9]+$/ && NF >= 5 && $NF != "total" { print $NF, $4 }' "$SC_FILE.raw" |
+			sort -k2,2nr >"$SC_FILE"
+	fi
+}
+# cc_start FILE PID [SECONDS]: start counting PID's system calls by name, exactly and
+# without recording (perf stat of raw_syscalls:sys_enter and of the
+# syscalls:sys_enter_NAME tracepoints of the calls a data path makes; the
+# rest as "other"), or with strace -c -f when perf is not usable; cc_stop:
+# stop and write "name count" lines, most frequent first, to FILE, and the
+# seconds counted in CC_SECS. With SECONDS, cc_start counts for that long
+# (perf stat -- sleep SECONDS) before it returns.
+CC_NAMES="recvmsg sendmsg recvmmsg sendmmsg read write readv writev recvfrom sendto
+	epoll_wait epoll_pwait epoll_ctl poll ppoll"
+cc_start() {
+	local ev=raw_syscalls:sys_enter n
+	CC_FILE=$1
+	CC_T0=$(date +%s.%N)
+	if [ $HAVE_PERF = 1 ]; then
+		for n in $CC_NAMES; do
+			[ -d "/sys/kernel/tracing/events/syscalls/sys_enter_$n" ] && ev="$ev,syscalls:sys_enter_$n"
+		done
+		CC_PID= CC_SECS=${3:-}
+		if [ -n "${3:-}" ]; then
+			perf stat -x, -e "$ev" -p "$2" -o "$1.raw" -- sleep "$3" >/dev/null 2>&1
+		else
+			perf stat -x, -e "$ev" -p "$2" -o "$1.raw" >/dev/null 2>&1 &
+			CC_PID=$!
+		fi
+	else
+		sc_start "$1" "$2"
+		CC_PID=$SC_PID
+		[ -n "${3:-}" ] && sleep "$3"
+	fi
+}
+cc_stop() {
+	if [ -n "$CC_PID" ]; then
+		kill -INT "$CC_PID" 2>/dev/null
+		wait "$CC_PID" 2>/dev/null
+	fi
+	if [ $HAVE_PERF = 1 ]; then
+		awk -F, '$3 == "raw_syscalls:sys_enter" { all = $1 }
+			$3 ~ /^syscalls:sys_enter_/ && $1 + 0 > 0 { c[substr($3, 20)] = $1; s += $1 }
+			END { for (n in c) print n, c[n]; if (all - s > 0) print "other", all - s }' \
+			"$CC_FILE.raw" | sort -k2,2nr >"$CC_FILE"
+	else
+		CC_SECS=$(awk -v t0="$CC_T0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.3f", t1 - t0 }')
+		SC_FILE=$CC_FILE
+		sc_parse
+	fi
+}
+
+# Each section is a function, run at the end in this order when SECTIONS names
+# it; the bodies keep the indentation they had at the top level.
 
 # --- 1. bulk throughput -------------------------------------------------------
+
+sec_bulk() {
 
 section bulk
 # The switch host's datagram socket send buffers (see diag).
@@ -465,8 +653,11 @@ for ((r = 1; r <= RUNS; r++)); do
 		done
 	done
 done
+}
 
 # --- 2. latency -----------------------------------------------------------------
+
+sec_latency() {
 
 section latency
 server pingpong k; KPP=$SPORT
@@ -522,8 +713,11 @@ for ((r = 1; r <= RUNS; r++)); do
 	fi
 done
 [ "$EXTRAS" = 1 ] && ! have sockperf && note latency "sockperf not installed: pingpong.c only"
+}
 
 # --- 3. connections per second, nginx + wrk, redis ------------------------------
+
+sec_conn() {
 
 section conn
 server echo k; KEC=$SPORT
@@ -576,8 +770,133 @@ if have redis-server && have redis-benchmark; then
 else
 	note redis "redis-server or redis-benchmark missing"
 fi
+}
+
+# --- 3b. UDP: datagram rates and ping-pong --------------------------------------
+
+# udp_alive NAME: the service still answers; if not, a note with what it is
+# doing (its system calls over 1 s, its stack), and false.
+udp_alive() {
+	local pid
+	alive "$1" && return 0
+	eval "pid=\$PID_$1"
+	timeout 2 strace -c -f -p "$pid" -o "$T/wedged-$1.txt" >/dev/null 2>&1
+	note udp "service $1 stopped answering after a UDP run (the rest of UDP is skipped); its system calls over 1 s: $(awk '$4 ~ /^[0-9]+$/ && $NF != "total" { printf "%s %s, ", $NF, $4 }' "$T/wedged-$1.txt" 2>/dev/null)stack: $(timeout 10 gdb -p "$pid" -batch -ex bt 2>/dev/null | grep -o ' in [a-z_0-9]* (' | sed 's/ in \(.*\) (/\1/' | head -8 | tr '\n' ' ')"
+	return 1
+}
+
+sec_udp() {
+section udp
+server iperf k; KIP=$SPORT
+server iperf svc:a; AIP=$SPORT
+: >>"$T/udp-probes.txt"
+rawfile udp-probes "$T/udp-probes.txt"
+for ((r = 1; r <= RUNS; r++)); do
+	over_budget && { note udp "skipped runs from $r on: time budget"; break; }
+	for len in 64 1400; do
+		k=$(udp_rate k 127.0.0.1 "$KIP" $len "kernel-$len-$r")
+		v=$(udp_rate svc:a 127.0.0.1 "$AIP" $len "same-$len-$r")
+		udp_alive a || return 0
+		[ -n "$v" ] && [ "$len" = 64 ] && [ -z "${UDP_RATE64:-}" ] && UDP_RATE64=$v
+		rec udp "$len-byte datagrams, one service (127.0.0.1)" dgram/s "$r" "$v" "$k" "ratio>=0.5" "same$len"
+		v=$(udp_rate svc:b "$IPA" "$AIP" $len "switch-$len-$r")
+		udp_alive a && udp_alive b || return 0
+		rec udp "$len-byte datagrams, two services over the switch" dgram/s "$r" "$v" "$k" "ratio>=0.5" "sw$len"
+	done
+done
+
+section udp-latency
+server upingpong k; KUP=$SPORT
+server upingpong svc:a; AUP=$SPORT
+# ulat_pair ROW RUN KERNEL CTX HOST PORT TARGET [taskset...]: median and p99 rows.
+ulat_pair() {
+	local row=$1 run=$2 k=$3 c=$4 h=$5 p=$6 tgt=$7 v
+	shift 7
+	v=$(upingpong "$c" "$h" "$p" "$@")
+	rec udp-latency "$row: median" µs "$run" "$(echo "$v" | cut -d' ' -f1)" "$(echo "$k" | cut -d' ' -f1)" "$tgt"
+	rec udp-latency "$row: p99" µs "$run" "$(echo "$v" | cut -s -d' ' -f2)" "$(echo "$k" | cut -s -d' ' -f2)" -
+	[ -n "$v" ] && [ "${v##* }" != 0 ] && note udp-latency "run $run, $row: ${v##* } datagrams lost (resent after 500 ms)"
+	[ -n "$k" ] && [ "${k##* }" != 0 ] && note udp-latency "run $run, $row: the kernel lost ${k##* } datagrams"
+}
+for ((r = 1; r <= RUNS; r++)); do
+	over_budget && { note udp-latency "skipped runs from $r on: time budget"; break; }
+	ulat_pair "one service (127.0.0.1)" "$r" "$(upingpong k 127.0.0.1 "$KUP")" svc:a 127.0.0.1 "$AUP" "ratio<=1.5"
+	udp_alive a || return 0
+	ulat_pair "two services over the switch" "$r" "$(upingpong k 127.0.0.1 "$KUP")" svc:b "$IPA" "$AUP" "ratio<=1.5"
+	udp_alive a && udp_alive b || return 0
+	# Everything on one CPU, as for TCP: the service, both servers, the clients.
+	for p in "$PID_a" "${SERVER_PID[upingpong svc:a]}" "${SERVER_PID[upingpong k]}"; do
+		taskset -pc 0 "$p" >/dev/null
+	done
+	k=$(upingpong k 127.0.0.1 "$KUP" taskset -c 0)
+	ulat_pair "one service, all on CPU 0" "$r" "$k" svc:a 127.0.0.1 "$AUP" "ratio<=1.5" taskset -c 0
+	for p in "$PID_a" "${SERVER_PID[upingpong svc:a]}" "${SERVER_PID[upingpong k]}"; do
+		taskset -pc "0-$(($(nproc) - 1))" "$p" >/dev/null
+	done
+	udp_alive a || return 0
+done
+
+# Where a datagram's time goes in the service: one service, 64-byte
+# datagrams offered at the rate found above (as fast as the client sends if
+# none was), counted over 1 s (perf stat, or strace -c -f), profiled over 1 s
+# (perf record), then the calls named over 1 s (sc_start); the datagram rate
+# is iperf3's receiver figure over the whole run.
+if ! over_budget || [ "$QUICK" = 1 ]; then
+	local rate=${UDP_RATE64:-0} t0 t1 c0 c1 w0 w1
+	bg_in svc:a udp-time timeout 30 iperf3 -c 127.0.0.1 -p "$AIP" -u -l 64 -b $((rate * 512)) -t 8 -J
+	uw=$LAST_PID
+	sleep 1
+	t0=$(ticks "$PID_a") c0=$(ctxsw "$PID_a") w0=$(date +%s.%N)
+	cc_start "$T/sys-udp.txt" "$PID_a" 1
+	cc_stop
+	t1=$(ticks "$PID_a") c1=$(ctxsw "$PID_a") w1=$(date +%s.%N)
+	if [ $HAVE_PERF = 1 ]; then
+		perf record -N -e cpu-clock -F 4999 -p "$PID_a" -o "$T/uperf.data" -- sleep 1 \
+			>"$T/uperf-record.log" 2>&1
+	fi
+	wait "$uw"
+	stop "$uw"
+	# rate offered, received/s and loss over the whole run, then the seconds
+	# the calls were counted, and over that second: the service's CPU %, its
+	# context switches per second
+	meta udp_time "$rate $(python3 -c 'import json, sys
+try:
+    e = json.load(open(sys.argv[1]))["end"]
+    s, r = e["sum_sent"], e["sum_received"]
+    got = r["packets"] - r["lost_packets"]
+    print("%d %.2f" % (got / s["seconds"], max(0, 100 * (1 - got / s["packets"]))))
+except Exception:
+    print("0 0")' "$T/udp-time.log") $(awk -v t=$((t1 - t0)) -v c=$((c1 - c0)) -v hz="$HZ" -v w0="$w0" -v w1="$w1" \
+		-v cs="$CC_SECS" 'BEGIN { printf "%s %.0f %.0f", cs, 100 * t / hz / (w1 - w0), c / (w1 - w0) }')"
+	rawfile sys-udp "$T/sys-udp.txt"
+	if [ $HAVE_PERF = 1 ] && [ -s "$T/uperf.data" ]; then
+		perf report -i "$T/uperf.data" --no-children --sort pid --stdio 2>/dev/null |
+			grep -v '^#' | grep '%' >"$T/perf-udp-pid.txt"
+		perf report -i "$T/uperf.data" --no-children --sort pid,dso,sym --stdio --percent-limit 0.1 \
+			2>/dev/null | grep -v '^#' | grep '%' >"$T/perf-udp-sym.txt"
+		rawfile perf-udp-pid "$T/perf-udp-pid.txt"
+		rawfile perf-udp-sym "$T/perf-udp-sym.txt"
+		meta udp_time_pid "$PID_a"
+	fi
+	# UDP ping-pong through one service: its system calls (counted over the
+	# whole run, warm-up included) and context switches per round trip.
+	server upingpong svc:a; AUP=$SPORT
+	c0=$(ctxsw "$PID_a")
+	cc_start "$T/sys-upp.txt" "$PID_a"
+	sleep 0.3
+	out=$(run_in svc:a timeout 30 "$PP" -u -w 5 -p "$AUP" -d 1 127.0.0.1 2>/dev/null)
+	cc_stop
+	c1=$(ctxsw "$PID_a")
+	meta udp_time_pp "$(echo "$out" | awk '/OK/ { print $3 + 1000 }') $((c1 - c0))"
+	rawfile sys-upp "$T/sys-upp.txt"
+else
+	note udp "where the time goes: skipped (time budget)"
+fi
+}
 
 # --- 4. memory per idle connection, CPU per GiB ---------------------------------
+
+sec_mem() {
 
 section mem
 # Two fresh services over the switch: m1 accepts, m2 connects; each one's
@@ -594,7 +913,9 @@ for ((r = 1; r <= RUNS; r++)); do
 	wait_for 10 grep -q listening "$T/ics$r.log"
 	bg_in "svc:m2$r" "icc$r" "$IC" "$ip1" 7400 "$IDLE"
 	icc=$LAST_PID
-	if wait_for 120 grep -q ready "$T/icc$r.log" && wait_for 20 grep -q ready "$T/ics$r.log"; then
+	# (ready, or the client gave up: no point waiting then)
+	wait_for 120 eval "grep -q ready '$T/icc$r.log' || ! kill -0 $icc"
+	if grep -q ready "$T/icc$r.log" && wait_for 20 grep -q ready "$T/ics$r.log"; then
 		sleep 0.3
 		m11=$(rss_kb "$s1") m21=$(rss_kb "$s2")
 		rec mem "accepting service, per connection" bytes "$r" $(((m11 - m10) * 1024 / IDLE)) - "value<2048"
@@ -657,49 +978,14 @@ for ((r = 1; r <= RUNS; r++)); do
 				'BEGIN { printf "%.2f", (t / hz + a) / g }')" "$kg" -
 	fi
 done
+}
 
 # --- 5. where the time goes -----------------------------------------------------
 
+sec_time() {
 section time
-if have perf && perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
-	HAVE_PERF=1
-else
-	HAVE_PERF=0
-	note time "perf is not usable here (linux-perf missing or perf_event_paranoid): strace -c only"
-fi
-# sc_start FILE PID: start recording PID's system calls (perf record of the
-# raw_syscalls:sys_enter tracepoint, or strace -c); sc_stop: stop and write
-# "name count" lines, most frequent first, to FILE.
-UNISTD=$(ls /usr/include/*/asm/unistd_64.h /usr/include/asm/unistd_64.h 2>/dev/null | head -1)
-sc_start() {
-	SC_FILE=$1
-	if [ $HAVE_PERF = 1 ]; then
-		perf record -N -q -e raw_syscalls:sys_enter -p "$2" -o "$1.data" >/dev/null 2>&1 &
-	else
-		strace -c -f -p "$2" -o "$1.raw" >/dev/null 2>&1 &
-	fi
-	SC_PID=$!
-}
-sc_stop() {
-	kill -INT "$SC_PID" 2>/dev/null
-	wait "$SC_PID" 2>/dev/null
-	sc_parse
-}
-sc_parse() {
-	if [ $HAVE_PERF = 1 ]; then
-		perf script -i "$SC_FILE.data" -F trace 2>/dev/null |
-			awk -v names="${UNISTD:-/dev/null}" '
-				BEGIN { while ((getline l < names) > 0) { split(l, f, " ");
-					if (f[1] == "#define" && f[2] ~ /^__NR_/) nm[f[3]] = substr(f[2], 6) } }
-				$1 == "NR" { c[$2]++ }
-				END { for (n in c) print (n in nm ? nm[n] : "syscall_" n), c[n] }' |
-			sort -k2,2nr >"$SC_FILE"
-		rm -f "$SC_FILE.data"
-	else
-		awk '$4 ~ /^[0-9]+$/ && NF >= 5 && $NF != "total" { print $NF, $4 }' "$SC_FILE.raw" |
-			sort -k2,2nr >"$SC_FILE"
-	fi
-}
+server pingpong svc:a; APP=$SPORT
+server echo svc:a; AEC=$SPORT
 if ! over_budget || [ "$QUICK" = 1 ]; then
 	# A long verified transfer b → a over the switch (a hosts it), sampled.
 	bg_in svc:b wtx timeout 60 "$APPS/test_tx" -p 7600 -n 1000G -c 1
@@ -779,6 +1065,12 @@ if ! over_budget || [ "$QUICK" = 1 ]; then
 else
 	note time "skipped: time budget"
 fi
+}
+
+# UDP last: a service wedged by a UDP run (see udp) cannot spoil the others.
+for s in bulk latency conn mem time udp; do
+	want "$s" && "sec_$s"
+done
 
 # --- 6. diagnostics -----------------------------------------------------------
 # (the switch host's port buffers, recorded before the bulk section, and the
@@ -789,7 +1081,7 @@ meta elapsed "$((SECONDS - START))"
 mkdir -p "$(dirname "$OUT")"
 # Keep the raw results beside the helpers ($T goes): report.py can rewrite the
 # document from them (python3 bench/report.py build/bench/results.tsv OUT).
-rm -f "$BB"/perf-*.txt "$BB"/sys-*.txt
-cp "$T"/perf-*.txt "$T"/sys-*.txt "$BB/" 2>/dev/null
+rm -f "$BB"/perf-*.txt "$BB"/sys-*.txt "$BB"/udp-probes.txt
+cp "$T"/perf-*.txt "$T"/sys-*.txt "$T"/udp-probes.txt "$BB/" 2>/dev/null
 sed "s|$T/|$BB/|" "$RES" >"$BB/results.tsv"
 python3 "$TOP/bench/report.py" "$BB/results.tsv" "$OUT" && echo "bench: wrote $OUT in $((SECONDS - START)) s"
