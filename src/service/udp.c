@@ -24,6 +24,7 @@
  * on a port its copy of a broadcast or multicast datagram.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +488,14 @@ static ssize_t take_app_record(int app, bool *marked)
 	return take_from(app, marked);
 }
 
+/* app_shut_writing() - has the program's end shut its writing side, or closed? */
+static bool app_shut_writing(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP));
+}
+
 /*
  * from_app() - send what the program queued, in the framing it was written
  * in. Returns false at the end of what the program will write: end-of-file
@@ -509,9 +518,12 @@ static bool from_app(struct nc_sock *s, bool hup)
 			/*
 			 * A connected socket's records are bare payloads, and an
 			 * empty one reads as end-of-file does: with the program's
-			 * end closed (@hup), take it as the end.
+			 * end closed or shut for writing (@hup, or seen now), take
+			 * it as the end. (An empty datagram sent just before the
+			 * close is lost that way; end-of-file taken for datagrams
+			 * would loop for ever.)
 			 */
-			if (n == 0 && hup)
+			if (n == 0 && (hup || app_shut_writing(s->fd)))
 				return false;
 			send_datagram(s, &s->remote_ip, s->remote_port, udp.scratch, (size_t)n);
 			continue;
@@ -526,8 +538,10 @@ static bool from_app(struct nc_sock *s, bool hup)
 		}
 		send_datagram(s, &ip, port, udp.scratch + sizeof(*h), (size_t)n - sizeof(*h));
 	}
-	/* More may wait: come back after this batch rather than starve the others. */
-	nc_sock_mark_dirty(s);
+	/*
+	 * More may wait: epoll (level-triggered) reports it again in the next
+	 * batch, after the other sockets have had their turn.
+	 */
 	return true;
 }
 

@@ -4,6 +4,11 @@
   udp_echo.py serve PORT             echo every datagram back to its sender
                                      (IPv4 and IPv6: a dual-stack socket);
                                      prints "listening" once bound
+  udp_echo.py goodbye HOST PORT N    N times: a connected socket sends a
+                                     datagram and an empty one, and is closed
+                                     at once (the empty record just before the
+                                     close looks like end-of-file to the
+                                     service; once, it spun on it for ever)
   udp_echo.py check HOST PORT COUNT  send COUNT datagrams of sizes from 0 up
                                      to 65507 bytes (each with a unique
                                      content), alternating an unconnected
@@ -85,7 +90,21 @@ def check(host, port, count):
     return 1 if bad else 0
 
 
+def goodbye(host, port, n):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for _ in range(n):
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        s.connect((host, port))
+        s.send(b"bye")
+        s.send(b"")
+        s.close()
+    print(f"{n} sockets closed after an empty datagram")
+    return 0
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "goodbye":
+        sys.exit(goodbye(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
     if len(sys.argv) == 3 and sys.argv[1] == "serve":
         serve(int(sys.argv[2]))
     elif len(sys.argv) == 5 and sys.argv[1] == "check":

@@ -302,5 +302,22 @@ mcast() {
 mcast multicast-ipv4 239.18.0.7 5500
 mcast multicast-ipv6 ff15::6e63:7 5501
 
+# ---- 6. closing right after an empty datagram ---------------------------------
+# A connected socket's records are bare, so an empty one just before the
+# close reads like end-of-file: 200 such sockets, then both services must
+# still answer and echo (a service once spun on it and stopped serving).
+bg srv goodbye-echo $PY "$TOP/tests/apps/udp_echo.py" serve 5600
+gpid=$LAST_PID
+if wait_for 10 grep -q listening "$T/goodbye-echo.txt" &&
+	run 30 cli $PY "$TOP/tests/apps/udp_echo.py" goodbye "$SRV4" 5600 200 >"$T/goodbye.txt" 2>&1 &&
+	{ [ -n "${UDP_ON_KERNEL:-}" ] || { timeout 10 "$SVC" status --socket "$T/srv.sock" &&
+		timeout 10 "$SVC" status --socket "$T/cli.sock"; } >/dev/null 2>&1; } &&
+	run 30 cli $PY "$TOP/tests/apps/udp_echo.py" check "$SRV4" 5600 50 >"$T/goodbye-check.txt" 2>&1; then
+	pass empty-datagram-then-close "200 sockets; both services answer; 50 datagrams echoed after"
+else
+	fail empty-datagram-then-close "$(tail -n 1 "$T/goodbye.txt" "$T/goodbye-check.txt" 2>/dev/null | tr '\n' ' ')"
+fi
+stop "$gpid"
+
 echo "     wall time $(($(date +%s) - START)) s"
 summary
