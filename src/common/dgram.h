@@ -30,6 +30,7 @@
 #define NETCON_DGRAM_H
 
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "rpc.h"
 
@@ -59,5 +60,18 @@ struct nc_dgram_hdr {
 };
 
 _Static_assert(sizeof(struct nc_dgram_hdr) == 64, "one cache line, no hidden padding");
+
+/* nc_dgram_report_of() - the receive report (NC_DGRAM_*) an option turns on, or 0. */
+static inline unsigned nc_dgram_report_of(int level, int name)
+{
+	if (level == IPPROTO_IP)
+		return name == IP_PKTINFO ? NC_DGRAM_PKTINFO : name == IP_RECVTTL ? NC_DGRAM_TTL :
+		       name == IP_RECVTOS ? NC_DGRAM_TOS : 0;
+	if (level == IPPROTO_IPV6)
+		return name == IPV6_RECVPKTINFO ? NC_DGRAM_PKTINFO :
+		       name == IPV6_RECVHOPLIMIT ? NC_DGRAM_TTL :
+		       name == IPV6_RECVTCLASS ? NC_DGRAM_TOS : 0;
+	return 0;
+}
 
 #endif

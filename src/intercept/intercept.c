@@ -647,18 +647,6 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	return 0;
 }
 
-/* report_bit() - the receive report a datagram option turns on, if it is one. */
-static unsigned report_bit(int level, int name)
-{
-	if (level == IPPROTO_IP)
-		return name == IP_PKTINFO ? NC_DGRAM_PKTINFO : name == IP_RECVTTL ? NC_DGRAM_TTL :
-		       name == IP_RECVTOS ? NC_DGRAM_TOS : 0;
-	if (level == IPPROTO_IPV6)
-		return name == IPV6_RECVPKTINFO ? NC_DGRAM_PKTINFO :
-		       name == IPV6_RECVHOPLIMIT ? NC_DGRAM_TTL :
-		       name == IPV6_RECVTCLASS ? NC_DGRAM_TOS : 0;
-	return 0;
-}
 
 EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
@@ -686,8 +674,8 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 		int on;
 
 		memcpy(&on, val, sizeof(on));
-		if (report_bit(level, name))
-			nc_dgram_set_report(fd, report_bit(level, name), on != 0);
+		if (nc_dgram_report_of(level, name))
+			nc_dgram_set_report(fd, nc_dgram_report_of(level, name), on != 0);
 		else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
 			nc_dgram_set_flag(fd, NC_DGF_V6ONLY, on != 0);
 		else if (level == SOL_SOCKET && name == SO_BROADCAST)

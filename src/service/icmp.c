@@ -63,6 +63,7 @@
 
 #include "sock_priv.h"
 #include "addr.h"
+#include "dgram_sock.h"
 #include "stack.h"
 #include "random.h"
 #include "../common/dgram.h"
@@ -504,43 +505,10 @@ static void send_echo(struct nc_sock *s, const ip_addr_t *dst, uint8_t *msg, siz
 		drop_out(s);
 }
 
-/*
- * take_from() - one record from @fd into the scratch buffer: its length,
- * 0 at end-of-file, -1 when none waits. *@marked: it carried descriptors
- * (closed here), so it is framed whatever the socket's state (dgram.h).
- */
+/* take_from() - one record from @fd into the scratch buffer (dgram_sock.h). */
 static ssize_t take_from(int fd, bool *marked)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { .iov_base = icmp.scratch, .iov_len = sizeof(icmp.scratch) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-			    .msg_controllen = sizeof(control.buf) };
-	struct cmsghdr *c;
-	ssize_t n;
-
-	*marked = false;
-	n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return -1;
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		size_t i, k;
-		int got;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < k; i++) {
-			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			close(got);
-		}
-		*marked = true;
-	}
-	if (m.msg_flags & MSG_CTRUNC)
-		*marked = true;
-	return n;
+	return nc_dgram_take(fd, icmp.scratch, sizeof(icmp.scratch), marked);
 }
 
 /*
@@ -560,7 +528,8 @@ static bool from_app(struct nc_sock *s, bool hup)
 		if (n < 0)
 			return true;
 		if (s->have_remote && !marked) {
-			if (n == 0 && hup)
+			/* empty reads as end-of-file does: the program's end says which */
+			if (n == 0 && (hup || nc_dgram_app_shut(s->fd)))
 				return false;
 			send_echo(s, &s->remote_ip, icmp.scratch, (size_t)n);
 			continue;
@@ -574,15 +543,25 @@ static bool from_app(struct nc_sock *s, bool hup)
 		}
 		send_echo(s, &ip, icmp.scratch + sizeof(*h), (size_t)n - sizeof(*h));
 	}
-	nc_sock_mark_dirty(s);	/* more may wait: after this batch */
-	return true;
+	return true;	/* more may wait: epoll reports it again in the next batch */
+}
+
+/*
+ * icmp_retire() - both directions of the program's end are shut: closed, or
+ * shut with SHUT_RDWR, which cannot be told apart; the identity stays a
+ * while (nc_sock_zombify) so that a program still holding it gets answers.
+ */
+static void icmp_retire(struct nc_sock *s)
+{
+	icmp_sock_release(s);
+	nc_sock_zombify(s);
 }
 
 /* app_done() - the program closed its end (the socket is over) or shut it for writing. */
 static void app_done(struct nc_sock *s, uint32_t events)
 {
 	if (events & (EPOLLHUP | EPOLLERR)) {
-		nc_sock_release(s);
+		icmp_retire(s);
 		return;
 	}
 	s->icmp.tx_shut = true;
@@ -596,13 +575,13 @@ static void icmp_sock_event(struct nc_sock *s, uint32_t events)
 
 	if (s->icmp.tx_shut) {
 		if (events & (EPOLLHUP | EPOLLERR))
-			nc_sock_release(s);
+			icmp_retire(s);
 		return;
 	}
 	if (!from_app(s, hup))
 		app_done(s, events);
 	else if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN))
-		nc_sock_release(s);
+		icmp_retire(s);
 }
 
 /* icmp_sock_flush() - after a batch: finish reading what a batch cut short. */
@@ -625,30 +604,24 @@ static void icmp_sock_flush(struct nc_sock *s)
  */
 static void reframe(struct nc_sock *s, int app, bool was_framed, const ip_addr_t *old_ip)
 {
+	struct nc_held *list = nc_dgram_hold(app, icmp.scratch, sizeof(icmp.scratch)), *r;
 	struct nc_dgram_hdr h;
-	int i;
 
-	if (app < 0)
-		return;
-	for (i = 0; i < 4096; i++) {
-		bool marked;
-		ssize_t n = take_from(app, &marked);
+	for (r = list; r; r = r->next) {
 		struct iovec iov[2];
 		struct msghdr m = { .msg_iov = iov };
 
-		if (n < 0)
-			break;
-		if (marked)
+		if (r->marked)
 			continue;
 		if (was_framed && s->have_remote) {
-			if ((size_t)n < sizeof(h))
+			if (r->len < sizeof(h))
 				continue;
-			iov[0].iov_base = icmp.scratch + sizeof(h);
-			iov[0].iov_len = (size_t)n - sizeof(h);
+			iov[0].iov_base = r->data + sizeof(h);
+			iov[0].iov_len = r->len - sizeof(h);
 			m.msg_iovlen = 1;
 		} else if (was_framed || s->have_remote) {
-			iov[0].iov_base = icmp.scratch;	/* framing unchanged */
-			iov[0].iov_len = (size_t)n;
+			iov[0].iov_base = r->data;	/* framing unchanged */
+			iov[0].iov_len = r->len;
 			m.msg_iovlen = 1;
 		} else {
 			memset(&h, 0, sizeof(h));
@@ -656,13 +629,14 @@ static void reframe(struct nc_sock *s, int app, bool was_framed, const ip_addr_t
 			h.addrlen = nc_addr_to_sockaddr(old_ip, 0, s->domain, h.addr);
 			iov[0].iov_base = &h;
 			iov[0].iov_len = sizeof(h);
-			iov[1].iov_base = icmp.scratch;
-			iov[1].iov_len = (size_t)n;
+			iov[1].iov_base = r->data;
+			iov[1].iov_len = r->len;
 			m.msg_iovlen = 2;
 		}
 		if (sendmsg(s->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			s->icmp.drops_in++;
 	}
+	nc_dgram_free_held(list);
 }
 
 /*
@@ -720,18 +694,6 @@ static int do_connect(struct nc_sock *s, const struct nc_request *req, int app,
 
 /* ---------------------------------------------------------- options -- */
 
-/* report_of() - the receive report an option turns on (src/common/dgram.h). */
-static unsigned report_of(int level, int name)
-{
-	if (level == IPPROTO_IP)
-		return name == IP_PKTINFO ? NC_DGRAM_PKTINFO : name == IP_RECVTTL ? NC_DGRAM_TTL :
-		       name == IP_RECVTOS ? NC_DGRAM_TOS : 0;
-	if (level == IPPROTO_IPV6)
-		return name == IPV6_RECVPKTINFO ? NC_DGRAM_PKTINFO :
-		       name == IPV6_RECVHOPLIMIT ? NC_DGRAM_TTL :
-		       name == IPV6_RECVTCLASS ? NC_DGRAM_TOS : 0;
-	return 0;
-}
 
 /*
  * stored_only() - options ping and friends set that change nothing here:
@@ -759,7 +721,7 @@ static int do_setsockopt(struct nc_sock *s, const struct nc_request *req)
 	struct nc_icmp_sock *k = &s->icmp;
 	int level = req->arg[0], name = req->arg[1], v = 0, r;
 	bool is_int = nc_sockopt_int(req, &v) == 0;
-	unsigned bit = report_of(level, name);
+	unsigned bit = nc_dgram_report_of(level, name);
 
 	if (bit) {
 		if (!is_int)
@@ -818,7 +780,7 @@ static int do_getsockopt(struct nc_sock *s, const struct nc_request *req, struct
 {
 	struct nc_icmp_sock *k = &s->icmp;
 	int level = req->arg[0], name = req->arg[1];
-	unsigned bit = report_of(level, name);
+	unsigned bit = nc_dgram_report_of(level, name);
 
 	if (bit)
 		return nc_sockopt_int_reply(rep, (k->report & bit) != 0);

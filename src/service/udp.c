@@ -24,7 +24,6 @@
  * on a port its copy of a broadcast or multicast datagram.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +44,7 @@
 
 #include "sock_priv.h"
 #include "addr.h"
+#include "dgram_sock.h"
 #include "stack.h"
 #include "../common/dgram.h"
 #include "../common/log.h"
@@ -436,64 +436,10 @@ static void send_datagram(struct nc_sock *s, const ip_addr_t *ip, u16_t port, co
 	}
 }
 
-/*
- * take_from() - one record from @fd (our end, or the program's through the
- * copy a request carried) into the scratch buffer. Returns its length, 0 at
- * end-of-file, -1 when there is none; *@marked: it carried a descriptor
- * (closed here), so it is framed whatever the socket's state.
- */
-static ssize_t take_from(int fd, bool *marked)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { .iov_base = udp.scratch, .iov_len = sizeof(udp.scratch) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-			    .msg_controllen = sizeof(control.buf) };
-	struct cmsghdr *c;
-	ssize_t n;
-
-	*marked = false;
-	n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return -1;
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		size_t i, k;
-		int got;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < k; i++) {
-			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			close(got);
-		}
-		*marked = true;
-	}
-	if (m.msg_flags & MSG_CTRUNC)
-		*marked = true;	/* descriptors beyond our buffer were closed by the kernel */
-	return n;
-}
-
 /* take_record() - the next record the program wrote. */
 static ssize_t take_record(struct nc_sock *s, bool *marked)
 {
-	return take_from(s->fd, marked);
-}
-
-/* take_app_record() - the next record waiting for the program, read through @app. */
-static ssize_t take_app_record(int app, bool *marked)
-{
-	return take_from(app, marked);
-}
-
-/* app_shut_writing() - has the program's end shut its writing side, or closed? */
-static bool app_shut_writing(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
-
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP));
+	return nc_dgram_take(s->fd, udp.scratch, sizeof(udp.scratch), marked);
 }
 
 /*
@@ -523,7 +469,7 @@ static bool from_app(struct nc_sock *s, bool hup)
 			 * close is lost that way; end-of-file taken for datagrams
 			 * would loop for ever.)
 			 */
-			if (n == 0 && (hup || app_shut_writing(s->fd)))
+			if (n == 0 && (hup || nc_dgram_app_shut(s->fd)))
 				return false;
 			send_datagram(s, &s->remote_ip, s->remote_port, udp.scratch, (size_t)n);
 			continue;
@@ -599,57 +545,6 @@ static void udp_sock_flush(struct nc_sock *s)
 
 /* ----------------------------------------------------------- connect -- */
 
-/* A record taken out of the program's queue, to be written back. */
-struct held {
-	struct held *next;
-	bool marked;
-	size_t len;
-	uint8_t data[];
-};
-
-/*
- * hold_app_queue() - every record waiting in the program's queue, read out
- * through @app (its own descriptor) in order. All of it first, then written
- * back: our end writes into that same queue, so reading and writing in turn
- * would read back what was just written.
- */
-static struct held *hold_app_queue(int app)
-{
-	struct held *head = NULL, **tail = &head, *r;
-	int i;
-
-	if (app < 0)
-		return NULL;
-	for (i = 0; i < 4096; i++) {
-		bool marked;
-		ssize_t n = take_app_record(app, &marked);
-
-		if (n < 0)
-			break;
-		r = malloc(sizeof(*r) + (size_t)n);
-		if (!r)
-			continue;	/* out of memory: that datagram is lost, as a full buffer loses one */
-		r->next = NULL;
-		r->marked = marked;
-		r->len = (size_t)n;
-		memcpy(r->data, udp.scratch, (size_t)n);
-		*tail = r;
-		tail = &r->next;
-	}
-	return head;
-}
-
-/* free_held() - the list hold_app_queue() made. */
-static void free_held(struct held *r)
-{
-	while (r) {
-		struct held *next = r->next;
-
-		free(r);
-		r = next;
-	}
-}
-
 /*
  * reframe() - the program's receive queue, read through its own descriptor
  * @app (the one CONNECT carried), rewritten in the socket's new framing:
@@ -660,7 +555,7 @@ static void free_held(struct held *r)
 static void reframe(struct nc_sock *s, int app, bool was_framed, const ip_addr_t *old_ip,
 		    u16_t old_port)
 {
-	struct held *list = hold_app_queue(app), *r;
+	struct nc_held *list = nc_dgram_hold(app, udp.scratch, sizeof(udp.scratch)), *r;
 	struct nc_dgram_hdr h;
 
 	for (r = list; r; r = r->next) {
@@ -698,7 +593,7 @@ static void reframe(struct nc_sock *s, int app, bool was_framed, const ip_addr_t
 		if (sendmsg(s->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			s->udp.drops_in++;
 	}
-	free_held(list);
+	nc_dgram_free_held(list);
 }
 
 /* route_src() - the source address the stack would use towards @ip, if any. */
@@ -861,18 +756,6 @@ static int ip4_mreq(const struct nc_request *req, ip_addr_t *group, ip_addr_t *i
 	return 0;
 }
 
-/* report_of() - the receive report an option turns on (src/common/dgram.h). */
-static unsigned report_of(int level, int name)
-{
-	if (level == IPPROTO_IP)
-		return name == IP_PKTINFO ? NC_DGRAM_PKTINFO : name == IP_RECVTTL ? NC_DGRAM_TTL :
-		       name == IP_RECVTOS ? NC_DGRAM_TOS : 0;
-	if (level == IPPROTO_IPV6)
-		return name == IPV6_RECVPKTINFO ? NC_DGRAM_PKTINFO :
-		       name == IPV6_RECVHOPLIMIT ? NC_DGRAM_TTL :
-		       name == IPV6_RECVTCLASS ? NC_DGRAM_TOS : 0;
-	return 0;
-}
 
 /* do_setsockopt() - UDP's and IP's options here; the shared ones in sockopt.c. */
 static int do_setsockopt(struct nc_sock *s, const struct nc_request *req)
@@ -881,7 +764,7 @@ static int do_setsockopt(struct nc_sock *s, const struct nc_request *req)
 	int level = req->arg[0], name = req->arg[1], v = 0, r;
 	bool is_int = nc_sockopt_int(req, &v) == 0;
 	ip_addr_t group, ifaddr;
-	unsigned bit = report_of(level, name);
+	unsigned bit = nc_dgram_report_of(level, name);
 
 	if (bit) {
 		if (!is_int)
@@ -1021,13 +904,13 @@ static int do_setsockopt(struct nc_sock *s, const struct nc_request *req)
  */
 static int take_error(struct nc_sock *s, int app)
 {
-	struct held *list, *r;
+	struct nc_held *list, *r;
 	int err = 0;
 
 	if (!s->udp.error_queued || app < 0)
 		return 0;
 	s->udp.error_queued = false;
-	list = hold_app_queue(app);
+	list = nc_dgram_hold(app, udp.scratch, sizeof(udp.scratch));
 	for (r = list; r; r = r->next) {
 		if (r->marked) {
 			const struct nc_dgram_hdr *h = (const void *)r->data;
@@ -1039,7 +922,7 @@ static int take_error(struct nc_sock *s, int app)
 		if (send(s->fd, r->data, r->len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			s->udp.drops_in++;
 	}
-	free_held(list);
+	nc_dgram_free_held(list);
 	return err;
 }
 
@@ -1049,7 +932,7 @@ static int do_getsockopt(struct nc_sock *s, const struct nc_request *req, int ap
 {
 	struct nc_udp_sock *u = &s->udp;
 	int level = req->arg[0], name = req->arg[1];
-	unsigned bit = report_of(level, name);
+	unsigned bit = nc_dgram_report_of(level, name);
 
 	if (bit)
 		return nc_sockopt_int_reply(rep, (u->report & bit) != 0);
