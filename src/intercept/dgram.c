@@ -9,6 +9,7 @@
  * options it turned on. Descriptor numbers above NC_DGRAM_FDS are not
  * tracked: their datagram calls pass through as Unix socket calls would.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -142,6 +143,70 @@ void nc_dgram_set_flag(int fd, unsigned flag, bool on)
 int (*nc_dgram_autobind)(int fd);
 
 /*
+ * What the service's link reaches (from every datagram SOCKET reply): a
+ * destination beyond it, with no gateway, is ENETUNREACH at once, as the
+ * kernel says it, though the datagram itself would go without a round trip.
+ */
+static struct {
+	bool known;
+	uint32_t net4, mask4;		/* host order */
+	bool gw4, gw6;
+	uint8_t net6[16];
+	unsigned prefix6;
+} routes;
+
+void nc_dgram_learn_routes(const void *a4, unsigned prefix4, const void *a6, unsigned prefix6,
+			   unsigned gateways)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	memcpy(&sin, a4, sizeof(sin));
+	memcpy(&sin6, a6, sizeof(sin6));
+	if (sin.sin_family != AF_INET || sin6.sin6_family != AF_INET6 || prefix4 > 32 ||
+	    prefix6 > 128)
+		return;
+	routes.mask4 = prefix4 ? 0xffffffffu << (32 - prefix4) : 0;
+	routes.net4 = ntohl(sin.sin_addr.s_addr) & routes.mask4;
+	memcpy(routes.net6, &sin6.sin6_addr, 16);
+	routes.prefix6 = prefix6;
+	routes.gw4 = gateways & 1;
+	routes.gw6 = (gateways & 2) != 0;
+	routes.known = true;
+}
+
+/* reachable4() - does the stack have a route to @dst (network order)? */
+static bool reachable4(uint32_t dst)
+{
+	uint32_t h = ntohl(dst);
+
+	return !routes.known || routes.gw4 || h == 0 || (h >> 24) == 127 || (h >> 28) == 14 ||
+	       h == 0xffffffffu || (h & routes.mask4) == routes.net4;
+}
+
+/* reachable6() - the same for IPv6 (an IPv4-mapped address: IPv4's). */
+static bool reachable6(const uint8_t *a)
+{
+	static const uint8_t loop[16] = { [15] = 1 }, any[16];
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	unsigned bits = routes.prefix6, i;
+
+	if (!memcmp(a, mapped, 12)) {
+		uint32_t v4;
+
+		memcpy(&v4, a + 12, 4);
+		return reachable4(v4);
+	}
+	if (!routes.known || routes.gw6 || !memcmp(a, loop, 16) || !memcmp(a, any, 16) ||
+	    a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+		return true;
+	for (i = 0; i < bits / 8; i++)
+		if (a[i] != routes.net6[i])
+			return false;
+	return !(bits % 8) || !((a[i] ^ routes.net6[i]) & (0xff << (8 - bits % 8)));
+}
+
+/*
  * failed() - a send that failed before reaching the service: Linux binds
  * the socket first (inet_sendmsg autobinds before any check), so its name
  * is ephemeral afterwards. Returns -1 with @err in errno.
@@ -216,6 +281,8 @@ static int dest_ok(const struct dgram_info *info, const void *addr, socklen_t le
 		if (sin.sin_addr.s_addr == htonl(INADDR_BROADCAST) &&
 		    !(info->flags & NC_DGF_BROADCAST))
 			return -EACCES;
+		if (!reachable4(sin.sin_addr.s_addr))
+			return -ENETUNREACH;
 		*carry = sizeof(struct sockaddr_in);
 		return 0;
 	}
@@ -227,6 +294,8 @@ static int dest_ok(const struct dgram_info *info, const void *addr, socklen_t le
 		if (sin6.sin6_port == 0 && !(info->flags & NC_DGF_ICMP))
 			return -EINVAL;
 		if ((info->flags & NC_DGF_V6ONLY) && !memcmp(&sin6.sin6_addr, mapped, 12))
+			return -ENETUNREACH;
+		if (!reachable6(sin6.sin6_addr.s6_addr))
 			return -ENETUNREACH;
 		*carry = len >= sizeof(struct sockaddr_in6) ? sizeof(struct sockaddr_in6) : 24;
 		return 0;

@@ -52,6 +52,9 @@ void nc_dgram_set_report(int fd, unsigned bits, bool on);
 #define NC_DGF_RDSHUT		0x08	/* shutdown(SHUT_RD): end-of-file is the program's own */
 #define NC_DGF_ICMP		0x10	/* an ICMP echo socket: destinations carry no port */
 void nc_dgram_set_flag(int fd, unsigned flag, bool on);
+/* What the service's link reaches, from a datagram SOCKET reply (see sock.c's routes_reply). */
+void nc_dgram_learn_routes(const void *a4, unsigned prefix4, const void *a6, unsigned prefix6,
+			   unsigned gateways);
 /* A failed send still binds the socket, as Linux's do (see dgram.c). */
 extern int (*nc_dgram_autobind)(int fd);
 

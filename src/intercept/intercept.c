@@ -308,8 +308,13 @@ got_socket:
 	if (type & SOCK_NONBLOCK)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	remember(rep.sock, domain, base, false, false);
-	if (base == SOCK_DGRAM)
+	if (base == SOCK_DGRAM) {
 		nc_dgram_track(fd, rep.sock, domain, NC_DG_FRAMED, NULL, 0);
+		if (rep.addrlen == sizeof(struct sockaddr_in) &&
+		    rep.addr2len == sizeof(struct sockaddr_in6))
+			nc_dgram_learn_routes(rep.addr, (unsigned)rep.arg[0], rep.addr2,
+					      (unsigned)rep.arg[1], (unsigned)rep.arg[2]);
+	}
 	if (base == SOCK_DGRAM && (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6))
 		nc_dgram_set_flag(fd, NC_DGF_ICMP, true);	/* sendto's port means nothing */
 	errno = saved;

@@ -19,6 +19,7 @@
  * shared options sockopt.c's.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "sock_priv.h"
+#include "stack.h"
 #include "addr.h"
 #include "clock.h"
 #include "loop.h"
@@ -321,6 +323,30 @@ int nc_sock_name(const struct nc_sock *s, bool peer, const ip_addr_t *local_now,
 }
 
 /*
+ * routes_reply() - a datagram socket's SOCKET reply carries the link's
+ * addresses (addr, addr2), prefixes (arg0, arg1) and gateways (arg2: 1 for
+ * IPv4, 2 for IPv6), so that libnetcon refuses an unreachable destination
+ * with ENETUNREACH at once, as the kernel does, though datagrams travel
+ * without a round trip (NC_DGRAM_ROUTES in dgram.h).
+ */
+static void routes_reply(struct nc_reply *rep)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	unsigned p4, p6;
+	bool gw4, gw6;
+
+	nc_stack_routes(&sin.sin_addr.s_addr, &p4, &gw4, sin6.sin6_addr.s6_addr, &p6, &gw6);
+	memcpy(rep->addr, &sin, sizeof(sin));
+	rep->addrlen = sizeof(sin);
+	memcpy(rep->addr2, &sin6, sizeof(sin6));
+	rep->addr2len = sizeof(sin6);
+	rep->arg[0] = (int)p4;
+	rep->arg[1] = (int)p6;
+	rep->arg[2] = (gw4 ? 1 : 0) | (gw6 ? 2 : 0);
+}
+
+/*
  * do_socket() - SOCKET: a new socket of the asked family and type, its
  * program end passed in the reply. Out of budget is EMFILE (the process's
  * limit), out of descriptors ENFILE (the service's).
@@ -350,6 +376,8 @@ static int do_socket(uid_t uid, pid_t pid, const struct nc_request *req, struct 
 		return -ENFILE;
 	}
 	rep->sock = s->id;
+	if (proto->type == SOCK_DGRAM)
+		routes_reply(rep);
 	*fd_out = s->app_fd;	/* closed by the server once sent */
 	s->app_fd = -1;
 	return 0;

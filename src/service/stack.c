@@ -414,6 +414,22 @@ static void loop_multicast(void)
 	}
 }
 
+/*
+ * nc_stack_routes() - what a program needs to know to refuse a datagram to
+ * an unreachable destination at once, as the kernel does (ENETUNREACH):
+ * the link's addresses, their prefixes, and whether there is a gateway.
+ */
+void nc_stack_routes(uint32_t *ip4, unsigned *prefix4, bool *gw4, uint8_t ip6[16],
+		     unsigned *prefix6, bool *gw6)
+{
+	*ip4 = stack.cfg->ip4.s_addr;
+	*prefix4 = stack.cfg->prefix4;
+	*gw4 = stack.cfg->have_gw4;
+	memcpy(ip6, &stack.cfg->ip6, 16);
+	*prefix6 = stack.cfg->prefix6;
+	*gw6 = stack.cfg->have_gw6;
+}
+
 /* nc_stack_loop() - the loopback interface. */
 struct netif *nc_stack_loop(void)
 {

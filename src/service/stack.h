@@ -33,6 +33,9 @@ void nc_stack_input(const uint8_t *frame, size_t len);
 /* A buffer for the link to receive the next frame into (see nc_stack_input). */
 uint8_t *nc_stack_rx_buffer(size_t size);
 struct netif *nc_stack_netif(void);
+/* The link's addresses, prefixes and gateways (network order addresses). */
+void nc_stack_routes(uint32_t *ip4, unsigned *prefix4, bool *gw4, uint8_t ip6[16],
+		     unsigned *prefix6, bool *gw6);
 /* The loopback interface (127.0.0.1, ::1). */
 struct netif *nc_stack_loop(void);
 /* True when @addr (network order) is one of the stack's IPv4 addresses. */

@@ -931,7 +931,8 @@ static void c_connect_reconnect(int port)
 /* connect_errors: connecting to port 0 succeeds (0) but leaves no peer to
  * report (getpeername ENOTCONN) while send() still works (1) - the socket is
  * connected to port 0; a short address is EINVAL, the wrong family
- * EAFNOSUPPORT, a host with no route ENETUNREACH (both families). */
+ * EAFNOSUPPORT, a host with no route ENETUNREACH (both families), and so is a
+ * sendto to it. */
 static void c_connect_errors(int port)
 {
     int a = udp(AF_INET), b = udp(AF_INET), c = udp(AF_INET), d = udp(AF_INET), e = udp(AF_INET6);
@@ -943,6 +944,13 @@ static void c_connect_errors(int port)
     out("family=%s", RV(xconnect(c, sa6(addr6, port))));
     out("unreach=%s", RV(xconnect(d, sa4(ip4("203.0.113.1"), port))));
     out("unreach6=%s", RV(xconnect(e, sa6(ip6("2001:db8::1"), port))));
+    /* and sendto without connecting, which netcon answers without asking the service */
+    int f = udp(AF_INET), g = udp(AF_INET6);
+    out("sendto_unreach=%s", RV(tx(f, "x", sa4(ip4("203.0.113.1"), port))));
+    out("sendto_unreach6=%s", RV(tx(g, "x", sa6(ip6("2001:db8::1"), port))));
+    out("sendto_unreach_mapped=%s", RV(tx(g, "x", sa6(ip6("::ffff:203.0.113.1"), port))));
+    close(f);
+    close(g);
     close(a);
     close(b);
     close(c);
