@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -556,6 +557,23 @@ static ssize_t marked_record(int fd, struct msghdr *m, int flags)
 }
 
 /*
+ * shut_read_result() - a receive after shutdown(SHUT_RD) found nothing: the
+ * kernel answers a blocking call 0 at once and a non-blocking one EAGAIN
+ * (our end of the socketpair says end-of-file either way).
+ */
+static ssize_t shut_read_result(int fd, int flags)
+{
+	int fl;
+
+	if (flags & MSG_DONTWAIT)
+		return (errno = EAGAIN, -1);
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		return (errno = EAGAIN, -1);
+	return 0;
+}
+
+/*
  * nc_dgram_recvmsg() - receive one datagram: the header (framed) lands in a
  * buffer of ours in front of the program's vector, so the payload is read in
  * place with one system call.
@@ -591,6 +609,8 @@ ssize_t nc_dgram_recvmsg(int fd, struct msghdr *msg, int flags)
 		r = nc_libc.recvmsg(fd, &m, flags | MSG_CMSG_CLOEXEC);
 		if (r < 0)
 			return r;
+		if (r == 0 && (info->flags & NC_DGF_RDSHUT))
+			return shut_read_result(fd, flags);
 		if (m.msg_controllen || (m.msg_flags & MSG_CTRUNC))
 			return marked_record(fd, &m, flags);
 		msg->msg_flags = m.msg_flags & MSG_TRUNC;
@@ -603,8 +623,10 @@ ssize_t nc_dgram_recvmsg(int fd, struct msghdr *msg, int flags)
 				false);
 		if (r == 0 && !(info->flags & NC_DGF_RDSHUT))
 			return (errno = ENETDOWN, -1);	/* a framed record is never empty: the service is gone */
-		if (r <= 0)
-			return r;	/* 0 after shutdown(SHUT_RD): end-of-file, as on Linux */
+		if (r == 0)
+			return shut_read_result(fd, flags);
+		if (r < 0)
+			return r;
 		if ((size_t)r >= sizeof(hdr) && hdr.magic == NC_DGRAM_MAGIC &&
 		    (hdr.addrlen == sizeof(struct sockaddr_in) ||
 		     hdr.addrlen == sizeof(struct sockaddr_in6)))
