@@ -1,6 +1,7 @@
 /*
  * dgram_sock.c - the socketpair side of datagram sockets, shared by udp.c
- * and icmp.c (see dgram_sock.h).
+ * and icmp.c (see dgram_sock.h): records, end-of-file, re-framing, and the
+ * life cycle of the program's end (written, shut for writing, closed).
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -8,7 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/epoll.h>
+
 #include "dgram_sock.h"
+#include "sock_priv.h"
 
 #define HOLD_MAX	4096	/* records re-framed at most (the queue is bounded anyway) */
 
@@ -95,4 +99,52 @@ void nc_dgram_free_held(struct nc_held *r)
 		free(r);
 		r = next;
 	}
+}
+
+/*
+ * retire() - the program's end shows both directions shut: closed, or shut
+ * with SHUT_RDWR, which a Unix socket cannot tell apart. The protocol's
+ * state goes; the identity stays a while (nc_sock_zombify) so that a
+ * program still holding the socket gets answers (getsockname, shutdown).
+ */
+static void retire(struct nc_sock *s, const struct nc_dgram_proto *p)
+{
+	p->release(s);
+	nc_sock_zombify(s);
+}
+
+/* nc_dgram_done() - see dgram_sock.h: closed, or shut for writing (then wait for the close). */
+void nc_dgram_done(struct nc_sock *s, uint32_t events, const struct nc_dgram_proto *p)
+{
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		retire(s, p);
+		return;
+	}
+	*p->tx_shut(s) = true;
+	nc_loop_mod(&s->h, 0);	/* EPOLLHUP is always reported */
+}
+
+/* nc_dgram_event() - see dgram_sock.h. */
+void nc_dgram_event(struct nc_sock *s, uint32_t events, const struct nc_dgram_proto *p)
+{
+	bool hup = (events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) != 0;
+
+	if (*p->tx_shut(s)) {
+		if (events & (EPOLLHUP | EPOLLERR))
+			retire(s, p);
+		return;
+	}
+	if (!p->from_app(s, hup))
+		nc_dgram_done(s, events, p);
+	else if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN))
+		retire(s, p);
+}
+
+/* nc_dgram_flush() - see dgram_sock.h. */
+void nc_dgram_flush(struct nc_sock *s, const struct nc_dgram_proto *p)
+{
+	if (s->fd < 0 || *p->tx_shut(s))
+		return;
+	if (!p->from_app(s, false))
+		nc_dgram_done(s, EPOLLRDHUP, p);
 }

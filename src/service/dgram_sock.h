@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -34,5 +35,24 @@ struct nc_held {
  */
 struct nc_held *nc_dgram_hold(int app, void *buf, size_t size);
 void nc_dgram_free_held(struct nc_held *list);
+
+/*
+ * What a datagram protocol brings to the shared handling of its socketpair
+ * end: sending what the program queued (false at the program's end of
+ * writing), letting go of its own state (PCB, groups, identifier), and where
+ * it keeps "the program shut its writing side".
+ */
+struct nc_sock;
+struct nc_dgram_proto {
+	bool (*from_app)(struct nc_sock *s, bool hup);
+	void (*release)(struct nc_sock *s);
+	bool *(*tx_shut)(struct nc_sock *s);
+};
+/* The protocol's event handler: the program wrote, shut its end or closed it. */
+void nc_dgram_event(struct nc_sock *s, uint32_t events, const struct nc_dgram_proto *p);
+/* The protocol's flush: finish reading what a batch cut short. */
+void nc_dgram_flush(struct nc_sock *s, const struct nc_dgram_proto *p);
+/* The program will write no more (@events: EPOLLHUP closed, EPOLLRDHUP shut for writing). */
+void nc_dgram_done(struct nc_sock *s, uint32_t events, const struct nc_dgram_proto *p);
 
 #endif

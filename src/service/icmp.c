@@ -546,51 +546,27 @@ static bool from_app(struct nc_sock *s, bool hup)
 	return true;	/* more may wait: epoll reports it again in the next batch */
 }
 
-/*
- * icmp_retire() - both directions of the program's end are shut: closed, or
- * shut with SHUT_RDWR, which cannot be told apart; the identity stays a
- * while (nc_sock_zombify) so that a program still holding it gets answers.
- */
-static void icmp_retire(struct nc_sock *s)
+static bool *icmp_tx_shut(struct nc_sock *s)
 {
-	icmp_sock_release(s);
-	nc_sock_zombify(s);
+	return &s->icmp.tx_shut;
 }
 
-/* app_done() - the program closed its end (the socket is over) or shut it for writing. */
-static void app_done(struct nc_sock *s, uint32_t events)
-{
-	if (events & (EPOLLHUP | EPOLLERR)) {
-		icmp_retire(s);
-		return;
-	}
-	s->icmp.tx_shut = true;
-	nc_loop_mod(&s->h, 0);	/* EPOLLHUP is always reported */
-}
+static const struct nc_dgram_proto icmp_side = {
+	.from_app = from_app,
+	.release = icmp_sock_release,
+	.tx_shut = icmp_tx_shut,
+};
 
-/* icmp_sock_event() - the program wrote, shut its end or closed it. */
+/* icmp_sock_event() - the program wrote, shut its end or closed it (dgram_sock.c). */
 static void icmp_sock_event(struct nc_sock *s, uint32_t events)
 {
-	bool hup = (events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) != 0;
-
-	if (s->icmp.tx_shut) {
-		if (events & (EPOLLHUP | EPOLLERR))
-			icmp_retire(s);
-		return;
-	}
-	if (!from_app(s, hup))
-		app_done(s, events);
-	else if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN))
-		icmp_retire(s);
+	nc_dgram_event(s, events, &icmp_side);
 }
 
 /* icmp_sock_flush() - after a batch: finish reading what a batch cut short. */
 static void icmp_sock_flush(struct nc_sock *s)
 {
-	if (s->fd < 0 || s->icmp.tx_shut)
-		return;
-	if (!from_app(s, false))
-		app_done(s, EPOLLRDHUP);
+	nc_dgram_flush(s, &icmp_side);
 }
 
 /* ----------------------------------------------------------- connect -- */
@@ -844,7 +820,7 @@ static int icmp_sock_request(struct nc_client *c, struct nc_sock *s, const struc
 	(void)fd_out;
 	(void)deferred;
 	if (s->fd >= 0 && !s->icmp.tx_shut && !from_app(s, false))
-		app_done(s, EPOLLRDHUP);
+		nc_dgram_done(s, EPOLLRDHUP, &icmp_side);
 	switch (req->op) {
 	case NC_OP_BIND:
 		return do_bind(s, req);

@@ -491,56 +491,27 @@ static bool from_app(struct nc_sock *s, bool hup)
 	return true;
 }
 
-/*
- * udp_retire() - the program's end shows both directions shut: closed, or
- * shut with SHUT_RDWR, which a Unix socket cannot tell apart. The PCB and
- * groups go; the identity stays a while (nc_sock_zombify) so that a program
- * still holding the socket gets answers (getsockname, another shutdown).
- */
-static void udp_retire(struct nc_sock *s)
+static bool *udp_tx_shut(struct nc_sock *s)
 {
-	udp_sock_release(s);
-	nc_sock_zombify(s);
+	return &s->udp.tx_shut;
 }
 
-/*
- * app_done() - the program will write no more: closed (EPOLLHUP: the socket
- * is over) or shut for writing (only EPOLLRDHUP: it may still receive, so
- * we stop reading and wait for the close).
- */
-static void app_done(struct nc_sock *s, uint32_t events)
-{
-	if (events & (EPOLLHUP | EPOLLERR)) {
-		udp_retire(s);
-		return;
-	}
-	s->udp.tx_shut = true;
-	nc_loop_mod(&s->h, 0);	/* EPOLLHUP is always reported */
-}
+static const struct nc_dgram_proto udp_side = {
+	.from_app = from_app,
+	.release = udp_sock_release,
+	.tx_shut = udp_tx_shut,
+};
 
-/* udp_sock_event() - the program wrote, shut its end or closed it. */
+/* udp_sock_event() - the program wrote, shut its end or closed it (dgram_sock.c). */
 static void udp_sock_event(struct nc_sock *s, uint32_t events)
 {
-	bool hup = (events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) != 0;
-
-	if (s->udp.tx_shut) {
-		if (events & (EPOLLHUP | EPOLLERR))
-			udp_retire(s);
-		return;
-	}
-	if (!from_app(s, hup))
-		app_done(s, events);
-	else if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN))
-		udp_retire(s);
+	nc_dgram_event(s, events, &udp_side);
 }
 
 /* udp_sock_flush() - after a batch: finish reading what a batch cut short. */
 static void udp_sock_flush(struct nc_sock *s)
 {
-	if (s->fd < 0 || s->udp.tx_shut)
-		return;
-	if (!from_app(s, false))
-		app_done(s, EPOLLRDHUP);
+	nc_dgram_flush(s, &udp_side);
 }
 
 /* ----------------------------------------------------------- connect -- */
@@ -1045,12 +1016,12 @@ static int udp_sock_request(struct nc_client *c, struct nc_sock *s, const struct
 	 */
 	if (s->fd >= 0 && !s->udp.tx_shut) {
 		if (!from_app(s, false))
-			app_done(s, EPOLLRDHUP);
+			nc_dgram_done(s, EPOLLRDHUP, &udp_side);
 		netif_poll_all();
 	}
 	if (s->fd < 0 && (req->op == NC_OP_BIND || req->op == NC_OP_CONNECT ||
 			  req->op == NC_OP_SETSOCKOPT))
-		return -EPIPE;	/* retired (udp_retire): both directions are shut */
+		return -EPIPE;	/* retired (dgram_sock.c): both directions are shut */
 	switch (req->op) {
 	case NC_OP_BIND:
 		if (req->arg[0] == NC_BIND_AUTO)
