@@ -1539,6 +1539,24 @@ static int put_answer_head(uint8_t *b, size_t cap, size_t *off, uint16_t owner, 
 }
 
 /*
+ * put_address() - one A or AAAA record (@len bytes of @addr) for @owner;
+ * counts it in *@an. False, with nothing written, if it does not fit.
+ */
+static bool put_address(uint8_t *b, size_t cap, size_t *off, uint16_t owner, uint16_t type,
+			uint32_t ttl, const uint8_t *addr, uint16_t len, uint16_t *an)
+{
+	size_t mark = *off;
+
+	if (put_answer_head(b, cap, off, owner, type, ttl) || nc_dns_put16(b, cap, off, len) ||
+	    nc_dns_put_bytes(b, cap, off, addr, len)) {
+		*off = mark;
+		return false;
+	}
+	(*an)++;
+	return true;
+}
+
+/*
  * stub_out() - a reply of @len bytes in @b to the stub's asker of @q: a
  * datagram, or a length-prefixed message on its TCP connection (none if
  * that is gone).
@@ -1622,28 +1640,12 @@ static void stub_send(struct query *q, int result)
 				an++;
 			}
 		}
-		for (i = 0; !trunc && a4 && i < q->got.n4; i++) {
-			mark = off;
-			if (put_answer_head(b, cap, &off, owner, NC_DNS_T_A, q->ttl) ||
-			    nc_dns_put16(b, cap, &off, 4) ||
-			    nc_dns_put_bytes(b, cap, &off, q->got.ip4[i], 4)) {
-				off = mark;
-				trunc = true;
-			} else {
-				an++;
-			}
-		}
-		for (i = 0; !trunc && a6 && i < q->got.n6; i++) {
-			mark = off;
-			if (put_answer_head(b, cap, &off, owner, NC_DNS_T_AAAA, q->ttl) ||
-			    nc_dns_put16(b, cap, &off, 16) ||
-			    nc_dns_put_bytes(b, cap, &off, q->got.ip6[i], 16)) {
-				off = mark;
-				trunc = true;
-			} else {
-				an++;
-			}
-		}
+		for (i = 0; !trunc && a4 && i < q->got.n4; i++)
+			trunc = !put_address(b, cap, &off, owner, NC_DNS_T_A, q->ttl, q->got.ip4[i], 4,
+					     &an);
+		for (i = 0; !trunc && a6 && i < q->got.n6; i++)
+			trunc = !put_address(b, cap, &off, owner, NC_DNS_T_AAAA, q->ttl, q->got.ip6[i],
+					     16, &an);
 	}
 	flags = (uint16_t)(0x8000 | (q->qflags & 0x0100) | 0x0080 | rcode | (trunc ? 0x0200 : 0));
 	b[0] = (uint8_t)(q->qid >> 8);
