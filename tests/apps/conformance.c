@@ -59,55 +59,11 @@
 
 #define BASE_PORT    31100
 #include "conformance.h"
-}
 
 static void set_nonblock(int fd, int on)
 {
     int f = (int)REQ(fcntl(fd, F_GETFL));
     REQ(fcntl(fd, F_SETFL, on ? f | O_NONBLOCK : f & ~O_NONBLOCK));
-}
-
-static const char *pev(int re)
-{
-    static const struct { int bit; const char *n; } bits[] = {
-        { POLLIN, "IN" }, { POLLPRI, "PRI" }, { POLLOUT, "OUT" }, { POLLERR, "ERR" },
-        { POLLHUP, "HUP" }, { POLLNVAL, "NVAL" }, { POLLRDHUP, "RDHUP" },
-    };
-    char *s = sb();
-    s[0] = 0;
-    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
-        if (re & bits[i].bit)
-            snprintf(s + strlen(s), 160 - strlen(s), "%s%s", s[0] ? "|" : "", bits[i].n);
-    return s[0] ? s : "none";
-}
-
-static const char *eev(uint32_t re)
-{
-    static const struct { uint32_t bit; const char *n; } bits[] = {
-        { EPOLLIN, "IN" }, { EPOLLPRI, "PRI" }, { EPOLLOUT, "OUT" }, { EPOLLERR, "ERR" },
-        { EPOLLHUP, "HUP" }, { EPOLLRDHUP, "RDHUP" },
-    };
-    char *s = sb();
-    s[0] = 0;
-    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
-        if (re & bits[i].bit)
-            snprintf(s + strlen(s), 160 - strlen(s), "%s%s", s[0] ? "|" : "", bits[i].n);
-    return s[0] ? s : "none";
-}
-
-/* poll one fd; revents, 0 on timeout, -1 on error. */
-static int wait_fd(int fd, short ev, int ms)
-{
-    struct pollfd p = { .fd = fd, .events = ev };
-    int n;
-    do n = poll(&p, 1, ms); while (n < 0 && errno == EINTR);
-    return n < 0 ? -1 : n == 0 ? 0 : p.revents;
-}
-
-static const char *poll_str(int fd, short ev, int ms)
-{
-    int r = wait_fd(fd, ev, ms);
-    return r < 0 ? rvs(-1, errno) : pev(r);
 }
 
 /* Read exactly n bytes (or until EOF/error/2 s of silence); returns count. */
@@ -156,14 +112,6 @@ static int tcp_listen(int fam, int port, int backlog)
     REQ(xbind(l, host(fam, port)));
     REQ(listen(l, backlog));
     return l;
-}
-
-/* Setup: fd must become ready for ev within 2 s (else ETIMEDOUT). */
-static void need_ready(int fd, short ev)
-{
-    int r = wait_fd(fd, ev, WAIT_MS);
-    if (r <= 0)
-        setup_fail("wait_ready", r == 0 ? ETIMEDOUT : errno);
 }
 
 /* Accept after waiting (bounded) for the listener to become readable. */
@@ -1222,11 +1170,8 @@ static void c_epoll_rdhup(int port)
 /* ------------------------------------------------------------------ */
 /* Case table and runner                                               */
 
-static const struct kase {
-    const char *name;
-    void (*fn)(int port);
-} cases[] = {
-#define C(n) { #n, c_##n }
+static const struct kase cases[] = {
+#define C(n) { .name = #n, .fn = c_##n }
     C(socket_flags), C(sockname_unbound),
     C(bind_addr), C(bind_port0), C(bind_twice), C(bind_inuse), C(bind_reuseaddr),
     C(bind_reuseaddr_listening), C(bind_reuseport), C(bind_nonlocal), C(bind_family_mismatch),
@@ -1242,114 +1187,8 @@ static const struct kase {
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
-static void run_body(size_t i)
-{
-    linelen = 0;
-    line[0] = 0;
-    if (setjmp(case_jb) == 0)
-        cases[i].fn(BASE_PORT + 2 * (int)i);
-}
-
-static void run_case(size_t i)
-{
-    const char *name = cases[i].name;
-    if (inproc) {
-        run_body(i);
-        printf("%s: %s\n", name, line);
-        fflush(stdout);
-        return;
-    }
-    int p[2];
-    if (pipe(p) < 0) { perror("pipe"); exit(1); }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) { perror("fork"); exit(1); }
-    if (pid == 0) {
-        close(p[0]);
-        result_fd = p[1];
-        alarm(CASE_TIMEOUT);
-        run_body(i);
-        char buf[sizeof line + 128];
-        int n = snprintf(buf, sizeof buf, "%s: %s\n", name, line);
-        _exit(write(p[1], buf, (size_t)n) == n ? 0 : 1);
-    }
-    close(p[1]);
-    char buf[sizeof line + 128];
-    size_t got = 0;
-    int killed = 0;
-    for (;;) {
-        struct pollfd pf = { .fd = p[0], .events = POLLIN };
-        int n = poll(&pf, 1, (CASE_TIMEOUT + 10) * 1000);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {   /* the child ignored its watchdog */
-            kill(pid, SIGKILL);
-            killed = 1;
-            break;
-        }
-        ssize_t r = read(p[0], buf + got, sizeof buf - 1 - got);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-        if (got == sizeof buf - 1)
-            break;
-    }
-    close(p[0]);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    buf[got] = 0;
-    if (got && buf[got - 1] == '\n') {
-        fputs(buf, stdout);
-    } else if (killed || (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)) {
-        printf("%s: TIMEOUT\n", name);
-    } else if (WIFSIGNALED(st)) {
-        const char *sn = sigabbrev_np(WTERMSIG(st));
-        printf("%s: CRASH(SIG%s)\n", name, sn ? sn : "?");
-    } else {
-        printf("%s: EXIT(%d)\n", name, WEXITSTATUS(st));
-    }
-    fflush(stdout);
-}
-
 int main(int argc, char **argv)
 {
-    const char *a4 = "127.0.0.1", *a6 = "::1";
-    int opt, list = 0;
-    while ((opt = getopt(argc, argv, "a:A:kl")) != -1) {
-        switch (opt) {
-        case 'a': a4 = optarg; break;
-        case 'A': a6 = optarg; break;
-        case 'k': inproc = 1; break;
-        case 'l': list = 1; break;
-        default:
-            fprintf(stderr, "usage: %s [-a ADDR4] [-A ADDR6] [-k] [-l] [CASE...]\n", argv[0]);
-            return 2;
-        }
-    }
-    addr4 = ip4(a4);
-    addr6 = ip6(a6);
-    if (list) {
-        for (size_t i = 0; i < NCASES; i++)
-            printf("%s\n", cases[i].name);
-        return 0;
-    }
-    for (int j = optind; j < argc; j++) {
-        size_t i = 0;
-        while (i < NCASES && strcmp(cases[i].name, argv[j]) != 0)
-            i++;
-        if (i == NCASES) {
-            fprintf(stderr, "%s: unknown case %s (-l lists them)\n", argv[0], argv[j]);
-            return 2;
-        }
-    }
-    signal(SIGPIPE, SIG_IGN);
     fill_pattern();
-    for (size_t i = 0; i < NCASES; i++) {
-        int selected = optind == argc;
-        for (int j = optind; j < argc && !selected; j++)
-            selected = strcmp(cases[i].name, argv[j]) == 0;
-        if (selected)
-            run_case(i);
-    }
-    return 0;
+    return conformance_main(argc, argv, cases, NCASES, NULL, NULL, NULL);
 }

@@ -1,17 +1,25 @@
 /*
- * conformance.h - the harness tests/apps/conformance.c (TCP) and
- * conformance_udp.c (UDP) share: how a case runs (its own child, a watchdog,
- * one output line), how results, errno names, addresses and readiness print
- * so that a kernel run and a netcon run diff equal, and the small socket
- * helpers both use. Included once, after the system headers and BASE_PORT,
- * by each program (the helpers are static: each program is one file).
+ * conformance.h - the harness tests/apps/conformance.c (TCP),
+ * conformance_udp.c (UDP) and conformance_tcp_matrix.c (TCP states x calls)
+ * share: how a case runs (its own child, a watchdog, one output line), the
+ * program's main (options, case selection), how results, errno names,
+ * addresses and readiness print so that a kernel run and a netcon run diff
+ * equal, and the small socket helpers all use. Included once, after the
+ * system headers and BASE_PORT (and PORTS_PER_CASE or CASE_TIMEOUT when a
+ * program wants other values), by each program (the helpers are static: each
+ * program is one file).
  */
 #ifndef NETCON_TESTS_CONFORMANCE_H
 #define NETCON_TESTS_CONFORMANCE_H
 
+#ifndef CASE_TIMEOUT
 #define CASE_TIMEOUT 20     /* s, watchdog inside a case's child */
+#endif
 #define WAIT_MS      2000   /* the longest any single wait may take */
 #define QUIET_MS     200    /* how long "nothing happens" is watched for */
+#ifndef PORTS_PER_CASE
+#define PORTS_PER_CASE 2    /* fixed ports a case may use: its port .. port+N-1 */
+#endif
 
 static struct in_addr addr4;
 static struct in6_addr addr6;
@@ -272,5 +280,194 @@ static const char *fdfl(int fd)
     if (f < 0)
         return rvs(-1, errno);
     return f == FD_CLOEXEC ? "CLOEXEC" : f == 0 ? "0" : "other";
+}
+
+/* ------------------------------------------------------------------ */
+/* Readiness                                                           */
+
+static const char *pev(int re)
+{
+    static const struct { int bit; const char *n; } bits[] = {
+        { POLLIN, "IN" }, { POLLPRI, "PRI" }, { POLLOUT, "OUT" }, { POLLERR, "ERR" },
+        { POLLHUP, "HUP" }, { POLLNVAL, "NVAL" }, { POLLRDHUP, "RDHUP" },
+    };
+    char *s = sb();
+    s[0] = 0;
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (re & bits[i].bit)
+            snprintf(s + strlen(s), 160 - strlen(s), "%s%s", s[0] ? "|" : "", bits[i].n);
+    return s[0] ? s : "none";
+}
+
+static const char *eev(uint32_t re)
+{
+    static const struct { uint32_t bit; const char *n; } bits[] = {
+        { EPOLLIN, "IN" }, { EPOLLPRI, "PRI" }, { EPOLLOUT, "OUT" }, { EPOLLERR, "ERR" },
+        { EPOLLHUP, "HUP" }, { EPOLLRDHUP, "RDHUP" },
+    };
+    char *s = sb();
+    s[0] = 0;
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (re & bits[i].bit)
+            snprintf(s + strlen(s), 160 - strlen(s), "%s%s", s[0] ? "|" : "", bits[i].n);
+    return s[0] ? s : "none";
+}
+
+/* poll one fd; revents, 0 on timeout, -1 on error. */
+static int wait_fd(int fd, short ev, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = ev };
+    int n;
+    do n = poll(&p, 1, ms); while (n < 0 && errno == EINTR);
+    return n < 0 ? -1 : n == 0 ? 0 : p.revents;
+}
+
+static const char *poll_str(int fd, short ev, int ms)
+{
+    int r = wait_fd(fd, ev, ms);
+    return r < 0 ? rvs(-1, errno) : pev(r);
+}
+
+/* Setup: fd must become ready for ev within 2 s (else ETIMEDOUT). */
+static void need_ready(int fd, short ev)
+{
+    int r = wait_fd(fd, ev, WAIT_MS);
+    if (r <= 0)
+        setup_fail("wait_ready", r == 0 ? ETIMEDOUT : errno);
+}
+
+/* ------------------------------------------------------------------ */
+/* The case runner                                                     */
+
+/* A case: its name and its body, which gets the first of its fixed ports
+ * (BASE_PORT + PORTS_PER_CASE * its index in the table). */
+struct kase {
+    const char *name;
+    void (*fn)(int port);
+    unsigned timeout;       /* s, the case's watchdog; 0: CASE_TIMEOUT */
+};
+
+static void run_body(const struct kase *k, size_t i)
+{
+    linelen = 0;
+    line[0] = 0;
+    if (setjmp(case_jb) == 0)
+        k->fn(BASE_PORT + PORTS_PER_CASE * (int)i);
+}
+
+static void run_case(const struct kase *k, size_t i)
+{
+    const char *name = k->name;
+    unsigned limit = k->timeout ? k->timeout : CASE_TIMEOUT;
+    if (inproc) {
+        run_body(k, i);
+        printf("%s: %s\n", name, line);
+        fflush(stdout);
+        return;
+    }
+    int p[2];
+    if (pipe(p) < 0) { perror("pipe"); exit(1); }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) { perror("fork"); exit(1); }
+    if (pid == 0) {
+        close(p[0]);
+        result_fd = p[1];
+        alarm(limit);
+        run_body(k, i);
+        char buf[sizeof line + 128];
+        int n = snprintf(buf, sizeof buf, "%s: %s\n", name, line);
+        _exit(write(p[1], buf, (size_t)n) == n ? 0 : 1);
+    }
+    close(p[1]);
+    char buf[sizeof line + 128];
+    size_t got = 0;
+    int killed = 0;
+    for (;;) {
+        struct pollfd pf = { .fd = p[0], .events = POLLIN };
+        int n = poll(&pf, 1, (int)(limit + 10) * 1000);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {   /* the child ignored its watchdog */
+            kill(pid, SIGKILL);
+            killed = 1;
+            break;
+        }
+        ssize_t r = read(p[0], buf + got, sizeof buf - 1 - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        if (got == sizeof buf - 1)
+            break;
+    }
+    close(p[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    buf[got] = 0;
+    if (got && buf[got - 1] == '\n') {
+        fputs(buf, stdout);
+    } else if (killed || (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)) {
+        printf("%s: TIMEOUT\n", name);
+    } else if (WIFSIGNALED(st)) {
+        const char *sn = sigabbrev_np(WTERMSIG(st));
+        printf("%s: CRASH(SIG%s)\n", name, sn ? sn : "?");
+    } else {
+        printf("%s: EXIT(%d)\n", name, WEXITSTATUS(st));
+    }
+    fflush(stdout);
+}
+
+/* The program's main: options, case selection, one run_case per selected
+ * case in table order. extra_opts (getopt letters, may be NULL) are a
+ * program's own options; extra_opt(letter, optarg) handles one and returns 0,
+ * or -1 for a usage error; extra_usage is appended to the usage line. */
+static int conformance_main(int argc, char **argv, const struct kase *cases, size_t ncases,
+                            const char *extra_opts, int (*extra_opt)(int c, const char *arg),
+                            const char *extra_usage)
+{
+    const char *a4 = "127.0.0.1", *a6 = "::1";
+    int opt, list = 0;
+    char optstring[64];
+    snprintf(optstring, sizeof optstring, "a:A:kl%s", extra_opts ? extra_opts : "");
+    while ((opt = getopt(argc, argv, optstring)) != -1) {
+        switch (opt) {
+        case 'a': a4 = optarg; break;
+        case 'A': a6 = optarg; break;
+        case 'k': inproc = 1; break;
+        case 'l': list = 1; break;
+        default:
+            if (opt != '?' && extra_opt && extra_opt(opt, optarg) == 0)
+                break;
+            fprintf(stderr, "usage: %s [-a ADDR4] [-A ADDR6] [-k] [-l]%s [CASE...]\n", argv[0],
+                    extra_usage ? extra_usage : "");
+            return 2;
+        }
+    }
+    addr4 = ip4(a4);
+    addr6 = ip6(a6);
+    if (list) {
+        for (size_t i = 0; i < ncases; i++)
+            printf("%s\n", cases[i].name);
+        return 0;
+    }
+    for (int j = optind; j < argc; j++) {
+        size_t i = 0;
+        while (i < ncases && strcmp(cases[i].name, argv[j]) != 0)
+            i++;
+        if (i == ncases) {
+            fprintf(stderr, "%s: unknown case %s (-l lists them)\n", argv[0], argv[j]);
+            return 2;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN);
+    for (size_t i = 0; i < ncases; i++) {
+        int selected = optind == argc;
+        for (int j = optind; j < argc && !selected; j++)
+            selected = strcmp(cases[i].name, argv[j]) == 0;
+        if (selected)
+            run_case(&cases[i], i);
+    }
+    return 0;
+}
 
 #endif
