@@ -6,6 +6,18 @@ source "$(dirname "$0")/../lib.sh"
 start_service a || { fail service-start; summary; exit 1; }
 IP4=$(service_ip a 4)
 IP6=$(service_ip a 6)
+# The kernel's namespace: the service's addresses on lo (the default), or on
+# one end of a veth pair with the service's real prefixes and nobody on the
+# other end (KSETUP=subnet), so that an on-subnet address goes unanswered.
+LO_SETUP="ip link set lo up; ip addr add $IP4/32 dev lo; ip addr add $IP6/128 dev lo nodad"
+PFX4=$("$SVC" status --socket "$T/a.sock" | awk '$1 == "ipv4" { sub(".*/", "", $2); print $2 }')
+PFX6=$("$SVC" status --socket "$T/a.sock" | awk '$1 == "ipv6" { sub(".*/", "", $2); print $2 }')
+SUBNET_SETUP="ip link set lo up; ip link add nc0 type veth peer name nc1; \
+ip addr add $IP4/${PFX4:-24} dev nc0; ip addr add $IP6/${PFX6:-64} dev nc0 nodad; \
+ip link set nc0 up; ip link set nc1 up"
+# An address on the service's subnet that nobody has: the last byte changed
+# (the service's prefix is /16 by default, at most /24 assumed).
+UNANSWERED="${IP4%.*}.$(( ${IP4##*.} == 77 ? 78 : 77 ))"
 
 # known_only KERNEL NETCON KNOWN: every line that differs between the two
 # outputs (case by case, in order) is netcon's line exactly as KNOWN records
@@ -24,12 +36,13 @@ known_only() {
 }
 
 # compare PROG NAME ARGS...: run tests/apps/PROG's cases on the kernel (a
-# namespace with the same addresses on lo) and through service a, and diff the
-# outputs.
+# namespace with the same addresses on lo, or on a veth with KSETUP=subnet)
+# and through service a, and diff the outputs.
 compare() {
-	local prog=$1 name=$2 accepted
+	local prog=$1 name=$2 accepted setup=$LO_SETUP
 	shift 2
-	"${NS[@]}" sh -c "ip link set lo up; ip addr add $IP4/32 dev lo; ip addr add $IP6/128 dev lo nodad; sleep 0.2; '$APPS/$prog' $*" \
+	[ "${KSETUP:-}" = subnet ] && setup=$SUBNET_SETUP
+	"${NS[@]}" sh -c "$setup; sleep 0.5; '$APPS/$prog' $*" \
 		>"$T/kernel-$name.txt" 2>&1
 	app a "$APPS/$prog" "$@" >"$T/netcon-$name.txt" 2>&1
 	if ! [ -s "$T/kernel-$name.txt" ]; then
@@ -39,7 +52,7 @@ compare() {
 	elif accepted=$(known_only "$T/kernel-$name.txt" "$T/netcon-$name.txt" "$TOP/tests/apps/$prog.known"); then
 		pass "conformance-$name" "$(($(wc -l <"$T/kernel-$name.txt") - accepted)) cases identical, $accepted known differences (tests/apps/$prog.known)"
 	else
-		fail "conformance-$name" "differs from the kernel: $(grep '^[-+][a-z]' "$T/diff-$name.txt" | tr '\n' ' ')"
+		fail "conformance-$name" "differs from the kernel ($(grep -c '^+[a-z]' "$T/diff-$name.txt") lines): $(grep '^[-+][a-z]' "$T/diff-$name.txt" | head -n 40 | tr '\n' ' ')"
 	fi
 }
 
@@ -48,5 +61,9 @@ compare conformance service-address -a "$IP4" -A "$IP6"
 # UDP (tests/apps/conformance_udp.c)
 compare conformance_udp udp-loopback -a 127.0.0.1 -A ::1
 compare conformance_udp udp-service-address -a "$IP4" -A "$IP6"
+# TCP states x calls (tests/apps/conformance_tcp_matrix.c); the service-address
+# run also connects to an on-subnet address nobody answers (-u).
+compare conformance_tcp_matrix tcp-matrix-loopback -a 127.0.0.1 -A ::1
+KSETUP=subnet compare conformance_tcp_matrix tcp-matrix-service-address -a "$IP4" -A "$IP6" -u "$UNANSWERED"
 
 summary
