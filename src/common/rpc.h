@@ -46,7 +46,8 @@ enum nc_op {
 	NC_OP_GETSOCKOPT,	/* arg0 level, arg1 name, arg2 length asked; reply: opt */
 	NC_OP_SETSOCKOPT,	/* arg0 level, arg1 name, opt */
 	NC_OP_SHUTDOWN,		/* arg0 how */
-	NC_OP_IDENTIFY,		/* reply: arg0 domain, arg1 type, arg2 listening */
+	NC_OP_IDENTIFY,		/* reply: arg0 domain, arg1 type, arg2 NC_STREAM_* (stream)
+				 * or 1 if connected (datagram) */
 	NC_OP_STATUS,		/* reply: opt holds struct nc_status */
 	NC_OP_EOF,		/* the program read end-of-file: result -ECONNRESET once after a reset */
 	NC_OP_NEWCONN,		/* reply: fd, a new RPC connection with the asker's credentials */
@@ -57,6 +58,11 @@ enum nc_op {
 };
 
 #define NC_BIND_AUTO	1
+
+/* IDENTIFY's arg2 for a stream socket: what data calls on it may do. */
+#define NC_STREAM_IDLE		0	/* never connected (fresh or bound): ENOTCONN, EPIPE */
+#define NC_STREAM_LISTENING	1
+#define NC_STREAM_CONNECTED	2	/* connecting, connected, or over */
 
 /* A request. sock is 0 for SOCKET, STATUS, NEWCONN, RESOLVE and RESOLVE_ADDR. */
 struct nc_request {

@@ -86,6 +86,16 @@ void nc_dgram_track(int fd, uint64_t id, int domain, enum nc_dgram_mode mode,
 	__atomic_store_n(&nc_dgram_modes[fd], (uint8_t)mode, __ATOMIC_RELEASE);
 }
 
+void nc_stream_mark_idle(int fd, bool idle)
+{
+	if ((unsigned)fd >= NC_DGRAM_FDS)
+		return;
+	if (idle)
+		__atomic_store_n(&nc_dgram_modes[fd], NC_ST_IDLE, __ATOMIC_RELEASE);
+	else if (nc_stream_marked_idle(fd))
+		__atomic_store_n(&nc_dgram_modes[fd], NC_DG_NONE, __ATOMIC_RELEASE);
+}
+
 void nc_dgram_forget(int fd)
 {
 	if ((unsigned)fd < NC_DGRAM_FDS && nc_dgram_modes[fd])
@@ -108,6 +118,10 @@ void nc_dgram_copy(int oldfd, int newfd)
 	enum nc_dgram_mode mode = nc_dgram_mode(oldfd);
 
 	nc_dgram_forget(newfd);
+	if (nc_stream_marked_idle(oldfd)) {
+		nc_stream_mark_idle(newfd, true);
+		return;
+	}
 	if (mode == NC_DG_NONE || !from)
 		return;
 	to = info_of(newfd, true);

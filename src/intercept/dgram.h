@@ -23,21 +23,44 @@ enum nc_dgram_mode {
 	NC_DG_NONE = 0,		/* not a netcon datagram socket (or above NC_DGRAM_FDS) */
 	NC_DG_FRAMED,		/* unconnected: every datagram has a header */
 	NC_DG_PLAIN,		/* connected: payload only */
+	/*
+	 * Not a datagram socket: a stream socket of ours that is not connected
+	 * (fresh, bound or listening). Its socketpair would block a read and
+	 * swallow a write, where the kernel says ENOTCONN and EPIPE: data
+	 * calls on it take intercept.c's slow path (stream_idle()).
+	 */
+	NC_ST_IDLE,
 };
 
 extern uint8_t nc_dgram_modes[NC_DGRAM_FDS];
 
-/* nc_dgram_mode() - the framing of @fd's datagrams; NC_DG_NONE for every other descriptor. */
-static inline enum nc_dgram_mode nc_dgram_mode(int fd)
+/* nc_fd_mode() - what the byte of @fd says (NC_DG_NONE above NC_DGRAM_FDS). */
+static inline enum nc_dgram_mode nc_fd_mode(int fd)
 {
 	if ((unsigned)fd >= NC_DGRAM_FDS)
 		return NC_DG_NONE;
 	return (enum nc_dgram_mode)__atomic_load_n(&nc_dgram_modes[fd], __ATOMIC_RELAXED);
 }
 
+/* nc_dgram_mode() - the framing of @fd's datagrams; NC_DG_NONE for every other descriptor. */
+static inline enum nc_dgram_mode nc_dgram_mode(int fd)
+{
+	enum nc_dgram_mode m = nc_fd_mode(fd);
+
+	return m == NC_ST_IDLE ? NC_DG_NONE : m;
+}
+
+/* nc_stream_marked_idle() - is @fd marked as an unconnected stream socket of ours? */
+static inline bool nc_stream_marked_idle(int fd)
+{
+	return nc_fd_mode(fd) == NC_ST_IDLE;
+}
+
 /* Note @fd as a netcon datagram socket of @domain, framed or connected to @peer. */
 void nc_dgram_track(int fd, uint64_t id, int domain, enum nc_dgram_mode mode,
 		    const struct sockaddr *peer, socklen_t peerlen);
+/* Mark (or unmark) @fd as an unconnected stream socket of ours (NC_ST_IDLE). */
+void nc_stream_mark_idle(int fd, bool idle);
 /* @fd was closed or replaced: forget it. */
 void nc_dgram_forget(int fd);
 void nc_dgram_forget_range(unsigned first, unsigned last);

@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -189,7 +190,7 @@ static bool lookup(int fd, struct sock_info *info)
 	info->domain = rep.arg[0];
 	info->type = type;
 	/* arg2: listening (stream), connected (datagram) */
-	info->listening = type == SOCK_STREAM && rep.arg[2] != 0;
+	info->listening = type == SOCK_STREAM && rep.arg[2] == NC_STREAM_LISTENING;
 	info->connected = type == SOCK_DGRAM && rep.arg[2] != 0;
 	cache_put(info);
 	if (type == SOCK_DGRAM)
@@ -308,6 +309,8 @@ got_socket:
 	if (type & SOCK_NONBLOCK)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	remember(rep.sock, domain, base, false, false);
+	if (base == SOCK_STREAM)
+		nc_stream_mark_idle(fd, true);
 	if (base == SOCK_DGRAM) {
 		nc_dgram_track(fd, rep.sock, domain, NC_DG_FRAMED, NULL, 0);
 		if (rep.addrlen == sizeof(struct sockaddr_in) &&
@@ -446,6 +449,7 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 	if (flags & SOCK_NONBLOCK)
 		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
 	remember(rec.sock, info->domain, SOCK_STREAM, false, true);
+	nc_stream_mark_idle(newfd, false);
 	copy_addr(addr, addrlen, rec.addr, rec.addrlen);
 	errno = saved;
 	return newfd;
@@ -561,6 +565,8 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	r = nc_call(&req, &rep, fd, &spare, true);
 	if (r == 0)
 		remember(info.id, info.domain, SOCK_STREAM, false, true);
+	if (r == 0 || r == -EINPROGRESS || r == -EALREADY || r == -EISCONN)
+		nc_stream_mark_idle(fd, false);
 	if (spare >= 0) {
 		uint64_t id;
 
@@ -750,10 +756,56 @@ EXPORT int shutdown(int fd, int how)
 	r = nc_call(&req, &rep, fd, NULL, false);
 	if (r < 0)
 		return fail(r);
+	if (info.listening && how != SHUT_WR)	/* it stopped listening (tcp_listen.c) */
+		remember(info.id, info.domain, SOCK_STREAM, false, false);
 	if (!info.listening && nc_libc.shutdown(fd, how) && errno != ENOTCONN)
 		return -1;
 	errno = saved;
 	return 0;
+}
+
+/*
+ * stream_idle() - @fd is marked as an unconnected stream socket of ours: is
+ * it still? The mark is this process's own; another process holding the
+ * socket may have connected it since, so the service decides. Only programs
+ * that read or write a socket before connecting it come here, once each.
+ * False (the mark gone) when the socket is connecting, connected or over,
+ * or no longer ours.
+ */
+static bool stream_idle(int fd)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		nc_rpc_init_request(&req, NC_OP_IDENTIFY, (uint64_t)st.st_ino);
+		if (nc_call(&req, &rep, fd, NULL, false) == 0 && rep.arg[1] == SOCK_STREAM &&
+		    rep.arg[2] != NC_STREAM_CONNECTED)
+			return true;
+	}
+	nc_stream_mark_idle(fd, false);
+	return false;
+}
+
+/* idle_recv() - a receive on an unconnected stream socket: ENOTCONN, as the kernel's. */
+static bool idle_recv(int fd)
+{
+	if (!nc_stream_marked_idle(fd) || !stream_idle(fd))
+		return false;
+	errno = ENOTCONN;
+	return true;
+}
+
+/* idle_send() - a send on an unconnected stream socket: EPIPE and SIGPIPE, as the kernel's. */
+static bool idle_send(int fd, int flags)
+{
+	if (!nc_stream_marked_idle(fd) || !stream_idle(fd))
+		return false;
+	if (!(flags & MSG_NOSIGNAL))
+		raise(SIGPIPE);
+	errno = EPIPE;
+	return true;
 }
 
 /* sendto()/sendmsg(): TCP ignores a destination on a connected socket; Unix sockets refuse it. */
@@ -764,6 +816,8 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	int saved = errno;
 
 	nc_libc_init();
+	if (idle_send(fd, flags))
+		return -1;
 	if (nc_dgram_mode(fd) != NC_DG_NONE) {
 		struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
 		struct msghdr m = { .msg_name = (void *)addr, .msg_namelen = addr ? addrlen : 0,
@@ -795,6 +849,8 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	int saved = errno;
 
 	nc_libc_init();
+	if (idle_send(fd, flags))
+		return -1;
 	if (nc_dgram_mode(fd) != NC_DG_NONE) {
 		ssize_t n = nc_dgram_sendmsg(fd, msg, flags);
 
@@ -821,6 +877,8 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags)
 	int saved = errno, r;
 
 	nc_libc_init();
+	if (idle_send(fd, flags))
+		return -1;
 	if (nc_dgram_mode(fd) == NC_DG_NONE)
 		return nc_libc.sendmmsg(fd, vec, n, flags);
 	r = nc_dgram_sendmmsg(fd, vec, n, flags);
@@ -836,6 +894,8 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags)
 EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	nc_libc_init();
+	if (idle_send(fd, 0))
+		return -1;
 	if (nc_dgram_mode(fd) == NC_DG_NONE)
 		return nc_libc.write(fd, buf, len);
 	return sendto(fd, buf, len, 0, NULL, 0);
@@ -848,6 +908,8 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t n;
 
 	nc_libc_init();
+	if (idle_send(fd, 0))
+		return -1;
 	if (nc_dgram_mode(fd) == NC_DG_NONE)
 		return nc_libc.writev(fd, iov, iovcnt);
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
@@ -965,6 +1027,8 @@ EXPORT ssize_t read(int fd, void *buf, size_t len)
 	ssize_t n;
 
 	nc_libc_init();
+	if (idle_recv(fd))
+		return -1;
 	if (nc_dgram_mode(fd) != NC_DG_NONE)
 		return dgram_recv(fd, buf, len, 0, NULL, NULL);
 	n = nc_libc.read(fd, buf, len);
@@ -986,6 +1050,8 @@ EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 	ssize_t n;
 
 	nc_libc_init();
+	if (idle_recv(fd))
+		return -1;
 	if (nc_dgram_mode(fd) != NC_DG_NONE)
 		return dgram_recv(fd, buf, len, flags, NULL, NULL);
 	n = nc_libc.recv(fd, buf, len, flags);
@@ -1006,6 +1072,8 @@ EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockadd
 	ssize_t n;
 
 	nc_libc_init();
+	if (idle_recv(fd))
+		return -1;
 	if (nc_dgram_mode(fd) != NC_DG_NONE)
 		return dgram_recv(fd, buf, len, flags, addr, addrlen);
 	n = nc_libc.recvfrom(fd, buf, len, flags, addr, addrlen);
@@ -1037,6 +1105,8 @@ EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t n;
 
 	nc_libc_init();
+	if (idle_recv(fd))
+		return -1;
 	if (nc_dgram_mode(fd) != NC_DG_NONE) {
 		struct msghdr m = { .msg_iov = (struct iovec *)iov,
 				    .msg_iovlen = iovcnt > 0 ? (size_t)iovcnt : 0 };
@@ -1060,6 +1130,8 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t n;
 
 	nc_libc_init();
+	if (idle_recv(fd))
+		return -1;
 	if (nc_dgram_mode(fd) != NC_DG_NONE) {
 		n = nc_dgram_recvmsg(fd, msg, flags);
 		if (n >= 0)
@@ -1080,6 +1152,8 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
 	int saved = errno, r;
 
 	nc_libc_init();
+	if (idle_recv(fd))
+		return -1;
 	if (nc_dgram_mode(fd) == NC_DG_NONE)
 		return nc_libc.recvmmsg(fd, vec, n, flags, timeout);
 	r = nc_dgram_recvmmsg(fd, vec, n, flags, timeout);

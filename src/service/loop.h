@@ -29,6 +29,7 @@ enum nc_loop_phase {
 	NC_PHASE_STACK,		/* lwIP's timers and loopback (stack.c) */
 	NC_PHASE_AFTER_STACK,	/* what lwIP produced meanwhile (sock.c), TIME_WAIT (timewait.c) */
 	NC_PHASE_LINK,		/* the link's own upkeep (link.c) */
+	NC_PHASE_REPLY,		/* answers that waited for the stack to settle (server.c) */
 	NC_PHASES
 };
 typedef int (*nc_loop_hook)(void);

@@ -44,6 +44,11 @@ struct rpc_client {
 	struct nc_client pub;
 	struct nc_loop_handler h;
 	struct rpc_client *prev, *next;
+	/* A deferred answer waiting for the REPLY phase (see deferred_reply()). */
+	bool held;
+	int held_fd;
+	struct nc_reply held_rep;
+	struct rpc_client *held_next;
 };
 
 static struct {
@@ -54,6 +59,7 @@ static struct {
 	bool have_gid;
 	unsigned clients;
 	struct rpc_client *client_list;
+	struct rpc_client *held_list;	/* clients with a deferred answer to send */
 	uint64_t started_ms;
 } srv;
 
@@ -66,8 +72,15 @@ static void client_event(struct nc_loop_handler *h, uint32_t events);
 
 static int new_connection(struct rpc_client *c, int *fd_out);
 
+static void unhold(struct rpc_client *c);
+
 static void client_free(struct rpc_client *c)
 {
+	if (c->held) {
+		unhold(c);
+		if (c->held_fd >= 0)
+			close(c->held_fd);
+	}
 	nc_sock_client_gone(&c->pub);
 	nc_names_client_gone(&c->pub);	/* its lookups must not answer a freed client */
 	nc_loop_del(&c->h);
@@ -90,13 +103,74 @@ static int send_reply(struct rpc_client *c, struct nc_reply *rep, int fd)
 	return n == (ssize_t)sizeof(*rep) ? 0 : -1;
 }
 
-/* deferred_reply() - the handle's reply: a deferred answer (a blocking connect, a lookup). */
+/* unhold() - take @c off the list of held answers. */
+static void unhold(struct rpc_client *c)
+{
+	struct rpc_client **pp;
+
+	for (pp = &srv.held_list; *pp; pp = &(*pp)->held_next) {
+		if (*pp == c) {
+			*pp = c->held_next;
+			break;
+		}
+	}
+	c->held = false;
+}
+
+/* send_held() - send @c's held answer (its descriptor is ours to close). */
+static void send_held(struct rpc_client *c)
+{
+	unhold(c);
+	if (send_reply(c, &c->held_rep, c->held_fd))
+		nc_debug("client %d: deferred reply lost: %m", (int)c->pub.pid);
+	if (c->held_fd >= 0)
+		close(c->held_fd);
+}
+
+/*
+ * deferred_reply() - the handle's reply: a deferred answer (a blocking
+ * connect, a lookup), given from inside the stack. It is held until the
+ * REPLY phase, after the stack has settled (settle()), so that what the
+ * event set off on this host (a connection to a local listener reaching
+ * its accept queue) is visible when the call returns. @fd stays the
+ * caller's: a copy is held.
+ */
 static void deferred_reply(struct nc_client *pub, struct nc_reply *rep, int fd)
 {
 	struct rpc_client *c = (struct rpc_client *)pub;
 
-	if (send_reply(c, rep, fd))
-		nc_debug("client %d: deferred reply lost: %m", (int)c->pub.pid);
+	if (c->held)
+		send_held(c);	/* one request at a time: cannot happen, but lose nothing */
+	c->held_rep = *rep;
+	c->held_fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (fd >= 0 && c->held_fd < 0) {
+		if (send_reply(c, rep, fd))
+			nc_debug("client %d: deferred reply lost: %m", (int)c->pub.pid);
+		return;
+	}
+	c->held = true;
+	c->held_next = srv.held_list;
+	srv.held_list = c;
+}
+
+/*
+ * settle() - before answering, let what the call set off on this host's
+ * own addresses happen (see nc_stack_settle()).
+ */
+static void settle(void)
+{
+	nc_stack_settle(nc_sock_deliver);
+}
+
+/* reply_hook() - the loop's REPLY phase: the held answers, once the stack settled. */
+static int reply_hook(void)
+{
+	if (!srv.held_list)
+		return -1;
+	settle();
+	while (srv.held_list)
+		send_held(srv.held_list);
+	return -1;
 }
 
 static void fill_status(struct nc_reply *rep)
@@ -189,6 +263,8 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 		nc_sock_request(&c->pub, &req, in_fd, &rep, &fd_out, &deferred);
 	nc_debug("client %d: %s(%llu) = %d", (int)c->pub.pid, nc_rpc_op_name(req.op),
 		 (unsigned long long)req.sock, deferred ? 1 : rep.result);
+	if (!deferred)
+		settle();
 	if (!deferred && send_reply(c, &rep, fd_out)) {
 		nc_warn("client %d does not take replies; disconnecting it", (int)c->pub.pid);
 		if (fd_out >= 0)
@@ -367,6 +443,7 @@ int nc_server_open(const struct nc_config *cfg)
 	strcpy(srv.path, cfg->socket_path);
 	if (nc_loop_add(&srv.listen_h, fd, EPOLLIN, listen_event))
 		return -1;
+	nc_loop_add_hook(NC_PHASE_REPLY, reply_hook);
 	nc_info("serving on %s", cfg->socket_path);
 	return 0;
 }

@@ -113,8 +113,8 @@ static unsigned hash_id(uint64_t id)
 	return (unsigned)((id * 0x9e3779b97f4a7c15ull) >> (64 - TABLE_BITS));
 }
 
-/* sock_find() - the live socket named @id, or NULL. */
-static struct nc_sock *sock_find(uint64_t id)
+/* nc_sock_find() - the live socket named @id, or NULL. */
+struct nc_sock *nc_sock_find(uint64_t id)
 {
 	struct nc_sock *s;
 
@@ -416,7 +416,7 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 		/* Possession first: a wrong descriptor learns nothing, not even "unknown". */
 		bool held = holds(in_fd, req->sock);
 
-		s = held ? sock_find(req->sock) : NULL;
+		s = held ? nc_sock_find(req->sock) : NULL;
 		if (!s) {
 			if (in_fd >= 0)
 				close(in_fd);
@@ -432,8 +432,12 @@ void nc_sock_request(struct nc_client *client, const struct nc_request *req, int
 	case NC_OP_IDENTIFY:
 		rep->arg[0] = s->domain;
 		rep->arg[1] = s->type;
-		/* stream: listening; datagram: connected (its framing, see dgram.h) */
-		rep->arg[2] = s->type == SOCK_DGRAM ? s->have_remote : s->state == SOCK_LISTEN;
+		/* datagram: connected (its framing, see dgram.h); stream: NC_STREAM_* */
+		if (s->type == SOCK_DGRAM)
+			rep->arg[2] = s->have_remote;
+		else
+			rep->arg[2] = s->state == SOCK_LISTEN ? NC_STREAM_LISTENING :
+				      s->state == SOCK_NEW ? NC_STREAM_IDLE : NC_STREAM_CONNECTED;
 		break;
 	default:
 		if (s)
@@ -459,6 +463,24 @@ void nc_sock_client_gone(struct nc_client *client)
 }
 
 /*
+ * nc_sock_deliver() - let each protocol finish with the sockets it marked
+ * dirty (deliver what lwIP received, refresh what they wait for). Frees
+ * nothing, so it may run in the middle of a batch.
+ */
+void nc_sock_deliver(void)
+{
+	struct nc_sock *s;
+
+	while ((s = tab.dirty)) {
+		tab.dirty = s->dnext;
+		s->dirty = false;
+		if (s->dead)
+			continue;
+		s->proto->flush(s);
+	}
+}
+
+/*
  * nc_sock_flush() - after a batch of events: let each protocol finish with
  * the sockets it marked (deliver what lwIP received, refresh what they wait
  * for), free dead sockets, and expire old identities of retired ones.
@@ -468,13 +490,7 @@ void nc_sock_flush(void)
 	static uint64_t next_sweep;
 	struct nc_sock *s, *next;
 
-	while ((s = tab.dirty)) {
-		tab.dirty = s->dnext;
-		s->dirty = false;
-		if (s->dead)
-			continue;
-		s->proto->flush(s);
-	}
+	nc_sock_deliver();
 	for (s = tab.dead; s; s = next) {
 		next = s->dead_next;
 		free(s->opts.generic);

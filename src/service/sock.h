@@ -55,6 +55,8 @@ struct tcp_pcb;
 void nc_sock_pcb_leaving(struct tcp_pcb *pcb);
 /* After each batch of events: push received data to programs, free the dead. */
 void nc_sock_flush(void);
+/* The dirty sockets' part of nc_sock_flush() alone: safe within a batch. */
+void nc_sock_deliver(void);
 /* Shutting down: reset every connection, close every socket. */
 void nc_sock_shutdown_all(void);
 /* For the status: sockets in the table, established connections, listeners. */

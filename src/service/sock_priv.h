@@ -156,6 +156,7 @@ struct nc_tcp_sock {
 	bool tx_eof;			/* the program will send no more */
 	bool tx_fin_done;		/* FIN queued in lwIP */
 	bool app_gone;			/* the program's last reference is closed */
+	bool reset_on_close;		/* ... with data it never read: RST, as the kernel */
 	uint32_t filler;		/* connect filler still to read away */
 
 	/* A blocking connect() waiting for its reply. */
@@ -242,6 +243,7 @@ struct nc_sock {
 struct nc_sock *nc_sock_new(const struct nc_proto *proto, int domain,
 			    const struct nc_sock *parent, uid_t uid, pid_t owner);
 void nc_sock_release(struct nc_sock *s);
+struct nc_sock *nc_sock_find(uint64_t id);
 void nc_sock_zombify(struct nc_sock *s);
 void nc_sock_mark_dirty(struct nc_sock *s);
 void nc_sock_grow_buffers(int fd);
@@ -279,9 +281,14 @@ void nc_tcp_pcb_close(struct nc_sock *s);
 
 /* tcp_listen.c */
 void nc_tcp_listen_setup(void);
-int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req);
+/* LISTEN; @app_fd: the program's end the request carried (made unwritable). */
+int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req, int app_fd);
+/* Make a program's end unwritable (see tcp.c); returns the filler written. */
+uint32_t nc_tcp_fill_unwritable(int app_fd);
+bool nc_tcp_lent_fd(const struct nc_sock *s, int fd);
 void nc_tcp_listener_push(struct nc_sock *l);
 void nc_tcp_listen_release(struct nc_sock *l);
+int nc_tcp_listen_shutdown(struct nc_sock *l, int app_fd);
 void nc_tcp_listen_unqueue(struct nc_sock *c);
 
 #endif

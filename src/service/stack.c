@@ -504,6 +504,31 @@ int nc_stack_poll(void)
 	return sleep_ms > 1000 ? 1000 : (int)sleep_ms;
 }
 
+/*
+ * nc_stack_settle() - run what this host sent itself (loopback segments)
+ * until nothing more is queued, calling @deliver after each round so the
+ * programs' sockets show it: a call's effect on the host's own connections
+ * is complete when the call returns, as on the kernel, where loopback is
+ * processed within the sender's system call. Bounded: a round trip or two
+ * is all a call sets off.
+ */
+void nc_stack_settle(void (*deliver)(void))
+{
+	struct netif *n;
+	int round;
+
+	for (round = 0; round < 8; round++) {
+		bool pending = false;
+
+		NETIF_FOREACH(n)
+			pending |= n->loop_first != NULL;
+		if (!pending)
+			return;
+		netif_poll_all();
+		deliver();
+	}
+}
+
 struct netif *nc_stack_netif(void)
 {
 	return &stack.eth;

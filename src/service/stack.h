@@ -33,6 +33,8 @@ void nc_stack_input(const uint8_t *frame, size_t len);
 /* A buffer for the link to receive the next frame into (see nc_stack_input). */
 uint8_t *nc_stack_rx_buffer(size_t size);
 struct netif *nc_stack_netif(void);
+/* Process loopback traffic until none is left (bounded), @deliver after each round. */
+void nc_stack_settle(void (*deliver)(void));
 /* The link's addresses, prefixes and gateways (network order addresses). */
 void nc_stack_routes(uint32_t *ip4, unsigned *prefix4, bool *gw4, uint8_t ip6[16],
 		     unsigned *prefix6, bool *gw6);

@@ -319,31 +319,49 @@ static bool tx_pull(struct nc_sock *s)
 }
 
 /*
- * hold_unwritable() - a non-blocking connect lent us the program's end
- * (@in_fd): make it unwritable until release_writable().
+ * nc_tcp_fill_unwritable() - make the program's end @app_fd (lent with a
+ * request) unwritable: shrink its send buffer and fill it with bytes our end
+ * does not read. Returns how many were written (the filler).
  */
-static void hold_unwritable(struct nc_sock *s, int *in_fd)
+uint32_t nc_tcp_fill_unwritable(int app_fd)
 {
-	struct stat st;
+	uint32_t filler = 0;
 	int small = 1, i;
 
-	if (*in_fd < 0 || fstat(*in_fd, &st) || (uint64_t)st.st_ino != s->id)
-		return;
-	s->app_fd = *in_fd;
-	*in_fd = -1;
-	setsockopt(s->app_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(app_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 	for (i = 0; i < 64; i++) {
-		struct pollfd pfd = { .fd = s->app_fd, .events = POLLOUT };
+		struct pollfd pfd = { .fd = app_fd, .events = POLLOUT };
 		ssize_t n;
 
 		if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
 			break;
-		/* The program's end is non-blocking: this never waits. */
-		n = send(s->app_fd, pump.scratch, 512, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = send(app_fd, pump.scratch, 512, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n <= 0)
 			break;
-		s->tcp.filler += (uint32_t)n;
+		filler += (uint32_t)n;
 	}
+	return filler;
+}
+
+/* nc_tcp_lent_fd() - is @fd (a descriptor a request carried) @s's program end? */
+bool nc_tcp_lent_fd(const struct nc_sock *s, int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_ino == s->id;
+}
+
+/*
+ * hold_unwritable() - a non-blocking connect lent us the program's end
+ * (@in_fd): keep it, unwritable, until release_writable().
+ */
+static void hold_unwritable(struct nc_sock *s, int *in_fd)
+{
+	if (!nc_tcp_lent_fd(s, *in_fd))
+		return;
+	s->app_fd = *in_fd;
+	*in_fd = -1;
+	s->tcp.filler += nc_tcp_fill_unwritable(s->app_fd);
 }
 
 /*
@@ -418,6 +436,19 @@ static void tcp_sock_retire(struct nc_sock *s)
 }
 
 /*
+ * app_left_unread() - our end reports an error: did the program close its end
+ * while it still held data we had written (the kernel then sets ECONNRESET
+ * on the surviving end)? Reading SO_ERROR clears it.
+ */
+static bool app_left_unread(struct nc_sock *s)
+{
+	int e = 0;
+	socklen_t len = sizeof(e);
+
+	return getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e == ECONNRESET;
+}
+
+/*
  * tcp_sock_event() - something happened on our end of a socketpair: room to
  * write (received data, or a listener's queued connections), data or
  * end-of-file from the program, or its last close.
@@ -431,6 +462,18 @@ static void tcp_sock_event(struct nc_sock *s, uint32_t events)
 			rx_flush(s);
 	}
 	if (events & (EPOLLHUP | EPOLLERR)) {
+		if ((events & EPOLLERR) && app_left_unread(s)) {
+			/*
+			 * The program closed with data it never read: like the
+			 * kernel, reset the connection and drop what it sent.
+			 */
+			s->tcp.app_gone = true;
+			s->tcp.reset_on_close = true;
+			nc_loop_del(&s->h);
+			release_writable(s);
+			nc_sock_release(s);
+			return;
+		}
 		if (s->tcp.rx_fin_done && (s->tcp.tx_eof || s->state == SOCK_FAILED)) {
 			tcp_sock_retire(s);
 			return;
@@ -841,17 +884,14 @@ static int tcp_sock_name(struct nc_sock *s, bool peer, struct nc_reply *rep)
  * end of the socketpair, and what that means for TCP (FIN, or no more
  * reading) reaches us through the socketpair like data.
  */
-static int do_shutdown(struct nc_sock *s, const struct nc_request *req)
+static int do_shutdown(struct nc_sock *s, const struct nc_request *req, int app_fd)
 {
 	int how = req->arg[0];
 
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return -EINVAL;
-	if (s->state == SOCK_LISTEN) {
-		if (how == SHUT_WR)
-			return 0;
-		return 0;
-	}
+	if (s->state == SOCK_LISTEN)
+		return how == SHUT_WR ? 0 : nc_tcp_listen_shutdown(s, app_fd);
 	if (s->state == SOCK_NEW || s->state == SOCK_FAILED || s->state == SOCK_CLOSED)
 		return -ENOTCONN;
 	/* The program shuts its own end; its end-of-file reaches us as data does. */
@@ -1006,7 +1046,7 @@ static int tcp_sock_request(struct nc_client *client, struct nc_sock *s, const s
 
 	switch (req->op) {
 	case NC_OP_BIND: return nc_port_bind_request(s, req);
-	case NC_OP_LISTEN: return nc_tcp_listen(s, req);
+	case NC_OP_LISTEN: return nc_tcp_listen(s, req, *in_fd);
 	case NC_OP_CONNECT:
 		r = do_connect(client, s, req, in_fd, deferred);
 		if (req->arg[2])
@@ -1016,7 +1056,7 @@ static int tcp_sock_request(struct nc_client *client, struct nc_sock *s, const s
 	case NC_OP_GETPEERNAME: return tcp_sock_name(s, true, rep);
 	case NC_OP_GETSOCKOPT: return tcp_sock_getsockopt(s, req, rep);
 	case NC_OP_SETSOCKOPT: return tcp_sock_setsockopt(s, req);
-	case NC_OP_SHUTDOWN: return do_shutdown(s, req);
+	case NC_OP_SHUTDOWN: return do_shutdown(s, req, *in_fd);
 	case NC_OP_EOF: return do_eof(s);
 	}
 	return -EOPNOTSUPP;
@@ -1072,8 +1112,8 @@ static void tcp_sock_release(struct nc_sock *s)
 	} else if (s->tcp.pcb) {
 		if (s->state == SOCK_CONNECTED)
 			nc_tcp_counts.conns--;
-		if (s->tcp.rx || (s->opts.linger_on && s->opts.linger_s == 0) ||
-		    s->state == SOCK_CONNECTING)
+		if (s->tcp.rx || s->tcp.reset_on_close ||
+		    (s->opts.linger_on && s->opts.linger_s == 0) || s->state == SOCK_CONNECTING)
 			nc_tcp_pcb_abort(s);
 		else
 			nc_tcp_pcb_close(s);

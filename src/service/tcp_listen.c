@@ -242,7 +242,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
  * SO_REUSEPORT group on the same address (same user, same family) or make a
  * listening PCB of our own. Listening again only changes the backlog.
  */
-int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req)
+int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req, int app_fd)
 {
 	struct tcp_pcb *pcb, *lpcb;
 	int backlog = req->arg[0];
@@ -263,6 +263,7 @@ int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req)
 		r = nc_port_bind(s, &any, 0);
 		if (r)
 			return r;
+		s->autobound = true;
 	}
 	if (s->opts.reuseport) {
 		struct nc_sock *o;
@@ -275,6 +276,8 @@ int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req)
 				s->tcp.group_next = o->tcp.group_next;
 				o->tcp.group_next = s;
 				nc_tcp_counts.listeners++;
+				if (nc_tcp_lent_fd(s, app_fd))
+					nc_tcp_fill_unwritable(app_fd);
 				return 0;
 			}
 		}
@@ -310,6 +313,9 @@ int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req)
 	}
 	s->tcp.pcb = lpcb;
 	s->tcp.backlog = backlog;
+	/* A listening socket is never writable; the program never writes to it. */
+	if (nc_tcp_lent_fd(s, app_fd))
+		nc_tcp_fill_unwritable(app_fd);
 	s->tcp.group_next = s;
 	s->tcp.rr = NULL;
 	nc_tcp_counts.listeners++;
@@ -341,6 +347,43 @@ void nc_tcp_listen_release(struct nc_sock *l)
 	nc_tcp_counts.listeners--;
 	leave_group(l);
 	nc_tcp_pcb_close(l);
+}
+
+/*
+ * nc_tcp_listen_shutdown() - shutdown(SHUT_RD or SHUT_RDWR) of a listener,
+ * as Linux's: it stops listening, the connections waiting for accept() are
+ * reset, and accept() fails with EINVAL from then on, in every thread that
+ * waits in it. The request lent us the program's end (@app_fd), so the
+ * connections already handed over but not taken are read back and reset
+ * too. A port the listener bound itself (listen() without bind()) goes.
+ */
+int nc_tcp_listen_shutdown(struct nc_sock *l, int app_fd)
+{
+	struct nc_accept_record rec;
+	struct nc_sock *c;
+	const char *why;
+	int cfd;
+
+	while (nc_tcp_lent_fd(l, app_fd) &&
+	       nc_recv_fd(app_fd, &rec, sizeof(rec), &cfd, MSG_DONTWAIT) == (ssize_t)sizeof(rec)) {
+		if (!nc_rpc_check_accept(&rec, sizeof(rec), &why) && (c = nc_sock_find(rec.sock)) &&
+		    c->proto == &nc_proto_tcp) {
+			nc_tcp_pcb_abort(c);
+			nc_sock_release(c);
+		}
+		if (cfd >= 0)
+			close(cfd);
+	}
+	nc_tcp_listen_release(l);
+	l->state = SOCK_NEW;
+	if (l->autobound) {
+		nc_port_release(l);
+		l->autobound = false;
+	}
+	/* Every accept() waiting, and each later one, reads end-of-file: EINVAL. */
+	if (l->fd >= 0)
+		shutdown(l->fd, SHUT_WR);
+	return 0;
 }
 
 /* nc_tcp_listen_unqueue() - connection @c, still in its listener's queue, leaves it. */
