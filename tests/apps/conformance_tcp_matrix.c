@@ -151,6 +151,18 @@ static void settle_state(int fd, int want)
     }
 }
 
+/* Let our FIN be acknowledged (FIN_WAIT1, CLOSING, LAST_ACK are gone once
+ * the peer's ACK, possibly delayed, arrives): wait, bounded, silent. */
+static void settle_fin(int fd)
+{
+    for (int t = 0; t < QUIET_MS; t += 5) {
+        int st = tcpi(fd);
+        if (st != TCP_FIN_WAIT1 && st != TCP_CLOSING && st != TCP_LAST_ACK)
+            return;
+        msleep(5);
+    }
+}
+
 /* Wait (bounded) for any of ev, ERR or HUP; the mask seen, or "none". */
 static const char *wait_mask(int fd, short ev, int ms)
 {
@@ -510,6 +522,7 @@ static void shut(struct st *s, int how)
 {
     out("shutdown=%s", RV(shutdown(s->fd, how)));
     out("again=%s", RV(shutdown(s->fd, how)));
+    settle_fin(s->fd);
     out("poll0=%s", poll_str(s->fd, POLL_ALL, 0));
     out("state=%s", tcpi_str(s->fd));
 }
