@@ -542,7 +542,7 @@ static void k_sockopts(struct st *s)
     out("so_error=%s", so_error(s->fd));
     out("so_error2=%s", so_error(s->fd));
     int t = geti(s->fd, SOL_SOCKET, SO_TYPE);
-    out("type=%s", t == SOCK_STREAM ? "STREAM" : rvs(t, 0));
+    out("type=%s", t == SOCK_STREAM ? "STREAM" : t <= -1000 ? rvs(-1, -1000 - t) : rvs(t, 0));
     out("acceptconn=%s", gopt(s->fd, SOL_SOCKET, SO_ACCEPTCONN));
     out("state=%s", tcpi_str(s->fd));
 }
