@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -413,6 +414,7 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 	struct nc_accept_record rec;
 	int saved = errno, newfd;
 	const char *why;
+	char claim;
 	ssize_t n;
 
 	if (info->type == SOCK_DGRAM)
@@ -446,6 +448,8 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 	}
 	if (newfd < 0)
 		return fail(EMFILE);	/* the service always attaches one: no room for it here */
+	/* The service's claim byte (tcp_listen.c): this connection is taken. */
+	nc_libc.recv(newfd, &claim, 1, MSG_DONTWAIT);
 	if (flags & SOCK_NONBLOCK)
 		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
 	remember(rec.sock, info->domain, SOCK_STREAM, false, true);
@@ -531,6 +535,61 @@ static int connect_dgram(int fd, const struct sock_info *info, const struct sock
 }
 
 /*
+ * disconnect_stream() - connect(AF_UNSPEC) on a stream socket: Linux resets a
+ * connection (or stops a listener) and leaves the socket unconnected.
+ */
+static int disconnect_stream(int fd, const struct sock_info *info)
+{
+	int saved = errno, r;
+	struct nc_request req;
+	struct nc_reply rep;
+	sa_family_t family = AF_UNSPEC;
+
+	nc_rpc_init_request(&req, NC_OP_CONNECT, info->id);
+	memcpy(req.addr, &family, sizeof(family));
+	req.addrlen = sizeof(family);
+	r = nc_call(&req, &rep, fd, NULL, false);
+	if (r == 0 && info->listening)
+		remember(info->id, info->domain, SOCK_STREAM, false, false);
+	return result(r, saved);
+}
+
+/* send_timeout_ms() - @fd's SO_SNDTIMEO in ms (0: none), which bounds a blocking connect(). */
+static int send_timeout_ms(int fd)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+	long long ms;
+
+	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) || len != sizeof(tv))
+		return 0;
+	ms = (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+	return ms <= 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/*
+ * connect_wait() - a blocking connect() with SO_SNDTIMEO went to the service
+ * as a non-blocking one: wait up to @timeout_ms for the outcome, as the
+ * kernel does; still connecting then is EINPROGRESS (a later connect() says
+ * EALREADY). The outcome is asked with the same request again, which the
+ * service answers 0 or with the error, once.
+ */
+static int connect_wait(int fd, struct nc_request *req, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	struct nc_reply rep;
+	int n = poll(&pfd, 1, timeout_ms);
+
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -EINPROGRESS;
+	req->arg[0] = 1;
+	req->arg[2] = 0;
+	return nc_call(req, &rep, fd, NULL, false);
+}
+
+/*
  * connect() - blocking: the service answers when the connection is up or has
  * failed. Non-blocking: the service answers EINPROGRESS at once; it borrows
  * a copy of the fd to hold it unwritable until the outcome is known.
@@ -543,7 +602,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct nc_reply rep;
 	uint32_t send_len;
 	bool nonblocking;
-	int spare;
+	int spare, timeout_ms;
 
 	nc_libc_init();
 	if (!lookup(fd, &info)) {
@@ -552,17 +611,22 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	if (info.type == SOCK_DGRAM)
 		return connect_dgram(fd, &info, addr, len);
+	if (addr && (int)len >= (int)sizeof(sa_family_t) && addr->sa_family == AF_UNSPEC)
+		return disconnect_stream(fd, &info);
 	r = check_addr(info.domain, addr, len, &send_len);
 	if (r)
 		return fail(r);
 	fl = fcntl(fd, F_GETFL);
 	nonblocking = fl >= 0 && (fl & O_NONBLOCK);
+	timeout_ms = nonblocking ? 0 : send_timeout_ms(fd);
 	nc_rpc_init_request(&req, NC_OP_CONNECT, info.id);
 	memcpy(req.addr, addr, send_len);
 	req.addrlen = send_len;
-	req.arg[0] = nonblocking;
+	req.arg[0] = nonblocking || timeout_ms > 0;
 	req.arg[2] = nc_client_wants_spare(info.domain);
 	r = nc_call(&req, &rep, fd, &spare, true);
+	if (r == -EINPROGRESS && !nonblocking)
+		r = connect_wait(fd, &req, timeout_ms);
 	if (r == 0)
 		remember(info.id, info.domain, SOCK_STREAM, false, true);
 	if (r == 0 || r == -EINPROGRESS || r == -EALREADY || r == -EISCONN)
@@ -712,7 +776,12 @@ static bool shutdown_needs_service(int fd, const struct sock_info *info, int how
 	char c;
 	ssize_t n;
 
-	if (!info->connected || (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR))
+	/*
+	 * Shutting the reading side shows on the service's end as a hang-up, as
+	 * a close would: the service must hear of it first (tcp.c keeps the
+	 * socket for the program then).
+	 */
+	if (!info->connected || how != SHUT_WR)
 		return true;
 	n = nc_libc.recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 	return !(n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)));

@@ -122,7 +122,7 @@
 #define TCP_TMR_INTERVAL                50
 #define LWIP_CALLBACK_API               1
 /* Slots per PCB: timewait.c marks the TIME_WAIT PCBs it has seen; synguard.c tracks half-open ones. */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS       2
+#define LWIP_TCP_PCB_NUM_EXT_ARGS       3
 #define LWIP_EVENT_API                  0
 #define LWIP_ALTCP                      0
 

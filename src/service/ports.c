@@ -105,12 +105,12 @@ static bool addrs_overlap(const struct nc_sock *a, const ip_addr_t *aip,
 }
 
 /*
- * nc_port_conflict() - Linux's rule: two sockets may share a port when their
+ * holder_conflict() - Linux's rule: two sockets may share a port when their
  * addresses do not overlap, or both set SO_REUSEADDR and the other is not
  * listening, or both set SO_REUSEPORT (and belong to one user). Only sockets
  * of @s's own port space count.
  */
-bool nc_port_conflict(const struct nc_sock *s, const ip_addr_t *ip, uint16_t port)
+static bool holder_conflict(const struct nc_sock *s, const ip_addr_t *ip, uint16_t port)
 {
 	const struct nc_sock *o;
 
@@ -124,6 +124,19 @@ bool nc_port_conflict(const struct nc_sock *s, const ip_addr_t *ip, uint16_t por
 		return true;
 	}
 	return false;
+}
+
+/*
+ * nc_port_conflict() - may @s bind @ip:@port? The sockets holding it decide
+ * (holder_conflict()), and so do TCP connections closed but still closing
+ * (TIME_WAIT...), which keep their port as Linux's do (timewait.c).
+ */
+bool nc_port_conflict(const struct nc_sock *s, const ip_addr_t *ip, uint16_t port)
+{
+	if (holder_conflict(s, ip, port))
+		return true;
+	return s->proto->ports == NC_PORTS_TCP && s->state != SOCK_LISTEN &&
+	       nc_timewait_bind_conflict(ip, port, s->opts.reuseaddr);
 }
 
 /*
@@ -149,11 +162,14 @@ int nc_port_pick(const struct nc_sock *s, const ip_addr_t *ip)
 		    !port_lingers(s, port))
 			return port;
 	}
-	/* Every port is taken or recently closed: share one, as SO_REUSEADDR allows. */
+	/*
+	 * Every port is taken or recently closed: share one, as SO_REUSEADDR
+	 * allows (connect() then avoids a 4-tuple in TIME_WAIT itself).
+	 */
 	for (i = 0; i < range; i++) {
 		uint16_t port = (uint16_t)(EPHEMERAL_LOW + (start + i) % range);
 
-		if (!nc_port_conflict(s, ip, port))
+		if (!holder_conflict(s, ip, port))
 			return port;
 	}
 	return -1;

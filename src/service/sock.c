@@ -312,7 +312,7 @@ int nc_sock_name(const struct nc_sock *s, bool peer, const ip_addr_t *local_now,
 						   rep->addr);
 		return 0;
 	}
-	if (!s->bound && s->state != SOCK_CLOSED) {
+	if (!s->bound && s->state != SOCK_CLOSED && s->state != SOCK_FAILED) {
 		nc_any_addr(s, &any);
 		rep->addrlen = nc_addr_to_sockaddr(&any, 0, s->domain, rep->addr);
 		return 0;

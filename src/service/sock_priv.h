@@ -157,6 +157,8 @@ struct nc_tcp_sock {
 	bool tx_fin_done;		/* FIN queued in lwIP */
 	bool app_gone;			/* the program's last reference is closed */
 	bool reset_on_close;		/* ... with data it never read: RST, as the kernel */
+	bool app_rd_shut;		/* the program shut its reading side (its end's HUP is no close) */
+	ip_addr_t last_local_ip;	/* the connection's local address, kept after it ends */
 	uint32_t filler;		/* connect filler still to read away */
 
 	/* A blocking connect() waiting for its reply. */

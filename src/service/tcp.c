@@ -111,14 +111,35 @@ void nc_tcp_pcb_abort(struct nc_sock *s)
 	tcp_abort(pcb);
 }
 
+/*
+ * on_recv_orphan() - data for a connection nobody holds any more (the program
+ * closed it; lwIP is finishing the close): like the kernel, answer with RST.
+ * The FIN is lwIP's to handle.
+ */
+static err_t on_recv_orphan(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	(void)arg;
+	(void)err;
+	if (!p)
+		return ERR_OK;
+	pbuf_free(p);
+	tcp_abort(pcb);
+	return ERR_ABRT;
+}
+
 /* nc_tcp_pcb_close() - end the connection gracefully; RST if lwIP cannot. */
 void nc_tcp_pcb_close(struct nc_sock *s)
 {
 	struct tcp_pcb *pcb = s->tcp.pcb;
+	bool listening = s->state == SOCK_LISTEN;
 
 	if (!pcb)
 		return;
 	pcb_detach(s);
+	if (!listening) {
+		tcp_recv(pcb, on_recv_orphan);
+		nc_timewait_note_close(pcb, s->opts.reuseaddr);
+	}
 	if (tcp_close(pcb) != ERR_OK)
 		tcp_abort(pcb);
 }
@@ -399,6 +420,8 @@ void nc_tcp_update_events(struct nc_sock *s)
 	nc_loop_mod(&s->h, ev);
 }
 
+static void tcp_sock_retire(struct nc_sock *s);
+
 /*
  * app_closed_drain() - the program closed its last reference: send what it
  * left in the socketpair, then close. Runs again as lwIP frees room.
@@ -410,7 +433,15 @@ static void app_closed_drain(struct nc_sock *s)
 			return;		/* more to read once lwIP has room */
 		s->tcp.tx_eof = true;
 	}
-	nc_sock_release(s);
+	/*
+	 * After the program shut its reading side (shutdown() told us first),
+	 * its end's hang-up is no close: it may hold the socket still, so its
+	 * identity stays (tcp_sock_retire()).
+	 */
+	if (s->tcp.app_rd_shut)
+		tcp_sock_retire(s);
+	else
+		nc_sock_release(s);
 }
 
 /*
@@ -513,6 +544,11 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	}
 	if (!p) {
 		s->tcp.rx_fin = true;
+	} else if ((s->tcp.app_gone || s->fd < 0) && s->tcp.app_rd_shut) {
+		/* The program will not read: drop it, as after its shutdown(SHUT_RD). */
+		tcp_recved(pcb, p->tot_len);
+		pbuf_free(p);
+		return ERR_OK;
 	} else if (s->tcp.app_gone || s->fd < 0) {
 		/* Nobody will read this: like the kernel, answer with a reset. */
 		pbuf_free(p);
@@ -609,6 +645,19 @@ static void give_spare(struct nc_sock *s, uid_t uid, pid_t pid, struct nc_reply 
 	spare->app_fd = -1;
 }
 
+static void conn_failed(struct nc_sock *s, int e);
+
+/*
+ * tcp_conn_failed() - end @s's connection (or attempt) with error @e: its PCB
+ * is reset if it still has one, and the program learns @e as the kernel tells
+ * it (the blocking connect waiting, or SO_ERROR, the next read, and poll).
+ */
+static void tcp_conn_failed(struct nc_sock *s, int e)
+{
+	nc_tcp_pcb_abort(s);
+	conn_failed(s, e);
+}
+
 /* on_err() - lwIP has freed the PCB: the connection failed or was reset. */
 static void on_err(void *arg, err_t err)
 {
@@ -617,11 +666,17 @@ static void on_err(void *arg, err_t err)
 
 	if (!s)
 		return;
-	s->tcp.pcb = NULL;
+	s->tcp.pcb = NULL;	/* lwIP may have freed it already: not to be read */
 	if (s->state == SOCK_CONNECTING)
 		e = err == ERR_RST ? ECONNREFUSED : ETIMEDOUT;
 	else
 		e = err == ERR_RST ? ECONNRESET : (err == ERR_ABRT ? ETIMEDOUT : ECONNABORTED);
+	conn_failed(s, e);
+}
+
+/* conn_failed() - the PCB is gone with error @e: tell the program (see tcp_conn_failed()). */
+static void conn_failed(struct nc_sock *s, int e)
+{
 	nc_debug("socket %llu: %s (%s)", (unsigned long long)s->id, strerror(e),
 		 nc_sock_state_name(s->state));
 	if (s->state == SOCK_CONNECTED)
@@ -687,6 +742,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	s->state = SOCK_CONNECTED;
 	nc_tcp_counts.conns++;
 	ip_addr_copy(s->local_ip, pcb->local_ip);
+	ip_addr_copy(s->tcp.last_local_ip, pcb->local_ip);
 	release_writable(s);
 	waiter_reply(s, 0);
 	nc_sock_mark_dirty(s);
@@ -728,6 +784,26 @@ static bool route_ok(const ip_addr_t *ip)
 }
 
 /*
+ * tcp_disconnect() - connect(AF_UNSPEC): a listener stops listening (as
+ * shutdown() does), a connection or connection attempt is reset, as Linux's
+ * tcp_disconnect() does; the program's end then reads the reset.
+ */
+static int tcp_disconnect(struct nc_sock *s, int app_fd)
+{
+	switch (s->state) {
+	case SOCK_LISTEN:
+		return nc_tcp_listen_shutdown(s, app_fd);
+	case SOCK_CONNECTING:
+	case SOCK_CONNECTED:
+		tcp_conn_failed(s, ECONNRESET);
+		return 0;
+	default:
+		s->have_remote = false;
+		return 0;
+	}
+}
+
+/*
  * do_connect() - CONNECT: bind to an ephemeral port if not bound, make a PCB
  * and start the handshake. A non-blocking connect says EINPROGRESS and holds
  * the program's end unwritable (hold_unwritable()) until the outcome; a
@@ -743,6 +819,8 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	int r, attempt;
 	err_t err;
 
+	if (req->addrlen == sizeof(sa_family_t))
+		return tcp_disconnect(s, *in_fd);	/* AF_UNSPEC (checked by rpc.c) */
 	r = nc_addr_from_sockaddr(req->addr, req->addrlen, s->domain, &ip, &port, &mapped);
 	if (r)
 		return r;
@@ -850,6 +928,7 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	s->remote_port = port;
 	s->have_remote = true;
 	s->state = SOCK_CONNECTING;
+	ip_addr_copy(s->tcp.last_local_ip, s->tcp.pcb->local_ip);
 	if (req->arg[0]) {
 		s->tcp.connect_async = true;
 		hold_unwritable(s, in_fd);
@@ -872,11 +951,16 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
  */
 static int tcp_sock_name(struct nc_sock *s, bool peer, struct nc_reply *rep)
 {
+	const ip_addr_t *local = NULL;
+
 	if (peer && (!s->have_remote || s->state == SOCK_CONNECTING ||
 		     (s->state == SOCK_FAILED && !s->tcp.pcb)))
 		return -ENOTCONN;
-	return nc_sock_name(s, peer, s->tcp.pcb && s->state != SOCK_LISTEN &&
-			    s->state != SOCK_NEW ? &s->tcp.pcb->local_ip : NULL, rep);
+	if (s->tcp.pcb && s->state != SOCK_LISTEN && s->state != SOCK_NEW)
+		local = &s->tcp.pcb->local_ip;
+	else if (s->state == SOCK_FAILED || s->state == SOCK_CLOSED)
+		local = &s->tcp.last_local_ip;	/* the kernel keeps the connection's */
+	return nc_sock_name(s, peer, local, rep);
 }
 
 /*
@@ -892,8 +976,12 @@ static int do_shutdown(struct nc_sock *s, const struct nc_request *req, int app_
 		return -EINVAL;
 	if (s->state == SOCK_LISTEN)
 		return how == SHUT_WR ? 0 : nc_tcp_listen_shutdown(s, app_fd);
-	if (s->state == SOCK_NEW || s->state == SOCK_FAILED || s->state == SOCK_CLOSED)
+	if (s->state == SOCK_NEW || s->state == SOCK_FAILED)
 		return -ENOTCONN;
+	if (s->state == SOCK_CLOSED)
+		return 0;	/* shut both ways, the connection still closing: Linux says 0 */
+	if (how != SHUT_WR)
+		s->tcp.app_rd_shut = true;
 	/* The program shuts its own end; its end-of-file reaches us as data does. */
 	return 0;
 }
@@ -975,6 +1063,8 @@ static uint8_t tcp_state_of(const struct nc_sock *s)
 {
 	if (s->state == SOCK_LISTEN)
 		return 10;	/* TCP_LISTEN */
+	if (!s->tcp.pcb && s->state == SOCK_CLOSED)
+		return s->tcp.rx_fin ? 6 /* TIME_WAIT */ : 5; /* FIN_WAIT2: our FIN went first */
 	if (!s->tcp.pcb)
 		return s->state == SOCK_CONNECTED ? 8 /* CLOSE_WAIT-like */ : 7; /* CLOSE */
 	switch (s->tcp.pcb->state) {

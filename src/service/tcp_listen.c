@@ -212,6 +212,18 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 		tcp_abort(newpcb);
 		return ERR_ABRT;
 	}
+	/*
+	 * The claim byte: libnetcon's accept() reads it away. A connection
+	 * whose descriptor is dropped unread (its listener closed with it in
+	 * the queue) then leaves it unread, which our end sees as an error:
+	 * reset, as the kernel resets connections a closed listener held
+	 * (tcp.c's app_left_unread()).
+	 */
+	if (send(c->fd, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
+		nc_sock_release(c);
+		tcp_abort(newpcb);
+		return ERR_ABRT;
+	}
 	c->tcp.pcb = newpcb;
 	c->state = SOCK_CONNECTED;
 	nc_tcp_counts.conns++;

@@ -37,6 +37,7 @@
 struct tw_entry {
 	ip_addr_t lip, rip;
 	uint16_t lport, rport;
+	bool reuse;			/* its socket had SO_REUSEADDR */
 	uint64_t expires_ms;		/* entered TIME_WAIT + TW_REUSE_MS */
 	struct tw_entry *hnext;		/* same bucket */
 	struct tw_entry *fnext;		/* next younger entry */
@@ -46,6 +47,8 @@ static struct {
 	struct tw_entry *bucket[TW_BUCKETS];
 	struct tw_entry *oldest, *youngest;	/* expiry order */
 	uint32_t per_port[65536];		/* entries by local port */
+	uint32_t per_port_noreuse[65536];	/* ... of sockets without SO_REUSEADDR */
+	u8_t owner_id;				/* lwIP ext arg: a closed socket's SO_REUSEADDR */
 	u8_t seen_id;				/* lwIP ext arg marking PCBs seen */
 	struct tcp_pcb *last_head;		/* tcp_tw_pcbs after the last drain */
 	u32_t last_ticks;			/* tcp_ticks at the last drain */
@@ -87,8 +90,16 @@ static void expire(uint64_t now)
 			pp = &(*pp)->hnext;
 		*pp = e->hnext;
 		tw.per_port[e->lport]--;
+		if (!e->reuse)
+			tw.per_port_noreuse[e->lport]--;
 		free(e);
 	}
+}
+
+/* owner_reuse() - did the socket that closed @pcb have SO_REUSEADDR? */
+static bool owner_reuse(const struct tcp_pcb *pcb)
+{
+	return tcp_ext_arg_get(pcb, tw.owner_id) == (void *)1;
 }
 
 /*
@@ -107,6 +118,7 @@ static void remember(const struct tcp_pcb *pcb, uint64_t entered_ms)
 	ip_addr_copy(e->rip, pcb->remote_ip);
 	e->lport = pcb->local_port;
 	e->rport = pcb->remote_port;
+	e->reuse = owner_reuse(pcb);
 	e->expires_ms = entered_ms + TW_REUSE_MS;
 	if (tw.youngest && e->expires_ms < tw.youngest->expires_ms)
 		e->expires_ms = tw.youngest->expires_ms;
@@ -120,6 +132,8 @@ static void remember(const struct tcp_pcb *pcb, uint64_t entered_ms)
 		tw.oldest = e;
 	tw.youngest = e;
 	tw.per_port[e->lport]++;
+	if (!e->reuse)
+		tw.per_port_noreuse[e->lport]++;
 }
 
 /* drain_hook() - the loop's hook: nc_timewait_drain() after every batch. */
@@ -132,6 +146,7 @@ static int drain_hook(void)
 /* nc_timewait_init() - once, with TCP: drain after every batch of events. */
 void nc_timewait_init(void)
 {
+	tw.owner_id = tcp_ext_arg_alloc_id();
 	nc_loop_add_hook(NC_PHASE_AFTER_STACK, drain_hook);
 }
 
@@ -207,4 +222,40 @@ bool nc_timewait_port_busy(uint16_t lport)
 		if (pcb->local_port == lport)
 			return true;
 	return false;
+}
+
+void nc_timewait_note_close(struct tcp_pcb *pcb, bool reuseaddr)
+{
+	tcp_ext_arg_set(pcb, tw.owner_id, reuseaddr ? (void *)1 : (void *)2);
+}
+
+/* addr_overlap() - would a bind to @ip clash with one to @other (either a wildcard, or equal)? */
+static bool addr_overlap(const ip_addr_t *ip, const ip_addr_t *other)
+{
+	return ip_addr_isany(ip) || ip_addr_isany(other) || ip_addr_cmp(ip, other);
+}
+
+/* closing_conflict() - does a closed socket's PCB still closing in @list hold the port for bind? */
+static bool closing_conflict(struct tcp_pcb *list, const ip_addr_t *ip, uint16_t port,
+			     bool reuseaddr)
+{
+	const struct tcp_pcb *pcb;
+
+	for (pcb = list; pcb; pcb = pcb->next) {
+		if (pcb->local_port != port || pcb->callback_arg ||
+		    !tcp_ext_arg_get(pcb, tw.owner_id) || !addr_overlap(ip, &pcb->local_ip))
+			continue;
+		if (!(reuseaddr && owner_reuse(pcb)))
+			return true;
+	}
+	return false;
+}
+
+bool nc_timewait_bind_conflict(const ip_addr_t *ip, uint16_t port, bool reuseaddr)
+{
+	expire(nc_now_ms());
+	if (tw.per_port_noreuse[port] || (!reuseaddr && tw.per_port[port]))
+		return true;
+	return closing_conflict(tcp_tw_pcbs, ip, port, reuseaddr) ||
+	       closing_conflict(tcp_active_pcbs, ip, port, reuseaddr);
 }

@@ -26,5 +26,14 @@ bool nc_timewait_recent(const ip_addr_t *lip, uint16_t lport, const ip_addr_t *r
  * reused yet? Port choice avoids those, as the kernel's does.
  */
 bool nc_timewait_port_busy(uint16_t lport);
+/*
+ * A socket closes its connection @pcb: remember whether it had SO_REUSEADDR,
+ * which decides, while the connection finishes closing and in TIME_WAIT,
+ * whether a new bind() to its port may share it (Linux: only if both set it).
+ */
+struct tcp_pcb;
+void nc_timewait_note_close(struct tcp_pcb *pcb, bool reuseaddr);
+/* Would bind() to @ip:@port (with @reuseaddr) clash with such a connection? */
+bool nc_timewait_bind_conflict(const ip_addr_t *ip, uint16_t port, bool reuseaddr);
 
 #endif
