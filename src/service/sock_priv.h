@@ -9,6 +9,7 @@
  *   sockopt.c     the SOL_SOCKET / IP / IPV6 option store
  *   tcp.c         TCP connections: data pump, lwIP callbacks, connect
  *   tcp_listen.c  TCP listeners: accept queue, SO_REUSEPORT groups
+ *   tcp_opt.c     TCP options (IPPROTO_TCP)
  *
  * A protocol is a struct nc_proto (below): sock.c keeps the socket's
  * identity and hands it every request and event; the protocol keeps its own
@@ -280,6 +281,10 @@ void nc_tcp_set_callbacks(struct nc_sock *s);
 void nc_tcp_apply_opts(struct nc_sock *s);
 void nc_tcp_pcb_abort(struct nc_sock *s);
 void nc_tcp_pcb_close(struct nc_sock *s);
+
+/* tcp_opt.c */
+int nc_tcp_setsockopt(struct nc_sock *s, const struct nc_request *req);
+int nc_tcp_getsockopt(struct nc_sock *s, const struct nc_request *req, struct nc_reply *rep);
 
 /* tcp_listen.c */
 void nc_tcp_listen_setup(void);

@@ -1,0 +1,148 @@
+/*
+ * tcp_opt.c - a TCP socket's options: IPPROTO_TCP is answered here
+ * (TCP_NODELAY, TCP_KEEPIDLE/INTVL/CNT, TCP_INFO, TCP_MAXSEG and
+ * TCP_CONGESTION defaults, and the TCP options we only store); every other
+ * level is sockopt.c's, and SO_KEEPALIVE, which sockopt.c records, is put on
+ * the PCB here (tcp.c's nc_tcp_apply_opts()). Values are checked and
+ * normalised as Linux's are, so that getsockopt() reads back what the kernel
+ * would.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/tcp.h"
+
+#include "sock_priv.h"
+
+/* known_tcp_opt() - TCP options the kernel accepts that we only store. */
+static bool known_tcp_opt(int name)
+{
+	return name == TCP_CORK || name == TCP_QUICKACK || name == TCP_DEFER_ACCEPT ||
+	       name == TCP_FASTOPEN || name == TCP_USER_TIMEOUT || name == TCP_MAXSEG ||
+	       name == TCP_CONGESTION || name == TCP_FASTOPEN_CONNECT ||
+	       name == TCP_NOTSENT_LOWAT || name == TCP_SYNCNT || name == TCP_LINGER2 ||
+	       name == TCP_WINDOW_CLAMP;
+}
+
+/*
+ * nc_tcp_setsockopt() - SETSOCKOPT: IPPROTO_TCP here, other levels through
+ * sockopt.c (and SO_KEEPALIVE onto the PCB).
+ */
+int nc_tcp_setsockopt(struct nc_sock *s, const struct nc_request *req)
+{
+	int level = req->arg[0], name = req->arg[1], v = 0, r;
+
+	if (level != IPPROTO_TCP) {
+		r = nc_sockopt_set(s, req);
+		if (!r && level == SOL_SOCKET && name == SO_KEEPALIVE)
+			nc_tcp_apply_opts(s);
+		return r;
+	}
+	if (name == TCP_CONGESTION) {
+		if (req->optlen == 0 || req->optlen >= NC_GENERIC_OPT_LEN)
+			return -EINVAL;
+		if (strncmp((const char *)req->opt, "cubic", req->optlen) &&
+		    strncmp((const char *)req->opt, "reno", req->optlen))
+			return -ENOENT;
+	} else if (nc_sockopt_int(req, &v)) {
+		return -EINVAL;
+	}
+	switch (name) {
+	case TCP_NODELAY: s->tcp.nodelay = v != 0; nc_tcp_apply_opts(s); return 0;
+	case TCP_KEEPIDLE:
+		if (v < 1 || v > 32767)
+			return -EINVAL;
+		s->tcp.keepidle = v;
+		nc_tcp_apply_opts(s);
+		return 0;
+	case TCP_KEEPINTVL:
+		if (v < 1 || v > 32767)
+			return -EINVAL;
+		s->tcp.keepintvl = v;
+		nc_tcp_apply_opts(s);
+		return 0;
+	case TCP_KEEPCNT:
+		if (v < 1 || v > 127)
+			return -EINVAL;
+		s->tcp.keepcnt = v;
+		nc_tcp_apply_opts(s);
+		return 0;
+	}
+	if (!known_tcp_opt(name))
+		return -ENOPROTOOPT;
+	return nc_sockopt_store(s, req);
+}
+
+/* tcp_state_of() - the Linux TCP state number for TCP_INFO. */
+static uint8_t tcp_state_of(const struct nc_sock *s)
+{
+	if (s->state == SOCK_LISTEN)
+		return 10;	/* TCP_LISTEN */
+	if (!s->tcp.pcb && s->state == SOCK_CLOSED)
+		return s->tcp.rx_fin ? 6 /* TIME_WAIT */ : 5; /* FIN_WAIT2: our FIN went first */
+	if (!s->tcp.pcb)
+		return s->state == SOCK_CONNECTED ? 8 /* CLOSE_WAIT-like */ : 7; /* CLOSE */
+	switch (s->tcp.pcb->state) {
+	case SYN_SENT: return 2;
+	case SYN_RCVD: return 3;
+	case ESTABLISHED: return 1;
+	case FIN_WAIT_1: return 4;
+	case FIN_WAIT_2: return 5;
+	case TIME_WAIT: return 6;
+	case CLOSE_WAIT: return 8;
+	case LAST_ACK: return 9;
+	case CLOSING: return 11;
+	default: return 7;
+	}
+}
+
+/* nc_tcp_getsockopt() - GETSOCKOPT: IPPROTO_TCP here, other levels sockopt.c's. */
+int nc_tcp_getsockopt(struct nc_sock *s, const struct nc_request *req, struct nc_reply *rep)
+{
+	int level = req->arg[0], name = req->arg[1];
+	struct tcp_pcb *pcb = s->tcp.pcb;
+
+	if (level != IPPROTO_TCP)
+		return nc_sockopt_get(s, req, rep);
+	switch (name) {
+	case TCP_NODELAY: return nc_sockopt_int_reply(rep, s->tcp.nodelay);
+	case TCP_KEEPIDLE: return nc_sockopt_int_reply(rep, s->tcp.keepidle);
+	case TCP_KEEPINTVL: return nc_sockopt_int_reply(rep, s->tcp.keepintvl);
+	case TCP_KEEPCNT: return nc_sockopt_int_reply(rep, s->tcp.keepcnt);
+	case TCP_INFO: {
+		struct tcp_info ti;
+
+		memset(&ti, 0, sizeof(ti));
+		ti.tcpi_state = tcp_state_of(s);
+		if (pcb && s->state != SOCK_LISTEN) {
+			ti.tcpi_snd_mss = pcb->mss;
+			ti.tcpi_rcv_mss = pcb->mss;
+			ti.tcpi_rtt = (uint32_t)(pcb->sa >> 3) * TCP_SLOW_INTERVAL * 1000u;
+			ti.tcpi_snd_cwnd = pcb->mss ? pcb->cwnd / pcb->mss : 0;
+			ti.tcpi_retransmits = pcb->nrtx;
+			ti.tcpi_options = TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE;
+		}
+		memcpy(rep->opt, &ti, sizeof(ti));
+		rep->optlen = sizeof(ti);
+		return 0;
+	}
+	case TCP_MAXSEG:
+		if (!nc_sockopt_find(s, level, name))
+			return nc_sockopt_int_reply(rep, pcb && s->state != SOCK_LISTEN ? pcb->mss : 536);
+		break;
+	case TCP_CONGESTION:
+		if (!nc_sockopt_find(s, level, name)) {
+			memcpy(rep->opt, "cubic\0\0\0\0\0\0\0\0\0\0\0", 16);
+			rep->optlen = 16;
+			return 0;
+		}
+		break;
+	}
+	return nc_sockopt_stored(s, level, name, known_tcp_opt(name), rep);
+}
+
