@@ -96,6 +96,12 @@ void nc_stream_mark_idle(int fd, bool idle)
 		__atomic_store_n(&nc_dgram_modes[fd], NC_DG_NONE, __ATOMIC_RELEASE);
 }
 
+void nc_stream_mark_connected(int fd)
+{
+	if ((unsigned)fd < NC_DGRAM_FDS)
+		__atomic_store_n(&nc_dgram_modes[fd], NC_ST_CONN, __ATOMIC_RELEASE);
+}
+
 void nc_dgram_forget(int fd)
 {
 	if ((unsigned)fd < NC_DGRAM_FDS && nc_dgram_modes[fd])
@@ -118,8 +124,9 @@ void nc_dgram_copy(int oldfd, int newfd)
 	enum nc_dgram_mode mode = nc_dgram_mode(oldfd);
 
 	nc_dgram_forget(newfd);
-	if (nc_stream_marked_idle(oldfd)) {
-		nc_stream_mark_idle(newfd, true);
+	if (nc_fd_mode(oldfd) == NC_ST_IDLE || nc_fd_mode(oldfd) == NC_ST_CONN) {
+		if ((unsigned)newfd < NC_DGRAM_FDS)
+			__atomic_store_n(&nc_dgram_modes[newfd], (uint8_t)nc_fd_mode(oldfd), __ATOMIC_RELEASE);
 		return;
 	}
 	if (mode == NC_DG_NONE || !from)

@@ -30,6 +30,13 @@ enum nc_dgram_mode {
 	 * calls on it take intercept.c's slow path (stream_idle()).
 	 */
 	NC_ST_IDLE,
+	/*
+	 * A stream socket of ours that connected (or was accepted) in this
+	 * process: sends go with MSG_NOSIGNAL, so that a send after the
+	 * connection failed says its error, as the kernel's does, before any
+	 * EPIPE and SIGPIPE (intercept.c's stream_send_failed()).
+	 */
+	NC_ST_CONN,
 };
 
 extern uint8_t nc_dgram_modes[NC_DGRAM_FDS];
@@ -47,7 +54,7 @@ static inline enum nc_dgram_mode nc_dgram_mode(int fd)
 {
 	enum nc_dgram_mode m = nc_fd_mode(fd);
 
-	return m == NC_ST_IDLE ? NC_DG_NONE : m;
+	return m == NC_ST_IDLE || m == NC_ST_CONN ? NC_DG_NONE : m;
 }
 
 /* nc_stream_marked_idle() - is @fd marked as an unconnected stream socket of ours? */
@@ -61,6 +68,8 @@ void nc_dgram_track(int fd, uint64_t id, int domain, enum nc_dgram_mode mode,
 		    const struct sockaddr *peer, socklen_t peerlen);
 /* Mark (or unmark) @fd as an unconnected stream socket of ours (NC_ST_IDLE). */
 void nc_stream_mark_idle(int fd, bool idle);
+/* Mark @fd as a connected stream socket of ours (NC_ST_CONN). */
+void nc_stream_mark_connected(int fd);
 /* @fd was closed or replaced: forget it. */
 void nc_dgram_forget(int fd);
 void nc_dgram_forget_range(unsigned first, unsigned last);

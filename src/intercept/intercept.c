@@ -453,7 +453,7 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 	if (flags & SOCK_NONBLOCK)
 		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
 	remember(rec.sock, info->domain, SOCK_STREAM, false, true);
-	nc_stream_mark_idle(newfd, false);
+	nc_stream_mark_connected(newfd);
 	copy_addr(addr, addrlen, rec.addr, rec.addrlen);
 	errno = saved;
 	return newfd;
@@ -630,7 +630,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (r == 0)
 		remember(info.id, info.domain, SOCK_STREAM, false, true);
 	if (r == 0 || r == -EINPROGRESS || r == -EALREADY || r == -EISCONN)
-		nc_stream_mark_idle(fd, false);
+		nc_stream_mark_connected(fd);
 	if (spare >= 0) {
 		uint64_t id;
 
@@ -689,6 +689,42 @@ static bool on_real_fd(int level, int name)
 		name == SO_PASSCRED || name == SO_PEEK_OFF);
 }
 
+/*
+ * clear_real_error() - the service answered SO_ERROR (and forgot it): the
+ * program's own end may carry an error flag too (a failed connect, see
+ * tcp.c's conn_failed()), which poll shows as POLLERR until read; clear it,
+ * as the kernel's SO_ERROR read clears its one flag.
+ */
+static void clear_real_error(int fd)
+{
+	int e;
+	socklen_t len = sizeof(e);
+
+	nc_libc.getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
+}
+
+/*
+ * stream_error() - a receive on a netcon stream socket failed with
+ * ECONNRESET: that is the Unix socket's flag for a connection the service
+ * ended with an error (tcp.c's conn_failed()); the error itself, reported
+ * once as the kernel does, is the service's. Other errors pass as they are.
+ */
+static ssize_t stream_error(int fd, int err)
+{
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+	int r;
+
+	if (err != ECONNRESET || !lookup(fd, &info) || info.type != SOCK_STREAM)
+		return fail(err);
+	nc_rpc_init_request(&req, NC_OP_EOF, info.id);
+	r = nc_call(&req, &rep, fd, NULL, false);
+	if (r < 0 && r != -ENETDOWN)
+		return fail(r);
+	return 0;
+}
+
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
 	int saved = errno, r;
@@ -718,6 +754,8 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		return fail(EFAULT);
 	memcpy(val, rep.opt, n);
 	*len = n;
+	if (level == SOL_SOCKET && name == SO_ERROR)
+		clear_real_error(fd);
 	errno = saved;
 	return 0;
 }
@@ -877,6 +915,58 @@ static bool idle_send(int fd, int flags)
 	return true;
 }
 
+/*
+ * stream_send_failed() - a send on a connected stream socket of ours said
+ * EPIPE (MSG_NOSIGNAL was added): if the connection ended with an error
+ * (a reset, a refused connect), the kernel's send says that error, once,
+ * with no signal; only later sends get EPIPE and SIGPIPE.
+ */
+static ssize_t stream_send_failed(int fd, int flags)
+{
+	struct sock_info info;
+	struct nc_request req;
+	struct nc_reply rep;
+	int r;
+
+	if (lookup(fd, &info) && info.type == SOCK_STREAM) {
+		nc_rpc_init_request(&req, NC_OP_EOF, info.id);
+		r = nc_call(&req, &rep, fd, NULL, false);
+		if (r < 0 && r != -ENETDOWN && r != -EBADF) {
+			clear_real_error(fd);
+			return fail(r);
+		}
+	}
+	if (!(flags & MSG_NOSIGNAL))
+		raise(SIGPIPE);
+	return fail(EPIPE);
+}
+
+/* stream_sendmsg() - a send on an NC_ST_CONN descriptor (see stream_send_failed()). */
+static ssize_t stream_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	int saved = errno;
+	ssize_t n = nc_libc.sendmsg(fd, msg, flags | MSG_NOSIGNAL);
+
+	if (n >= 0) {
+		errno = saved;
+		return n;
+	}
+	return errno == EPIPE ? stream_send_failed(fd, flags) : -1;
+}
+
+/* stream_send() - the same for one buffer. */
+static ssize_t stream_send(int fd, const void *buf, size_t len, int flags)
+{
+	int saved = errno;
+	ssize_t n = nc_libc.sendto(fd, buf, len, flags | MSG_NOSIGNAL, NULL, 0);
+
+	if (n >= 0) {
+		errno = saved;
+		return n;
+	}
+	return errno == EPIPE ? stream_send_failed(fd, flags) : -1;
+}
+
 /* sendto()/sendmsg(): TCP ignores a destination on a connected socket; Unix sockets refuse it. */
 EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		      const struct sockaddr *addr, socklen_t addrlen)
@@ -887,6 +977,8 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	nc_libc_init();
 	if (idle_send(fd, flags))
 		return -1;
+	if (nc_fd_mode(fd) == NC_ST_CONN)
+		return stream_send(fd, buf, len, flags);	/* TCP ignores the address */
 	if (nc_dgram_mode(fd) != NC_DG_NONE) {
 		struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
 		struct msghdr m = { .msg_name = (void *)addr, .msg_namelen = addr ? addrlen : 0,
@@ -920,6 +1012,8 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	nc_libc_init();
 	if (idle_send(fd, flags))
 		return -1;
+	if (nc_fd_mode(fd) == NC_ST_CONN && msg && !msg->msg_name)
+		return stream_sendmsg(fd, msg, flags);
 	if (nc_dgram_mode(fd) != NC_DG_NONE) {
 		ssize_t n = nc_dgram_sendmsg(fd, msg, flags);
 
@@ -965,6 +1059,8 @@ EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	nc_libc_init();
 	if (idle_send(fd, 0))
 		return -1;
+	if (nc_fd_mode(fd) == NC_ST_CONN)
+		return stream_send(fd, buf, len, 0);
 	if (nc_dgram_mode(fd) == NC_DG_NONE)
 		return nc_libc.write(fd, buf, len);
 	return sendto(fd, buf, len, 0, NULL, 0);
@@ -979,6 +1075,8 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	nc_libc_init();
 	if (idle_send(fd, 0))
 		return -1;
+	if (nc_fd_mode(fd) == NC_ST_CONN && iovcnt >= 0 && iovcnt <= IOV_MAX)
+		return stream_sendmsg(fd, &m, 0);
 	if (nc_dgram_mode(fd) == NC_DG_NONE)
 		return nc_libc.writev(fd, iov, iovcnt);
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
@@ -1027,14 +1125,16 @@ static ssize_t eof_result(int fd, ssize_t n, size_t asked, int saved)
 	struct sock_info info;
 	struct nc_request req;
 	struct nc_reply rep;
+	int r;
 
 	if (n != 0 || asked == 0 || !lookup(fd, &info) || info.listening) {
 		errno = saved;
 		return n;
 	}
 	nc_rpc_init_request(&req, NC_OP_EOF, info.id);
-	if (nc_call(&req, &rep, fd, NULL, false) == -ECONNRESET)
-		return fail(ECONNRESET);
+	r = nc_call(&req, &rep, fd, NULL, false);
+	if (r < 0 && r != -ENETDOWN && r != -EBADF)
+		return fail(r);	/* the connection's error (a reset...), once */
 	errno = saved;
 	return 0;
 }
@@ -1101,6 +1201,8 @@ EXPORT ssize_t read(int fd, void *buf, size_t len)
 	if (nc_dgram_mode(fd) != NC_DG_NONE)
 		return dgram_recv(fd, buf, len, 0, NULL, NULL);
 	n = nc_libc.read(fd, buf, len);
+	if (n < 0)
+		return stream_error(fd, errno);
 	if (n == 0 && nc_dgram_mode(fd) != NC_DG_NONE)
 		return 0;	/* a zero-length datagram */
 	return n == 0 ? eof_result(fd, n, len, saved) : n;
@@ -1124,6 +1226,8 @@ EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 	if (nc_dgram_mode(fd) != NC_DG_NONE)
 		return dgram_recv(fd, buf, len, flags, NULL, NULL);
 	n = nc_libc.recv(fd, buf, len, flags);
+	if (n < 0)
+		return stream_error(fd, errno);
 	return n == 0 && !(flags & MSG_PEEK) ? eof_result(fd, n, len, saved) : n;
 }
 
@@ -1146,6 +1250,8 @@ EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockadd
 	if (nc_dgram_mode(fd) != NC_DG_NONE)
 		return dgram_recv(fd, buf, len, flags, addr, addrlen);
 	n = nc_libc.recvfrom(fd, buf, len, flags, addr, addrlen);
+	if (n < 0)
+		return stream_error(fd, errno);
 	return n == 0 && !(flags & MSG_PEEK) ? eof_result(fd, n, len, saved) : n;
 }
 
@@ -1188,6 +1294,8 @@ EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 		return n;
 	}
 	n = nc_libc.readv(fd, iov, iovcnt);
+	if (n < 0)
+		return stream_error(fd, errno);
 	if (n == 0 && nc_dgram_mode(fd) != NC_DG_NONE)
 		return 0;
 	return n == 0 ? eof_result(fd, n, iov_total(iov, iovcnt), saved) : n;
@@ -1208,6 +1316,8 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		return n;
 	}
 	n = nc_libc.recvmsg(fd, msg, flags);
+	if (n < 0)
+		return stream_error(fd, errno);
 	if (n > 0 && msg && msg->msg_controllen)
 		note_passed_fds(msg);
 	if (n != 0 || !msg || (flags & MSG_PEEK))

@@ -259,7 +259,9 @@ int nc_port_bind_request(struct nc_sock *s, const struct nc_request *req)
 
 	if (r)
 		return r;
-	if (s->bound || s->state != SOCK_NEW)
+	/* Linux: bind once, before connect or listen; after a failed connection
+	 * let go of its port, again. */
+	if (s->bound || (s->state != SOCK_NEW && s->state != SOCK_FAILED))
 		return -EINVAL;
 	if (mapped && s->opts.v6only)
 		return -EINVAL;

@@ -160,6 +160,8 @@ struct nc_tcp_sock {
 	bool reset_on_close;		/* ... with data it never read: RST, as the kernel */
 	bool app_rd_shut;		/* the program shut its reading side (its end's HUP is no close) */
 	ip_addr_t last_local_ip;	/* the connection's local address, kept after it ends */
+	bool addr_from_connect;		/* ... chosen by connect(), not bind() */
+	bool was_connected;		/* FAILED after being connected: connect() says EISCONN */
 	uint32_t filler;		/* connect filler still to read away */
 
 	/* A blocking connect() waiting for its reply. */

@@ -347,13 +347,14 @@ uint32_t nc_tcp_fill_unwritable(int app_fd)
 	int small = 1, i;
 
 	setsockopt(app_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-	for (i = 0; i < 64; i++) {
-		struct pollfd pfd = { .fd = app_fd, .events = POLLOUT };
-		ssize_t n;
+	/*
+	 * Until a send fails, not merely until poll() stops saying POLLOUT
+	 * (at a quarter of the buffer): the program's own send must say
+	 * EAGAIN too, as the kernel's does on a connecting socket.
+	 */
+	for (i = 0; i < 256; i++) {
+		ssize_t n = send(app_fd, pump.scratch, 512, MSG_DONTWAIT | MSG_NOSIGNAL);
 
-		if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
-			break;
-		n = send(app_fd, pump.scratch, 512, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n <= 0)
 			break;
 		filler += (uint32_t)n;
@@ -666,8 +667,10 @@ static void on_err(void *arg, err_t err)
 	s->tcp.pcb = NULL;	/* lwIP may have freed it already: not to be read */
 	if (s->state == SOCK_CONNECTING)
 		e = err == ERR_RST ? ECONNREFUSED : ETIMEDOUT;
+	else if (err == ERR_RST)
+		e = s->tcp.rx_fin ? EPIPE : ECONNRESET;	/* Linux's tcp_reset(): EPIPE in CLOSE_WAIT */
 	else
-		e = err == ERR_RST ? ECONNRESET : (err == ERR_ABRT ? ETIMEDOUT : ECONNABORTED);
+		e = err == ERR_ABRT ? ETIMEDOUT : ECONNABORTED;
 	conn_failed(s, e);
 }
 
@@ -676,9 +679,16 @@ static void conn_failed(struct nc_sock *s, int e)
 {
 	nc_debug("socket %llu: %s (%s)", (unsigned long long)s->id, strerror(e),
 		 nc_sock_state_name(s->state));
-	if (s->state == SOCK_CONNECTED)
+	if (s->state == SOCK_CONNECTED) {
 		nc_tcp_counts.conns--;
+		s->tcp.was_connected = true;
+	}
 	s->state = SOCK_FAILED;
+	if (s->autobound && !s->tcp.waiter) {
+		/* Linux lets go of a port connect() chose; the name keeps it. */
+		nc_port_release(s);
+		s->autobound = false;
+	}
 	if (s->tcp.app_gone || s->tcp.listener) {
 		/* Nobody to tell, or reset while waiting to be accepted: it goes away. */
 		nc_sock_release(s);
@@ -697,6 +707,20 @@ static void conn_failed(struct nc_sock *s, int e)
 		return;
 	}
 	s->so_error = e;
+	if (s->app_fd >= 0) {
+		/*
+		 * A non-blocking connect failed: we hold the program's end,
+		 * whose filler our end never read. Closing our end so makes
+		 * the kernel flag the program's end with an error: poll shows
+		 * IN|OUT|ERR|HUP|RDHUP, Linux's mask for a failed connect.
+		 * libnetcon reads our so_error where the Unix socket's shows.
+		 */
+		close(s->app_fd);
+		s->app_fd = -1;
+		s->tcp.filler = 0;
+		nc_sock_zombify(s);
+		return;
+	}
 	release_writable(s);
 	/* The program reads what arrived, then end-of-file; writes get EPIPE. */
 	s->tcp.rx_fin = true;
@@ -793,11 +817,19 @@ static int tcp_disconnect(struct nc_sock *s, int app_fd)
 	case SOCK_CONNECTING:
 	case SOCK_CONNECTED:
 		tcp_conn_failed(s, ECONNRESET);
-		return 0;
+		break;
+	case SOCK_CLOSED:
+		s->state = SOCK_FAILED;
+		break;
 	default:
-		s->have_remote = false;
-		return 0;
+		break;
 	}
+	/* Unconnected again: no peer, and the address connect() chose is forgotten. */
+	s->have_remote = false;
+	s->tcp.was_connected = false;
+	if (s->tcp.addr_from_connect)
+		nc_any_addr(s, &s->tcp.last_local_ip);
+	return 0;
 }
 
 /*
@@ -836,6 +868,8 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 		return -EISCONN;
 	case SOCK_FAILED:
 		s->tcp.connect_async = false;
+		if (s->tcp.was_connected)
+			return -EISCONN;	/* Linux: the socket stays "connected" after a reset */
 		if (s->so_error) {
 			r = -s->so_error;
 			s->so_error = 0;
@@ -921,6 +955,7 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	}
 	if (!s->tcp.pcb)
 		return -EADDRNOTAVAIL;
+	s->tcp.addr_from_connect = ip_addr_isany(&s->local_ip);
 	s->remote_ip = ip;
 	s->remote_port = port;
 	s->have_remote = true;
@@ -986,12 +1021,11 @@ static int do_shutdown(struct nc_sock *s, const struct nc_request *req, int app_
 /* do_eof() - EOF: the program read end-of-file; was it a reset? */
 static int do_eof(struct nc_sock *s)
 {
-	/* Like the kernel, a reset is reported once, to the first reader. */
-	if (s->so_error == ECONNRESET) {
-		s->so_error = 0;
-		return -ECONNRESET;
-	}
-	return 0;
+	/* Like the kernel, a pending error (a reset...) is reported once, to the first reader. */
+	int e = s->so_error;
+
+	s->so_error = 0;
+	return -e;
 }
 
 /* ------------------------------------------------------------ nc_proto -- */

@@ -30,6 +30,118 @@ static bool known_tcp_opt(int name)
 }
 
 /*
+ * Linux's SYN-ACK timing, which TCP_DEFER_ACCEPT is counted in: the first
+ * retransmission after TCP_TIMEOUT_INIT, each later one after twice the
+ * wait before, at most TCP_RTO_MAX (in seconds).
+ */
+#define DEFER_TIMEOUT_INIT	1
+#define DEFER_RTO_MAX		120
+
+/*
+ * secs_to_retrans() - TCP_DEFER_ACCEPT's seconds as the number of SYN-ACK
+ * retransmissions Linux keeps instead: the fewest whose waits add up to
+ * @secs (at most 255; 0 for @secs <= 0).
+ */
+static int secs_to_retrans(int secs)
+{
+	int n = 0, wait = DEFER_TIMEOUT_INIT, total = DEFER_TIMEOUT_INIT;
+
+	if (secs <= 0)
+		return 0;
+	for (n = 1; secs > total && n < 255; n++) {
+		wait = wait * 2 > DEFER_RTO_MAX ? DEFER_RTO_MAX : wait * 2;
+		total += wait;
+	}
+	return n;
+}
+
+/* retrans_to_secs() - @n SYN-ACK retransmissions back as seconds: what getsockopt() reads. */
+static int retrans_to_secs(int n)
+{
+	int wait = DEFER_TIMEOUT_INIT, total = 0;
+
+	if (n > 0)
+		total = DEFER_TIMEOUT_INIT;
+	while (--n > 0) {
+		wait = wait * 2 > DEFER_RTO_MAX ? DEFER_RTO_MAX : wait * 2;
+		total += wait;
+	}
+	return total;
+}
+
+/*
+ * store_int() - keep @v, the request's value as Linux normalised it, as the
+ * request's option (through sockopt.c's store, then overwritten).
+ */
+static int store_int(struct nc_sock *s, const struct nc_request *req, int v)
+{
+	struct nc_generic_opt *g;
+	int r = nc_sockopt_store(s, req);
+
+	if (r)
+		return r;
+	g = nc_sockopt_find(s, req->arg[0], req->arg[1]);
+	memcpy(g->value, &v, sizeof(v));
+	g->len = sizeof(v);
+	return 0;
+}
+
+/* stored_int() - the int stored for TCP option @name, or @dflt if none is. */
+static int stored_int(struct nc_sock *s, int name, int dflt)
+{
+	struct nc_generic_opt *g = nc_sockopt_find(s, IPPROTO_TCP, name);
+	int v = dflt;
+
+	if (g && g->len >= sizeof(v))
+		memcpy(&v, g->value, sizeof(v));
+	return v;
+}
+
+/*
+ * set_stored() - the TCP options we only store (an int each), checked and
+ * normalised as do_tcp_setsockopt() does, so that they read back as on
+ * Linux.
+ */
+static int set_stored(struct nc_sock *s, const struct nc_request *req, int v)
+{
+	switch (req->arg[1]) {
+	case TCP_MAXSEG:
+		/* 0 is "no wish"; else TCP_MIN_MSS (88) .. MAX_TCP_WINDOW (65535) */
+		if (v && (v < 88 || v > 65535))
+			return -EINVAL;
+		return store_int(s, req, v);
+	case TCP_USER_TIMEOUT:
+		if (v < 0)
+			return -EINVAL;
+		return store_int(s, req, v);
+	case TCP_CORK:
+		return store_int(s, req, v != 0);
+	case TCP_QUICKACK:
+		/*
+		 * 0 enters "pingpong" (delayed ACK) mode, anything else leaves
+		 * it. (Linux enters it again for an even value when an ACK was
+		 * pending on an established connection; we keep no such ACK.)
+		 */
+		return store_int(s, req, v != 0);
+	case TCP_DEFER_ACCEPT:
+		/* kept as SYN-ACK retransmissions: 5 s reads back as 1 + 2 + 4 = 7 */
+		return store_int(s, req, retrans_to_secs(secs_to_retrans(v)));
+	case TCP_SYNCNT:
+		if (v < 1 || v > 127)	/* MAX_TCP_SYNCNT */
+			return -EINVAL;
+		return store_int(s, req, v);
+	case TCP_LINGER2:
+		/* negative: -1 (no FIN_WAIT2 time); 0: the default; at most TCP_FIN_TIMEOUT_MAX */
+		return store_int(s, req, v < 0 ? -1 : v > 120 ? 120 : v);
+	case TCP_FASTOPEN:
+		if (v < 0)
+			return -EINVAL;
+		return store_int(s, req, v);
+	}
+	return nc_sockopt_store(s, req);
+}
+
+/*
  * nc_tcp_setsockopt() - SETSOCKOPT: IPPROTO_TCP here, other levels through
  * sockopt.c (and SO_KEEPALIVE onto the PCB).
  */
@@ -75,7 +187,9 @@ int nc_tcp_setsockopt(struct nc_sock *s, const struct nc_request *req)
 	}
 	if (!known_tcp_opt(name))
 		return -ENOPROTOOPT;
-	return nc_sockopt_store(s, req);
+	if (name == TCP_CONGESTION)
+		return nc_sockopt_store(s, req);
+	return set_stored(s, req, v);
 }
 
 /* tcp_state_of() - the Linux TCP state number for TCP_INFO. */
@@ -131,10 +245,30 @@ int nc_tcp_getsockopt(struct nc_sock *s, const struct nc_request *req, struct nc
 		rep->optlen = sizeof(ti);
 		return 0;
 	}
-	case TCP_MAXSEG:
-		if (!nc_sockopt_find(s, level, name))
-			return nc_sockopt_int_reply(rep, pcb && s->state != SOCK_LISTEN ? pcb->mss : 536);
-		break;
+	case TCP_MAXSEG: {
+		int user = stored_int(s, name, 0);
+
+		/*
+		 * Linux: the MSS in use (536, TCP_MSS_DEFAULT, before any
+		 * connection), but the value asked for, if any, while the
+		 * socket is closed or listening.
+		 */
+		if (user && (!pcb || s->state == SOCK_NEW || s->state == SOCK_LISTEN))
+			return nc_sockopt_int_reply(rep, user);
+		return nc_sockopt_int_reply(rep, pcb && s->state != SOCK_LISTEN ? pcb->mss : 536);
+	}
+	case TCP_QUICKACK:
+		/* 1 unless in pingpong mode, which a new socket is not */
+		return nc_sockopt_int_reply(rep, stored_int(s, name, 1));
+	case TCP_SYNCNT:
+		/* 0 (never set) reads as net.ipv4.tcp_syn_retries, 6 by default */
+		return nc_sockopt_int_reply(rep, stored_int(s, name, 6));
+	case TCP_LINGER2: {
+		int v = stored_int(s, name, 0);
+
+		/* 0 (never set) reads as net.ipv4.tcp_fin_timeout, 60 by default */
+		return nc_sockopt_int_reply(rep, v ? v : 60);
+	}
 	case TCP_CONGESTION:
 		if (!nc_sockopt_find(s, level, name)) {
 			memcpy(rep->opt, "cubic\0\0\0\0\0\0\0\0\0\0\0", 16);
