@@ -247,6 +247,8 @@ static int check_addr(int domain, const struct sockaddr *addr, socklen_t len, ui
 {
 	sa_family_t family;
 
+	if (len == 0)
+		return -EINVAL;	/* nothing to copy: the kernel finds the length wrong first */
 	if (!addr)
 		return -EFAULT;
 	if ((int)len < (int)sizeof(sa_family_t))
@@ -337,6 +339,15 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if (!lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.bind(fd, addr, len);
+	}
+	if (info.domain == AF_INET && addr && len >= sizeof(struct sockaddr_in) &&
+	    addr->sa_family == AF_UNSPEC &&
+	    ((const struct sockaddr_in *)addr)->sin_addr.s_addr == htonl(INADDR_ANY)) {
+		/* Linux takes AF_UNSPEC with INADDR_ANY for AF_INET, for old programs. */
+		struct sockaddr_in any = *(const struct sockaddr_in *)addr;
+
+		any.sin_family = AF_INET;
+		return bind(fd, (const struct sockaddr *)&any, sizeof(any));
 	}
 	r = check_addr(info.domain, addr, len, &send_len);
 	if (r)

@@ -236,8 +236,11 @@ bool nc_is_local_addr(const ip_addr_t *ip)
 
 	if (ip_addr_isany(ip))
 		return true;
+	/* Linux lets a socket bind a broadcast or multicast address too (a receiver of a group). */
 	if (IP_IS_V4(ip))
-		return nc_stack_is_local4(ip4_addr_get_u32(ip_2_ip4(ip)));
+		return nc_stack_is_local4(ip4_addr_get_u32(ip_2_ip4(ip))) ||
+		       ip4_addr_ismulticast(ip_2_ip4(ip)) ||
+		       ip4_addr_isbroadcast(ip_2_ip4(ip), nc_stack_netif());
 	NETIF_FOREACH(n) {
 		if (netif_get_ip6_addr_match(n, ip_2_ip6(ip)) >= 0)
 			return true;

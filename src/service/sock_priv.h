@@ -162,6 +162,7 @@ struct nc_tcp_sock {
 	ip_addr_t last_local_ip;	/* the connection's local address, kept after it ends */
 	bool addr_from_connect;		/* ... chosen by connect(), not bind() */
 	bool was_connected;		/* FAILED after being connected: connect() says EISCONN */
+	uint64_t connect_ms;		/* when connect() started (neighbour give-up) */
 	uint32_t filler;		/* connect filler still to read away */
 
 	/* A blocking connect() waiting for its reply. */

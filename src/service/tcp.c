@@ -52,10 +52,13 @@
 #include "addr.h"
 #include "ports.h"
 #include "timewait.h"
+#include "neigh.h"
+#include "clock.h"
 #include "../common/log.h"
 
 #define READ_CHUNK	(256 * 1024)
 #define WRITE_IOV	64
+#define NEIGH_GIVEUP_MS	3000	/* Linux: 3 ARP probes, 1 s apart */
 
 struct nc_tcp_counts nc_tcp_counts;
 
@@ -729,12 +732,21 @@ static void conn_failed(struct nc_sock *s, int e)
 	nc_tcp_update_events(s);
 }
 
-/* on_poll() - lwIP's periodic call: retry a FIN lwIP could not queue, refresh events. */
+/*
+ * on_poll() - lwIP's periodic call: retry a FIN lwIP could not queue, refresh
+ * events; and give up a connection attempt whose next hop never answered
+ * ARP or neighbour discovery, with EHOSTUNREACH after NEIGH_GIVEUP_MS, as
+ * Linux does (neigh.c).
+ */
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 {
 	struct nc_sock *s = arg;
 
-	(void)pcb;
+	if (s && !s->dead && s->state == SOCK_CONNECTING &&
+	    nc_now_ms() - s->tcp.connect_ms >= NEIGH_GIVEUP_MS && nc_neigh_unresolved(&pcb->remote_ip)) {
+		tcp_conn_failed(s, EHOSTUNREACH);
+		return ERR_ABRT;
+	}
 	if (s && !s->dead) {
 		tx_finish(s);
 		nc_sock_mark_dirty(s);
@@ -956,6 +968,7 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	if (!s->tcp.pcb)
 		return -EADDRNOTAVAIL;
 	s->tcp.addr_from_connect = ip_addr_isany(&s->local_ip);
+	s->tcp.connect_ms = nc_now_ms();
 	s->remote_ip = ip;
 	s->remote_port = port;
 	s->have_remote = true;
