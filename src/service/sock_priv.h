@@ -103,7 +103,7 @@ enum nc_sock_state {
 	SOCK_CLOSED,		/* both directions ended; only the identity is left */
 };
 
-#define NC_GENERIC_OPTS		16
+#define NC_GENERIC_OPTS		32
 #define NC_GENERIC_OPT_LEN	32
 
 /* An option we do not act on but keep, so getsockopt returns what was set. */
@@ -279,6 +279,7 @@ int nc_sockopt_stored(struct nc_sock *s, int level, int name, bool known, struct
 extern struct nc_tcp_counts { uint32_t conns, listeners; } nc_tcp_counts;
 
 /* tcp.c */
+void nc_tcp_set_state(struct nc_sock *s, enum nc_sock_state to);
 void nc_tcp_update_events(struct nc_sock *s);
 void nc_tcp_set_callbacks(struct nc_sock *s);
 void nc_tcp_apply_opts(struct nc_sock *s);

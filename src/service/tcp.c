@@ -66,6 +66,33 @@ static struct {
 	uint8_t scratch[READ_CHUNK];	/* what tx_pull() reads from a program, and the filler */
 } pump;
 
+/* ---------------------------------------------------------------- state -- */
+
+/*
+ * nc_tcp_set_state() - the one place a TCP socket changes state (see the
+ * diagram at the top): it keeps the status counts of connections and
+ * listeners, and notes what later calls must know (a connection that was
+ * established and then failed answers connect() with EISCONN, as Linux's).
+ */
+void nc_tcp_set_state(struct nc_sock *s, enum nc_sock_state to)
+{
+	enum nc_sock_state from = s->state;
+
+	if (from == to)
+		return;
+	if (from == SOCK_CONNECTED)
+		nc_tcp_counts.conns--;
+	else if (from == SOCK_LISTEN)
+		nc_tcp_counts.listeners--;
+	if (to == SOCK_CONNECTED)
+		nc_tcp_counts.conns++;
+	else if (to == SOCK_LISTEN)
+		nc_tcp_counts.listeners++;
+	if (from == SOCK_CONNECTED && to == SOCK_FAILED)
+		s->tcp.was_connected = true;
+	s->state = to;
+}
+
 /* ------------------------------------------------------------------ PCB -- */
 
 /* pcb_detach() - cut the PCB loose from @s; lwIP owns it from here. */
@@ -100,6 +127,20 @@ void nc_sock_pcb_leaving(struct tcp_pcb *pcb)
 		tcp_arg(pcb, NULL);
 }
 
+/*
+ * The PCB we reset last. lwIP frees a PCB in tcp_abort(); a callback that
+ * led to it (on_sent() through a program's close, say) must then return
+ * ERR_ABRT, or lwIP goes on using freed memory. Callbacks that may reset
+ * clear this on entry and compare on exit (callback_result()).
+ */
+static struct tcp_pcb *last_aborted;
+
+/* callback_result() - what an lwIP callback on @pcb returns after its work. */
+static err_t callback_result(const struct tcp_pcb *pcb)
+{
+	return last_aborted == pcb ? ERR_ABRT : ERR_OK;
+}
+
 /* nc_tcp_pcb_abort() - send RST and free the PCB. */
 void nc_tcp_pcb_abort(struct nc_sock *s)
 {
@@ -108,6 +149,7 @@ void nc_tcp_pcb_abort(struct nc_sock *s)
 	if (!pcb)
 		return;
 	pcb_detach(s);
+	last_aborted = pcb;
 	tcp_abort(pcb);
 }
 
@@ -140,8 +182,10 @@ void nc_tcp_pcb_close(struct nc_sock *s)
 		tcp_recv(pcb, on_recv_orphan);
 		nc_timewait_note_close(pcb, s->opts.reuseaddr);
 	}
-	if (tcp_close(pcb) != ERR_OK)
+	if (tcp_close(pcb) != ERR_OK) {
+		last_aborted = pcb;
 		tcp_abort(pcb);
+	}
 }
 
 /* nc_tcp_apply_opts() - put the socket's Nagle and keepalive settings on its PCB. */
@@ -454,10 +498,8 @@ static void app_closed_drain(struct nc_sock *s)
  */
 static void tcp_sock_retire(struct nc_sock *s)
 {
-	if (s->state == SOCK_CONNECTED) {
-		nc_tcp_counts.conns--;
-		s->state = SOCK_CLOSED;
-	}
+	if (s->state == SOCK_CONNECTED)
+		nc_tcp_set_state(s, SOCK_CLOSED);
 	tx_finish(s);
 	nc_tcp_pcb_close(s);
 	if (s->tcp.rx) {
@@ -573,13 +615,13 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct nc_sock *s = arg;
 
-	(void)pcb;
 	(void)len;
 	if (!s)
 		return ERR_OK;
+	last_aborted = NULL;
 	if (s->tcp.app_gone) {
-		app_closed_drain(s);
-		return s->dead && !s->tcp.pcb ? ERR_OK : ERR_OK;
+		app_closed_drain(s);	/* may close or reset the connection */
+		return callback_result(pcb);
 	}
 	tx_finish(s);
 	nc_sock_mark_dirty(s);
@@ -682,11 +724,7 @@ static void conn_failed(struct nc_sock *s, int e)
 {
 	nc_debug("socket %llu: %s (%s)", (unsigned long long)s->id, strerror(e),
 		 nc_sock_state_name(s->state));
-	if (s->state == SOCK_CONNECTED) {
-		nc_tcp_counts.conns--;
-		s->tcp.was_connected = true;
-	}
-	s->state = SOCK_FAILED;
+	nc_tcp_set_state(s, SOCK_FAILED);
 	if (s->autobound && !s->tcp.waiter) {
 		/* Linux lets go of a port connect() chose; the name keeps it. */
 		nc_port_release(s);
@@ -705,7 +743,7 @@ static void conn_failed(struct nc_sock *s, int e)
 		waiter_reply(s, -e);
 		if (s->autobound)
 			nc_port_release(s);
-		s->state = SOCK_NEW;
+		nc_tcp_set_state(s, SOCK_NEW);
 		s->have_remote = false;
 		return;
 	}
@@ -742,6 +780,7 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 {
 	struct nc_sock *s = arg;
 
+	last_aborted = NULL;
 	if (s && !s->dead && s->state == SOCK_CONNECTING &&
 	    nc_now_ms() - s->tcp.connect_ms >= NEIGH_GIVEUP_MS && nc_neigh_unresolved(&pcb->remote_ip)) {
 		tcp_conn_failed(s, EHOSTUNREACH);
@@ -751,7 +790,7 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 		tx_finish(s);
 		nc_sock_mark_dirty(s);
 	}
-	return ERR_OK;
+	return callback_result(pcb);
 }
 
 /* nc_tcp_set_callbacks() - lwIP reports a connection's events to @s from now on. */
@@ -772,8 +811,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	(void)err;
 	if (!s)
 		return ERR_OK;
-	s->state = SOCK_CONNECTED;
-	nc_tcp_counts.conns++;
+	nc_tcp_set_state(s, SOCK_CONNECTED);
 	ip_addr_copy(s->local_ip, pcb->local_ip);
 	ip_addr_copy(s->tcp.last_local_ip, pcb->local_ip);
 	release_writable(s);
@@ -831,7 +869,7 @@ static int tcp_disconnect(struct nc_sock *s, int app_fd)
 		tcp_conn_failed(s, ECONNRESET);
 		break;
 	case SOCK_CLOSED:
-		s->state = SOCK_FAILED;
+		nc_tcp_set_state(s, SOCK_FAILED);
 		break;
 	default:
 		break;
@@ -972,7 +1010,7 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	s->remote_ip = ip;
 	s->remote_port = port;
 	s->have_remote = true;
-	s->state = SOCK_CONNECTING;
+	nc_tcp_set_state(s, SOCK_CONNECTING);
 	ip_addr_copy(s->tcp.last_local_ip, s->tcp.pcb->local_ip);
 	if (req->arg[0]) {
 		s->tcp.connect_async = true;
@@ -1115,16 +1153,13 @@ static void tcp_sock_release(struct nc_sock *s)
 	if (s->state == SOCK_LISTEN) {
 		nc_tcp_listen_release(s);
 	} else if (s->tcp.pcb) {
-		if (s->state == SOCK_CONNECTED)
-			nc_tcp_counts.conns--;
 		if (s->tcp.rx || s->tcp.reset_on_close ||
 		    (s->opts.linger_on && s->opts.linger_s == 0) || s->state == SOCK_CONNECTING)
 			nc_tcp_pcb_abort(s);
 		else
 			nc_tcp_pcb_close(s);
-	} else if (s->state == SOCK_CONNECTED) {
-		nc_tcp_counts.conns--;
 	}
+	nc_tcp_set_state(s, SOCK_CLOSED);
 	if (s->tcp.listener)
 		nc_tcp_listen_unqueue(s);
 	if (s->tcp.rx) {

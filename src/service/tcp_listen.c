@@ -225,8 +225,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 		return ERR_ABRT;
 	}
 	c->tcp.pcb = newpcb;
-	c->state = SOCK_CONNECTED;
-	nc_tcp_counts.conns++;
+	nc_tcp_set_state(c, SOCK_CONNECTED);
 	c->local_ip = newpcb->local_ip;
 	c->local_port = newpcb->local_port;
 	c->bound = true;
@@ -283,11 +282,10 @@ int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req, int app_fd)
 		for (o = nc_port_holders(s, s->local_port); o; o = o->bnext) {
 			if (o != s && o->state == SOCK_LISTEN && o->tcp.pcb && o->opts.reuseport &&
 			    o->uid == s->uid && o->domain == s->domain && ip_addr_cmp(&o->local_ip, &s->local_ip)) {
-				s->state = SOCK_LISTEN;
+				nc_tcp_set_state(s, SOCK_LISTEN);
 				s->tcp.backlog = backlog;
 				s->tcp.group_next = o->tcp.group_next;
 				o->tcp.group_next = s;
-				nc_tcp_counts.listeners++;
 				if (nc_tcp_lent_fd(s, app_fd))
 					nc_tcp_fill_unwritable(app_fd);
 				return 0;
@@ -295,21 +293,19 @@ int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req, int app_fd)
 		}
 	}
 	/* Listening sockets may not share an address and port unless SO_REUSEPORT. */
-	s->state = SOCK_LISTEN;
+	s->state = SOCK_LISTEN;		/* for the check only: listeners conflict by their own rule */
 	if (nc_port_conflict(s, &s->local_ip, s->local_port)) {
 		s->state = SOCK_NEW;
 		return -EADDRINUSE;
 	}
+	s->state = SOCK_NEW;
 	type = IP_GET_TYPE(&s->local_ip);
 	pcb = tcp_new_ip_type(type);
-	if (!pcb) {
-		s->state = SOCK_NEW;
+	if (!pcb)
 		return -ENOBUFS;
-	}
 	ip_set_option(pcb, SOF_REUSEADDR);
 	if (tcp_bind(pcb, &s->local_ip, s->local_port) != ERR_OK) {
 		tcp_abort(pcb);
-		s->state = SOCK_NEW;
 		return -EADDRINUSE;
 	}
 	/*
@@ -320,7 +316,6 @@ int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req, int app_fd)
 	lpcb = tcp_listen_with_backlog(pcb, 255);
 	if (!lpcb) {
 		tcp_abort(pcb);
-		s->state = SOCK_NEW;
 		return -EADDRINUSE;
 	}
 	s->tcp.pcb = lpcb;
@@ -330,7 +325,7 @@ int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req, int app_fd)
 		nc_tcp_fill_unwritable(app_fd);
 	s->tcp.group_next = s;
 	s->tcp.rr = NULL;
-	nc_tcp_counts.listeners++;
+	nc_tcp_set_state(s, SOCK_LISTEN);
 	tcp_arg(lpcb, s);
 	tcp_accept(lpcb, on_accept);
 	return 0;
@@ -356,7 +351,6 @@ void nc_tcp_listen_release(struct nc_sock *l)
 	if (l->tcp.push_timer)
 		sys_untimeout(push_retry, l);
 	l->tcp.push_timer = false;
-	nc_tcp_counts.listeners--;
 	leave_group(l);
 	nc_tcp_pcb_close(l);
 }
@@ -387,7 +381,7 @@ int nc_tcp_listen_shutdown(struct nc_sock *l, int app_fd)
 			close(cfd);
 	}
 	nc_tcp_listen_release(l);
-	l->state = SOCK_NEW;
+	nc_tcp_set_state(l, SOCK_NEW);
 	if (l->autobound) {
 		nc_port_release(l);
 		l->autobound = false;
