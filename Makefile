@@ -29,12 +29,19 @@ endif
 
 LWIP_INC := -Isrc/service -I$(LWIP_SRC)/src/include
 LWIP_CORE := init def inet_chksum ip mem memp netif pbuf raw stats sys tcp tcp_in tcp_out \
-	timeouts udp
+	timeouts
+# core/ipv4/ip4.c and core/udp.c are not in the list: src/service/lwip/ip4.c
+# and udp.c compile them (#include them) with one macro redefined, so that
+# all of 127.0.0.0/8 is the loopback interface's, as on Linux (see
+# src/service/lwip/lo8.h). They are built as lwIP is, into $(B)/lwip/netcon/,
+# in every build (normal, SAN=1, fuzz).
 LWIP_FILES := $(addprefix core/,$(LWIP_CORE)) \
-	$(addprefix core/ipv4/,etharp icmp igmp ip4 ip4_addr ip4_frag) \
+	$(addprefix core/ipv4/,etharp icmp igmp ip4_addr ip4_frag) \
 	$(addprefix core/ipv6/,ethip6 icmp6 inet6 ip6 ip6_addr ip6_frag mld6 nd6) \
 	netif/ethernet
-LWIP_OBJ := $(addprefix $(B)/lwip/,$(addsuffix .o,$(LWIP_FILES)))
+LWIP_WRAPPED := ip4 udp
+LWIP_OBJ := $(addprefix $(B)/lwip/,$(addsuffix .o,$(LWIP_FILES))) \
+	$(addprefix $(B)/lwip/netcon/,$(addsuffix .o,$(LWIP_WRAPPED)))
 
 COMMON_SRC := $(wildcard src/common/*.c)
 SERVICE_SRC := $(wildcard src/service/*.c)
@@ -66,6 +73,10 @@ lwip-check:
 $(B)/lwip/%.o: $(LWIP_SRC)/src/%.c src/service/lwipopts.h | lwip-check
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LWIP_SANFLAGS) -fvisibility=hidden -w $(LWIP_INC) -c $< -o $@
+
+$(B)/lwip/netcon/%.o: src/service/lwip/%.c src/service/lwip/lo8.h src/service/lwipopts.h | lwip-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LWIP_SANFLAGS) -fvisibility=hidden -w $(LWIP_INC) -I$(LWIP_SRC)/src -c $< -o $@
 
 $(B)/common/%.o: src/common/%.c src/common/*.h
 	@mkdir -p $(dir $@)
@@ -112,7 +123,8 @@ FUZZ_CC ?= clang-14
 FUZZ_WARN := $(filter-out -Wno-format-truncation,$(WARN))
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -DNETCON_VERSION=\"$(VERSION)\" \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_LWIP_OBJ := $(addprefix $(FUZZ_B)/lwip/,$(addsuffix .o,$(LWIP_FILES)))
+FUZZ_LWIP_OBJ := $(addprefix $(FUZZ_B)/lwip/,$(addsuffix .o,$(LWIP_FILES))) \
+	$(addprefix $(FUZZ_B)/lwip/netcon/,$(addsuffix .o,$(LWIP_WRAPPED)))
 FUZZ_SERVICE_OBJ := $(patsubst src/%.c,$(FUZZ_B)/%.o,$(filter-out src/service/main.c src/service/server.c,$(SERVICE_SRC)))
 FUZZ_COMMON_OBJ := $(patsubst src/%.c,$(FUZZ_B)/%.o,$(COMMON_SRC))
 .PHONY: fuzz
@@ -121,6 +133,10 @@ fuzz: $(FUZZ_B)/fuzz_rpc $(FUZZ_B)/fuzz_frame
 $(FUZZ_B)/lwip/%.o: $(LWIP_SRC)/src/%.c src/service/lwipopts.h | lwip-check
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fno-sanitize=shift -fvisibility=hidden -w $(LWIP_INC) -c $< -o $@
+
+$(FUZZ_B)/lwip/netcon/%.o: src/service/lwip/%.c src/service/lwip/lo8.h src/service/lwipopts.h | lwip-check
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fno-sanitize=shift -fvisibility=hidden -w $(LWIP_INC) -I$(LWIP_SRC)/src -c $< -o $@
 
 $(FUZZ_B)/common/%.o: src/common/%.c src/common/*.h
 	@mkdir -p $(dir $@)
