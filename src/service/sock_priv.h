@@ -153,6 +153,7 @@ struct nc_tcp_sock {
 	uint32_t rx_off;		/* bytes of rx's first pbuf already written */
 	bool rx_fin;			/* the peer sent FIN */
 	bool rx_fin_done;		/* ... and the program has been told */
+	bool peer_closed_first;		/* the peer's FIN came before ours */
 	/* Program to network. */
 	bool tx_eof;			/* the program will send no more */
 	bool tx_fin_done;		/* FIN queued in lwIP */

@@ -552,6 +552,13 @@ static void tcp_sock_event(struct nc_sock *s, uint32_t events)
 			tcp_sock_retire(s);
 			return;
 		}
+		/*
+		 * After the peer's FIN our end has shut its writing side: the
+		 * program's shutdown(SHUT_WR) now also reads as a hang-up. It may
+		 * still hold the socket: keep it (app_closed_drain()).
+		 */
+		if (s->tcp.rx_fin_done)
+			s->tcp.app_rd_shut = true;
 		s->tcp.app_gone = true;
 		nc_loop_del(&s->h);
 		release_writable(s);
@@ -587,6 +594,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	}
 	if (!p) {
 		s->tcp.rx_fin = true;
+		s->tcp.peer_closed_first = !s->tcp.tx_fin_done;
 	} else if ((s->tcp.app_gone || s->fd < 0) && s->tcp.app_rd_shut) {
 		/* The program will not read: drop it, as after its shutdown(SHUT_RD). */
 		tcp_recved(pcb, p->tot_len);
@@ -1061,8 +1069,8 @@ static int do_shutdown(struct nc_sock *s, const struct nc_request *req, int app_
 		return how == SHUT_WR ? 0 : nc_tcp_listen_shutdown(s, app_fd);
 	if (s->state == SOCK_NEW || s->state == SOCK_FAILED)
 		return -ENOTCONN;
-	if (s->state == SOCK_CLOSED)
-		return 0;	/* shut both ways, the connection still closing: Linux says 0 */
+	if (s->state == SOCK_CLOSED)	/* shut both ways: 0 while Linux's still closes */
+		return s->tcp.rx_fin && s->tcp.peer_closed_first ? -ENOTCONN : 0;
 	if (how != SHUT_WR)
 		s->tcp.app_rd_shut = true;
 	/* The program shuts its own end; its end-of-file reaches us as data does. */
@@ -1081,11 +1089,29 @@ static int do_eof(struct nc_sock *s)
 
 /* ------------------------------------------------------------ nc_proto -- */
 
+/*
+ * settle_hangup() - the program's shutdown(SHUT_WR) after the peer's FIN
+ * shows on our end as a hang-up, with no request of its own: take it in
+ * before answering a request on @s, so that the answer knows of it, as
+ * the kernel's would.
+ */
+static void settle_hangup(struct nc_sock *s)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+
+	if (s->fd >= 0 && s->tcp.rx_fin_done && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP))
+		tcp_sock_event(s, EPOLLHUP | (pfd.revents & POLLERR ? EPOLLERR : 0));
+}
+
 /* tcp_sock_request() - every request on a TCP socket but SOCKET and IDENTIFY. */
 static int tcp_sock_request(struct nc_client *client, struct nc_sock *s, const struct nc_request *req,
 		       int *in_fd, struct nc_reply *rep, int *fd_out, int *deferred)
 {
 	int r;
+
+	settle_hangup(s);
+	if (s->dead)
+		return -EBADF;
 
 	switch (req->op) {
 	case NC_OP_BIND: return nc_port_bind_request(s, req);

@@ -197,8 +197,12 @@ static uint8_t tcp_state_of(const struct nc_sock *s)
 {
 	if (s->state == SOCK_LISTEN)
 		return 10;	/* TCP_LISTEN */
-	if (!s->tcp.pcb && s->state == SOCK_CLOSED)
-		return s->tcp.rx_fin ? 6 /* TIME_WAIT */ : 5; /* FIN_WAIT2: our FIN went first */
+	if (!s->tcp.pcb && s->state == SOCK_CLOSED) {
+		/* Shut both ways, the PCB closing on its own: where Linux's would be by now. */
+		if (!s->tcp.rx_fin)
+			return 5;	/* FIN_WAIT2: our FIN went first, the peer's has not come */
+		return s->tcp.peer_closed_first ? 7 /* CLOSE, after LAST_ACK */ : 6; /* TIME_WAIT */
+	}
 	if (!s->tcp.pcb)
 		return s->state == SOCK_CONNECTED ? 8 /* CLOSE_WAIT-like */ : 7; /* CLOSE */
 	switch (s->tcp.pcb->state) {
