@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1121,8 +1122,8 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 		errno = saved;
 		return 0;
 	}
-	if (request == FIONREAD && lookup(fd, &info) && info.listening)
-		return fail(EINVAL);
+	if ((request == FIONREAD || request == SIOCOUTQ) && lookup(fd, &info) && info.listening)
+		return fail(EINVAL);	/* a listener has no queues to measure */
 	errno = saved;
 	return nc_libc.ioctl(fd, request, arg);
 }

@@ -1071,6 +1071,11 @@ static int do_shutdown(struct nc_sock *s, const struct nc_request *req, int app_
 		return -ENOTCONN;
 	if (s->state == SOCK_CLOSED)	/* shut both ways: 0 while Linux's still closes */
 		return s->tcp.rx_fin && s->tcp.peer_closed_first ? -ENOTCONN : 0;
+	if (s->state == SOCK_CONNECTING) {
+		/* Linux's inet_shutdown() disconnects a connection attempt. */
+		tcp_conn_failed(s, ECONNRESET);
+		return 0;
+	}
 	if (how != SHUT_WR)
 		s->tcp.app_rd_shut = true;
 	/* The program shuts its own end; its end-of-file reaches us as data does. */
