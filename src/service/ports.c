@@ -272,5 +272,18 @@ int nc_port_bind_request(struct nc_sock *s, const struct nc_request *req)
 		return -EADDRNOTAVAIL;
 	if (ip_addr_isany(&ip))
 		nc_any_addr(s, &ip);
+	if (s->fd < 0 && s->state == SOCK_FAILED) {
+		/*
+		 * A retired socket (sock.c's zombies): we cannot see the program
+		 * close it any more, so it must not hold a port it would keep
+		 * after its close. The name is all a bind can give it.
+		 */
+		if (port && nc_port_conflict(s, &ip, port))
+			return -EADDRINUSE;
+		s->local_ip = ip;
+		s->local_port = port ? port : (uint16_t)nc_port_pick(s, &ip);
+		s->bound = true;	/* not on the port's chain: nc_port_release() finds nothing */
+		return 0;
+	}
 	return nc_port_bind(s, &ip, port);
 }

@@ -1269,7 +1269,11 @@ static void t_listen_not_writable(int fam, int port)
 static void queued_client(int c)
 {
     char b;
-    out("c_poll=%s", poll_str(c, POLL_ALL, WAIT_MS));
+    /* The reset reaches the client when it does: through netcon, after the
+     * listener's close, which is no call into the service. Wait (bounded)
+     * for it to arrive before reading the state it leaves. */
+    wait_fd(c, POLLIN | POLLRDHUP, WAIT_MS);
+    out("c_poll=%s", poll_str(c, POLL_ALL, 0));
     out("c_state=%s", tcpi_str(c));
     out("c_recv=%s", RV(recv(c, &b, 1, MSG_DONTWAIT)));
     out("c_so_error=%s", so_error(c));
