@@ -566,6 +566,20 @@ static int disconnect_stream(int fd, const struct sock_info *info)
 	return result(r, saved);
 }
 
+/*
+ * clear_real_error() - the service answered SO_ERROR (and forgot it): the
+ * program's own end may carry an error flag too (a failed connect, see
+ * tcp.c's conn_failed()), which poll shows as POLLERR until read; clear it,
+ * as the kernel's SO_ERROR read clears its one flag.
+ */
+static void clear_real_error(int fd)
+{
+	int e;
+	socklen_t len = sizeof(e);
+
+	nc_libc.getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
+}
+
 /* send_timeout_ms() - @fd's SO_SNDTIMEO in ms (0: none), which bounds a blocking connect(). */
 static int send_timeout_ms(int fd)
 {
@@ -639,6 +653,8 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	r = nc_call(&req, &rep, fd, &spare, true);
 	if (r == -EINPROGRESS && !nonblocking)
 		r = connect_wait(fd, &req, timeout_ms);
+	if (r < 0 && r != -EINPROGRESS && r != -EALREADY && r != -EISCONN)
+		clear_real_error(fd);	/* connect() reported the error: it is read */
 	if (r == 0)
 		remember(info.id, info.domain, SOCK_STREAM, false, true);
 	if (r == 0 || r == -EINPROGRESS || r == -EALREADY || r == -EISCONN)
@@ -701,19 +717,6 @@ static bool on_real_fd(int level, int name)
 		name == SO_PASSCRED || name == SO_PEEK_OFF);
 }
 
-/*
- * clear_real_error() - the service answered SO_ERROR (and forgot it): the
- * program's own end may carry an error flag too (a failed connect, see
- * tcp.c's conn_failed()), which poll shows as POLLERR until read; clear it,
- * as the kernel's SO_ERROR read clears its one flag.
- */
-static void clear_real_error(int fd)
-{
-	int e;
-	socklen_t len = sizeof(e);
-
-	nc_libc.getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
-}
 
 /*
  * stream_error() - a receive on a netcon stream socket failed with
@@ -945,6 +948,8 @@ static ssize_t stream_send_failed(int fd, int flags)
 		r = nc_call(&req, &rep, fd, NULL, false);
 		if (r < 0 && r != -ENETDOWN && r != -EBADF) {
 			clear_real_error(fd);
+			if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
+				raise(SIGPIPE);	/* Linux signals an EPIPE even when it was the pending error */
 			return fail(r);
 		}
 	}

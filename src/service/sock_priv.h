@@ -134,6 +134,7 @@ struct nc_tcp_sock {
 	struct nc_sock *queue_head, *queue_tail;
 	int queued, backlog;
 	bool push_timer;		/* listener_push() retries on a timer */
+	bool listen_was_shut;		/* a listener stopped by shutdown() or connect(AF_UNSPEC) */
 	/*
 	 * Listeners sharing one address and port with SO_REUSEPORT share one
 	 * lwIP PCB: a ring of them, the PCB held by one, and new connections

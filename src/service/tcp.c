@@ -772,6 +772,8 @@ static void conn_failed(struct nc_sock *s, int e)
 	}
 	release_writable(s);
 	/* The program reads what arrived, then end-of-file; writes get EPIPE. */
+	if (s->tcp.rx_fin_done && s->fd >= 0)
+		shutdown(s->fd, SHUT_RD);	/* the peer's FIN shut the rest already */
 	s->tcp.rx_fin = true;
 	s->tcp.tx_eof = true;
 	rx_flush(s);
@@ -935,6 +937,8 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 		}
 		return -ECONNABORTED;	/* its program end is shut: it cannot try again */
 	case SOCK_NEW:
+		if (s->tcp.listen_was_shut)
+			return -EINVAL;
 		break;
 	}
 	if (mapped && s->opts.v6only)

@@ -382,6 +382,7 @@ int nc_tcp_listen_shutdown(struct nc_sock *l, int app_fd)
 	}
 	nc_tcp_listen_release(l);
 	nc_tcp_set_state(l, SOCK_NEW);
+	l->tcp.listen_was_shut = true;	/* connect() says EINVAL then, as Linux's */
 	if (l->autobound) {
 		nc_port_release(l);
 		l->autobound = false;

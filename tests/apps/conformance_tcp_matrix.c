@@ -441,6 +441,9 @@ static void k_send_block(struct st *s)
     set_nonblock(s->fd, 0);
     timeo(s->fd, SO_SNDTIMEO, 300);
     out("send=%s", RV(send(s->fd, "x", 1, MSG_NOSIGNAL)));
+    /* An answer to the send (a peer's RST) arrives when it does: through
+     * netcon after the call returned. Give it SETTLE_MS (poll for ERR/HUP). */
+    wait_fd(s->fd, 0, SETTLE_MS);
     out("so_error=%s", so_error(s->fd));
 }
 
