@@ -958,8 +958,14 @@ static ssize_t stream_send_failed(int fd, int flags)
 	return fail(EPIPE);
 }
 
-/* stream_sendmsg() - a send on an NC_ST_CONN descriptor (see stream_send_failed()). */
-static ssize_t stream_sendmsg(int fd, const struct msghdr *msg, int flags)
+/*
+ * stream_sendmsg() - a send on an NC_ST_CONN descriptor (see
+ * stream_send_failed()); @as_write: the program called writev(). The mark
+ * may outlive the socket when the program closed it behind our back (glibc's
+ * own close, as fclose() does): a descriptor that is no socket loses the mark
+ * and gets the call it asked for.
+ */
+static ssize_t stream_sendmsg(int fd, const struct msghdr *msg, int flags, bool as_write)
 {
 	int saved = errno;
 	ssize_t n = nc_libc.sendmsg(fd, msg, flags | MSG_NOSIGNAL);
@@ -968,11 +974,17 @@ static ssize_t stream_sendmsg(int fd, const struct msghdr *msg, int flags)
 		errno = saved;
 		return n;
 	}
+	if (errno == ENOTSOCK) {
+		nc_dgram_forget(fd);
+		errno = saved;
+		return as_write ? nc_libc.writev(fd, msg->msg_iov, (int)msg->msg_iovlen)
+				: nc_libc.sendmsg(fd, msg, flags);
+	}
 	return errno == EPIPE ? stream_send_failed(fd, flags) : -1;
 }
 
-/* stream_send() - the same for one buffer. */
-static ssize_t stream_send(int fd, const void *buf, size_t len, int flags)
+/* stream_send() - the same for one buffer (@as_write: the program called write()). */
+static ssize_t stream_send(int fd, const void *buf, size_t len, int flags, bool as_write)
 {
 	int saved = errno;
 	ssize_t n = nc_libc.sendto(fd, buf, len, flags | MSG_NOSIGNAL, NULL, 0);
@@ -980,6 +992,12 @@ static ssize_t stream_send(int fd, const void *buf, size_t len, int flags)
 	if (n >= 0) {
 		errno = saved;
 		return n;
+	}
+	if (errno == ENOTSOCK) {
+		nc_dgram_forget(fd);
+		errno = saved;
+		return as_write ? nc_libc.write(fd, buf, len)
+				: nc_libc.sendto(fd, buf, len, flags, NULL, 0);
 	}
 	return errno == EPIPE ? stream_send_failed(fd, flags) : -1;
 }
@@ -995,7 +1013,7 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	if (idle_send(fd, flags))
 		return -1;
 	if (nc_fd_mode(fd) == NC_ST_CONN)
-		return stream_send(fd, buf, len, flags);	/* TCP ignores the address */
+		return stream_send(fd, buf, len, flags, false);	/* TCP ignores the address */
 	if (nc_dgram_mode(fd) != NC_DG_NONE) {
 		struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
 		struct msghdr m = { .msg_name = (void *)addr, .msg_namelen = addr ? addrlen : 0,
@@ -1030,7 +1048,7 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (idle_send(fd, flags))
 		return -1;
 	if (nc_fd_mode(fd) == NC_ST_CONN && msg && !msg->msg_name)
-		return stream_sendmsg(fd, msg, flags);
+		return stream_sendmsg(fd, msg, flags, false);
 	if (nc_dgram_mode(fd) != NC_DG_NONE) {
 		ssize_t n = nc_dgram_sendmsg(fd, msg, flags);
 
@@ -1077,7 +1095,7 @@ EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	if (idle_send(fd, 0))
 		return -1;
 	if (nc_fd_mode(fd) == NC_ST_CONN)
-		return stream_send(fd, buf, len, 0);
+		return stream_send(fd, buf, len, 0, true);
 	if (nc_dgram_mode(fd) == NC_DG_NONE)
 		return nc_libc.write(fd, buf, len);
 	return sendto(fd, buf, len, 0, NULL, 0);
@@ -1093,7 +1111,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	if (idle_send(fd, 0))
 		return -1;
 	if (nc_fd_mode(fd) == NC_ST_CONN && iovcnt >= 0 && iovcnt <= IOV_MAX)
-		return stream_sendmsg(fd, &m, 0);
+		return stream_sendmsg(fd, &m, 0, true);
 	if (nc_dgram_mode(fd) == NC_DG_NONE)
 		return nc_libc.writev(fd, iov, iovcnt);
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
