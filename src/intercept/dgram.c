@@ -96,10 +96,11 @@ void nc_stream_mark_idle(int fd, bool idle)
 		__atomic_store_n(&nc_dgram_modes[fd], NC_DG_NONE, __ATOMIC_RELEASE);
 }
 
-void nc_stream_mark_connected(int fd)
+void nc_stream_mark_connected(int fd, bool small)
 {
 	if ((unsigned)fd < NC_DGRAM_FDS)
-		__atomic_store_n(&nc_dgram_modes[fd], NC_ST_CONN, __ATOMIC_RELEASE);
+		__atomic_store_n(&nc_dgram_modes[fd], small ? NC_ST_CONN_SMALL : NC_ST_CONN,
+				 __ATOMIC_RELEASE);
 }
 
 void nc_dgram_forget(int fd)
@@ -124,7 +125,7 @@ void nc_dgram_copy(int oldfd, int newfd)
 	enum nc_dgram_mode mode = nc_dgram_mode(oldfd);
 
 	nc_dgram_forget(newfd);
-	if (nc_fd_mode(oldfd) == NC_ST_IDLE || nc_fd_mode(oldfd) == NC_ST_CONN) {
+	if (nc_fd_mode(oldfd) >= NC_ST_IDLE) {
 		if ((unsigned)newfd < NC_DGRAM_FDS)
 			__atomic_store_n(&nc_dgram_modes[newfd], (uint8_t)nc_fd_mode(oldfd), __ATOMIC_RELEASE);
 		return;

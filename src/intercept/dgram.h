@@ -37,6 +37,12 @@ enum nc_dgram_mode {
 	 * EPIPE and SIGPIPE (intercept.c's stream_send_failed()).
 	 */
 	NC_ST_CONN,
+	/*
+	 * The same, after a non-blocking connect: the service shrank the
+	 * program's end's send buffer to hold it unwritable meanwhile; the
+	 * first send grows it back (intercept.c's stream_grow()).
+	 */
+	NC_ST_CONN_SMALL,
 };
 
 extern uint8_t nc_dgram_modes[NC_DGRAM_FDS];
@@ -54,7 +60,7 @@ static inline enum nc_dgram_mode nc_dgram_mode(int fd)
 {
 	enum nc_dgram_mode m = nc_fd_mode(fd);
 
-	return m == NC_ST_IDLE || m == NC_ST_CONN ? NC_DG_NONE : m;
+	return m >= NC_ST_IDLE ? NC_DG_NONE : m;
 }
 
 /* nc_stream_marked_idle() - is @fd marked as an unconnected stream socket of ours? */
@@ -68,8 +74,16 @@ void nc_dgram_track(int fd, uint64_t id, int domain, enum nc_dgram_mode mode,
 		    const struct sockaddr *peer, socklen_t peerlen);
 /* Mark (or unmark) @fd as an unconnected stream socket of ours (NC_ST_IDLE). */
 void nc_stream_mark_idle(int fd, bool idle);
-/* Mark @fd as a connected stream socket of ours (NC_ST_CONN). */
-void nc_stream_mark_connected(int fd);
+/* Mark @fd as a connected stream socket of ours (NC_ST_CONN, or NC_ST_CONN_SMALL if @small). */
+void nc_stream_mark_connected(int fd, bool small);
+
+/* nc_stream_marked_connected() - does @fd carry NC_ST_CONN or NC_ST_CONN_SMALL? */
+static inline bool nc_stream_marked_connected(int fd)
+{
+	enum nc_dgram_mode m = nc_fd_mode(fd);
+
+	return m == NC_ST_CONN || m == NC_ST_CONN_SMALL;
+}
 /* @fd was closed or replaced: forget it. */
 void nc_dgram_forget(int fd);
 void nc_dgram_forget_range(unsigned first, unsigned last);

@@ -465,7 +465,7 @@ static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *
 	if (flags & SOCK_NONBLOCK)
 		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
 	remember(rec.sock, info->domain, SOCK_STREAM, false, true);
-	nc_stream_mark_connected(newfd);
+	nc_stream_mark_connected(newfd, false);
 	copy_addr(addr, addrlen, rec.addr, rec.addrlen);
 	errno = saved;
 	return newfd;
@@ -657,8 +657,10 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		clear_real_error(fd);	/* connect() reported the error: it is read */
 	if (r == 0)
 		remember(info.id, info.domain, SOCK_STREAM, false, true);
-	if (r == 0 || r == -EINPROGRESS || r == -EALREADY || r == -EISCONN)
-		nc_stream_mark_connected(fd);
+	if (r == -EINPROGRESS || (r == -EALREADY && nc_fd_mode(fd) != NC_ST_CONN))
+		nc_stream_mark_connected(fd, true);	/* its send buffer is still shrunk */
+	else if (r == 0 || r == -EALREADY || (r == -EISCONN && !info.listening))
+		nc_stream_mark_connected(fd, nc_fd_mode(fd) == NC_ST_CONN_SMALL);
 	if (spare >= 0) {
 		uint64_t id;
 
@@ -735,9 +737,9 @@ static ssize_t stream_error(int fd, int err)
 		return fail(err);
 	nc_rpc_init_request(&req, NC_OP_EOF, info.id);
 	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r < 0 && r != -ENETDOWN)
+	if (r < 0 && r != -ENETDOWN && r != -EBADF)
 		return fail(r);
-	return 0;
+	return 0;	/* the error was read already (or the service forgot the socket): end-of-file */
 }
 
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
@@ -959,6 +961,29 @@ static ssize_t stream_send_failed(int fd, int flags)
 }
 
 /*
+ * stream_grow() - the first send after a non-blocking connect: the service
+ * grows the send buffer it shrank when the program lends it the socket again
+ * (getsockopt(SO_ERROR) does); if that has not happened, grow it here, once
+ * the connection is up (the program's end writable again).
+ */
+static void stream_grow(int fd)
+{
+	int size = 0, want = 4 * 1024 * 1024;
+	socklen_t len = sizeof(size);
+
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+	if (nc_fd_mode(fd) != NC_ST_CONN_SMALL)
+		return;
+	/* Still unwritable: the connect is still in progress, the filler in place. */
+	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
+		return;
+	nc_stream_mark_connected(fd, false);
+	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) == 0 && size < 65536)
+		nc_libc.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
+/*
  * stream_sendmsg() - a send on an NC_ST_CONN descriptor (see
  * stream_send_failed()); @as_write: the program called writev(). The mark
  * may outlive the socket when the program closed it behind our back (glibc's
@@ -968,7 +993,10 @@ static ssize_t stream_send_failed(int fd, int flags)
 static ssize_t stream_sendmsg(int fd, const struct msghdr *msg, int flags, bool as_write)
 {
 	int saved = errno;
-	ssize_t n = nc_libc.sendmsg(fd, msg, flags | MSG_NOSIGNAL);
+	ssize_t n;
+
+	stream_grow(fd);
+	n = nc_libc.sendmsg(fd, msg, flags | MSG_NOSIGNAL);
 
 	if (n >= 0) {
 		errno = saved;
@@ -987,7 +1015,10 @@ static ssize_t stream_sendmsg(int fd, const struct msghdr *msg, int flags, bool 
 static ssize_t stream_send(int fd, const void *buf, size_t len, int flags, bool as_write)
 {
 	int saved = errno;
-	ssize_t n = nc_libc.sendto(fd, buf, len, flags | MSG_NOSIGNAL, NULL, 0);
+	ssize_t n;
+
+	stream_grow(fd);
+	n = nc_libc.sendto(fd, buf, len, flags | MSG_NOSIGNAL, NULL, 0);
 
 	if (n >= 0) {
 		errno = saved;
@@ -1012,7 +1043,7 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	nc_libc_init();
 	if (idle_send(fd, flags))
 		return -1;
-	if (nc_fd_mode(fd) == NC_ST_CONN)
+	if (nc_stream_marked_connected(fd))
 		return stream_send(fd, buf, len, flags, false);	/* TCP ignores the address */
 	if (nc_dgram_mode(fd) != NC_DG_NONE) {
 		struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
@@ -1047,7 +1078,7 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	nc_libc_init();
 	if (idle_send(fd, flags))
 		return -1;
-	if (nc_fd_mode(fd) == NC_ST_CONN && msg && !msg->msg_name)
+	if (nc_stream_marked_connected(fd) && msg && !msg->msg_name)
 		return stream_sendmsg(fd, msg, flags, false);
 	if (nc_dgram_mode(fd) != NC_DG_NONE) {
 		ssize_t n = nc_dgram_sendmsg(fd, msg, flags);
@@ -1094,7 +1125,7 @@ EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	nc_libc_init();
 	if (idle_send(fd, 0))
 		return -1;
-	if (nc_fd_mode(fd) == NC_ST_CONN)
+	if (nc_stream_marked_connected(fd))
 		return stream_send(fd, buf, len, 0, true);
 	if (nc_dgram_mode(fd) == NC_DG_NONE)
 		return nc_libc.write(fd, buf, len);
@@ -1110,7 +1141,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	nc_libc_init();
 	if (idle_send(fd, 0))
 		return -1;
-	if (nc_fd_mode(fd) == NC_ST_CONN && iovcnt >= 0 && iovcnt <= IOV_MAX)
+	if (nc_stream_marked_connected(fd) && iovcnt >= 0 && iovcnt <= IOV_MAX)
 		return stream_sendmsg(fd, &m, 0, true);
 	if (nc_dgram_mode(fd) == NC_DG_NONE)
 		return nc_libc.writev(fd, iov, iovcnt);

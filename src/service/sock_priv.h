@@ -161,11 +161,13 @@ struct nc_tcp_sock {
 	bool app_gone;			/* the program's last reference is closed */
 	bool reset_on_close;		/* ... with data it never read: RST, as the kernel */
 	bool app_rd_shut;		/* the program shut its reading side (its end's HUP is no close) */
+	bool app_wr_shut;		/* ... its writing side, through shutdown() (libnetcon told us) */
 	ip_addr_t last_local_ip;	/* the connection's local address, kept after it ends */
 	bool addr_from_connect;		/* ... chosen by connect(), not bind() */
 	bool was_connected;		/* FAILED after being connected: connect() says EISCONN */
 	uint64_t connect_ms;		/* when connect() started (neighbour give-up) */
 	uint32_t filler;		/* connect filler still to read away */
+	bool shrunk;			/* the program's end's send buffer is still the filler's */
 
 	/* A blocking connect() waiting for its reply. */
 	struct nc_client *waiter;

@@ -419,15 +419,26 @@ bool nc_tcp_lent_fd(const struct nc_sock *s, int fd)
 
 /*
  * hold_unwritable() - a non-blocking connect lent us the program's end
- * (@in_fd): keep it, unwritable, until release_writable().
+ * (@in_fd): make it unwritable until release_writable() reads the filler
+ * away. Its copy is not kept, or the program's close during the attempt
+ * could not be seen; its send buffer is grown back when it next lends it
+ * (grow_lent()), or by libnetcon on its first send.
  */
-static void hold_unwritable(struct nc_sock *s, int *in_fd)
+static void hold_unwritable(struct nc_sock *s, int in_fd)
 {
-	if (!nc_tcp_lent_fd(s, *in_fd))
+	if (!nc_tcp_lent_fd(s, in_fd))
 		return;
-	s->app_fd = *in_fd;
-	*in_fd = -1;
-	s->tcp.filler += nc_tcp_fill_unwritable(s->app_fd);
+	s->tcp.filler += nc_tcp_fill_unwritable(in_fd);
+	s->tcp.shrunk = true;
+}
+
+/* grow_lent() - a request lent us the program's end: undo hold_unwritable()'s shrinking. */
+static void grow_lent(struct nc_sock *s, int in_fd)
+{
+	if (s->tcp.shrunk && s->state != SOCK_CONNECTING && nc_tcp_lent_fd(s, in_fd)) {
+		nc_sock_grow_buffers(in_fd);
+		s->tcp.shrunk = false;
+	}
 }
 
 /*
@@ -436,11 +447,6 @@ static void hold_unwritable(struct nc_sock *s, int *in_fd)
  */
 static void release_writable(struct nc_sock *s)
 {
-	if (s->app_fd >= 0) {
-		nc_sock_grow_buffers(s->app_fd);
-		close(s->app_fd);
-		s->app_fd = -1;
-	}
 	while (s->tcp.filler > 0 && s->fd >= 0) {
 		size_t want = s->tcp.filler > sizeof(pump.scratch) ? sizeof(pump.scratch) : s->tcp.filler;
 		ssize_t n = read(s->fd, pump.scratch, want);
@@ -554,10 +560,11 @@ static void tcp_sock_event(struct nc_sock *s, uint32_t events)
 		}
 		/*
 		 * After the peer's FIN our end has shut its writing side: the
-		 * program's shutdown(SHUT_WR) now also reads as a hang-up. It may
-		 * still hold the socket: keep it (app_closed_drain()).
+		 * program's shutdown(SHUT_WR) then also reads as a hang-up, and
+		 * libnetcon tells us of it first (app_wr_shut). It may still hold
+		 * the socket: keep it (app_closed_drain()). A close is a close.
 		 */
-		if (s->tcp.rx_fin_done)
+		if (s->tcp.rx_fin_done && s->tcp.app_wr_shut)
 			s->tcp.app_rd_shut = true;
 		s->tcp.app_gone = true;
 		nc_loop_del(&s->h);
@@ -756,16 +763,14 @@ static void conn_failed(struct nc_sock *s, int e)
 		return;
 	}
 	s->so_error = e;
-	if (s->app_fd >= 0) {
+	if (s->tcp.filler) {
 		/*
-		 * A non-blocking connect failed: we hold the program's end,
-		 * whose filler our end never read. Closing our end so makes
-		 * the kernel flag the program's end with an error: poll shows
+		 * A non-blocking connect failed: our end holds the filler the
+		 * program's end wrote, unread. Closing our end so makes the
+		 * kernel flag the program's end with an error: poll shows
 		 * IN|OUT|ERR|HUP|RDHUP, Linux's mask for a failed connect.
 		 * libnetcon reads our so_error where the Unix socket's shows.
 		 */
-		close(s->app_fd);
-		s->app_fd = -1;
 		s->tcp.filler = 0;
 		nc_sock_zombify(s);
 		return;
@@ -1026,7 +1031,7 @@ static int do_connect(struct nc_client *client, struct nc_sock *s, const struct 
 	ip_addr_copy(s->tcp.last_local_ip, s->tcp.pcb->local_ip);
 	if (req->arg[0]) {
 		s->tcp.connect_async = true;
-		hold_unwritable(s, in_fd);
+		hold_unwritable(s, *in_fd);
 		nc_debug("socket %llu: connecting to %s", (unsigned long long)s->id,
 			 nc_addr_str(&ip, port));
 		return -EINPROGRESS;
@@ -1082,6 +1087,8 @@ static int do_shutdown(struct nc_sock *s, const struct nc_request *req, int app_
 	}
 	if (how != SHUT_WR)
 		s->tcp.app_rd_shut = true;
+	if (how != SHUT_RD)
+		s->tcp.app_wr_shut = true;
 	/* The program shuts its own end; its end-of-file reaches us as data does. */
 	return 0;
 }
@@ -1108,7 +1115,8 @@ static void settle_hangup(struct nc_sock *s)
 {
 	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
 
-	if (s->fd >= 0 && s->tcp.rx_fin_done && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP))
+	if (s->fd >= 0 && s->tcp.rx_fin_done && s->tcp.app_wr_shut && poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & POLLHUP))
 		tcp_sock_event(s, EPOLLHUP | (pfd.revents & POLLERR ? EPOLLERR : 0));
 }
 
@@ -1121,6 +1129,7 @@ static int tcp_sock_request(struct nc_client *client, struct nc_sock *s, const s
 	settle_hangup(s);
 	if (s->dead)
 		return -EBADF;
+	grow_lent(s, *in_fd);
 
 	switch (req->op) {
 	case NC_OP_BIND: return nc_port_bind_request(s, req);

@@ -267,7 +267,12 @@ int nc_tcp_listen(struct nc_sock *s, const struct nc_request *req, int app_fd)
 		s->tcp.backlog = backlog;	/* netcon_tcp_inpacket() enforces it */
 		return 0;
 	}
-	if (s->state != SOCK_NEW)
+	/*
+	 * A listener stopped by shutdown() has its socketpair shut (that is
+	 * how every accept() waiting learnt it): it cannot hand over
+	 * connections again. Linux would listen again; README "Known limits".
+	 */
+	if (s->state != SOCK_NEW || s->tcp.listen_was_shut)
 		return -EINVAL;
 	if (!s->bound) {
 		nc_any_addr(s, &any);
@@ -348,6 +353,7 @@ void nc_tcp_listen_release(struct nc_sock *l)
 		nc_sock_release(c);
 	}
 	l->tcp.queued = 0;
+	l->tcp.queue_tail = NULL;
 	if (l->tcp.push_timer)
 		sys_untimeout(push_retry, l);
 	l->tcp.push_timer = false;
@@ -370,15 +376,19 @@ int nc_tcp_listen_shutdown(struct nc_sock *l, int app_fd)
 	const char *why;
 	int cfd;
 
-	while (nc_tcp_lent_fd(l, app_fd) &&
-	       nc_recv_fd(app_fd, &rec, sizeof(rec), &cfd, MSG_DONTWAIT) == (ssize_t)sizeof(rec)) {
-		if (!nc_rpc_check_accept(&rec, sizeof(rec), &why) && (c = nc_sock_find(rec.sock)) &&
-		    c->proto == &nc_proto_tcp) {
+	while (nc_tcp_lent_fd(l, app_fd)) {
+		/* What the program left may be anything (a part of a record): close whatever came. */
+		ssize_t n = nc_recv_fd(app_fd, &rec, sizeof(rec), &cfd, MSG_DONTWAIT);
+
+		if (n == (ssize_t)sizeof(rec) && !nc_rpc_check_accept(&rec, sizeof(rec), &why) &&
+		    (c = nc_sock_find(rec.sock)) && c->proto == &nc_proto_tcp) {
 			nc_tcp_pcb_abort(c);
 			nc_sock_release(c);
 		}
 		if (cfd >= 0)
 			close(cfd);
+		if (n <= 0)
+			break;
 	}
 	nc_tcp_listen_release(l);
 	nc_tcp_set_state(l, SOCK_NEW);
