@@ -143,7 +143,8 @@ static void table_remove(struct nc_sock *s)
 		if (*pp == s) {
 			*pp = s->hnext;
 			tab.nsocks--;
-			nc_owner_release(s->owner);
+			if (s->owner)
+				nc_owner_release(s->owner);
 			return;
 		}
 	}
@@ -294,6 +295,10 @@ void nc_sock_zombify(struct nc_sock *s)
 {
 	close_fds(s);
 	nc_port_release(s);
+	/* It holds no descriptor now: it leaves its process's budget (owner.c). */
+	if (s->owner)
+		nc_owner_release(s->owner);
+	s->owner = 0;
 	s->zombie_until = nc_now_ms() + ZOMBIE_MS;
 }
 
