@@ -121,10 +121,12 @@ void nc_sock_pcb_leaving(struct tcp_pcb *pcb)
 {
 	struct nc_sock *s = pcb->callback_arg;
 
-	if (s && s->tcp.pcb == pcb)
+	if (s && s->tcp.pcb == pcb) {
+		nc_timewait_note_close(pcb, s->opts.reuseaddr);
 		pcb_detach(s);
-	else
+	} else {
 		tcp_arg(pcb, NULL);
+	}
 }
 
 /*

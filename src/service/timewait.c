@@ -190,9 +190,9 @@ void nc_timewait_drain(void)
 			kept++;
 			continue;
 		}
+		nc_sock_pcb_leaving(pcb);	/* a program may still hold the socket (notes its SO_REUSEADDR) */
 		if (age_ms < TW_REUSE_MS)
 			remember(pcb, now - age_ms);
-		nc_sock_pcb_leaving(pcb);	/* a program may still hold the socket */
 		tcp_abort(pcb);	/* a TIME_WAIT PCB leaves without an RST */
 	}
 	tw.last_head = tcp_tw_pcbs;
