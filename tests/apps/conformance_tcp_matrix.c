@@ -1012,17 +1012,17 @@ static void t_opt_hops(int fam, int port)
 /* optlen 0 / 1 / short for set, and getsockopt's length handling. */
 static void t_opt_optlen(int fam, int port)
 {
-    int fd = tcp_socket(fam), v = 1;
-    out("sock_len0=%s", RV(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, 0)));
-    out("sock_len1=%s", RV(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, 1)));
-    out("sock_len3=%s", RV(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, 3)));
-    out("sock_len8=%s", RV(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, 8)));
+    int fd = tcp_socket(fam), v[2] = { 1, 0 };   /* 8 bytes: the len8 cases read them all */
+    out("sock_len0=%s", RV(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, v, 0)));
+    out("sock_len1=%s", RV(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, v, 1)));
+    out("sock_len3=%s", RV(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, v, 3)));
+    out("sock_len8=%s", RV(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, v, 8)));
     out("->%s", gopt(fd, SOL_SOCKET, SO_KEEPALIVE));
-    out("tcp_len0=%s", RV(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, 0)));
-    out("tcp_len1=%s", RV(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, 1)));
-    out("tcp_len8=%s", RV(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, 8)));
+    out("tcp_len0=%s", RV(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, v, 0)));
+    out("tcp_len1=%s", RV(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, v, 1)));
+    out("tcp_len8=%s", RV(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, v, 8)));
     out("->%s", gopt(fd, IPPROTO_TCP, TCP_NODELAY));
-    out("null=%s", RV(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, NULL, sizeof v)));
+    out("null=%s", RV(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, NULL, sizeof v[0])));
     unsigned char b[8];
     socklen_t len;
     static const struct { int level, opt; const char *n; } g[] = {

@@ -39,6 +39,14 @@ if [ "$(grep -c : "$T/conf.txt")" -ge 40 ] && ! grep -q "CRASH\|TIMEOUT" "$T/con
 else
 	fail san-conformance
 fi
+# The TCP matrix: every socket state crossed with every call (resets, listener
+# shutdown, the claim byte, zombies, TIME_WAIT binds) through the instrumented builds.
+app a "$APPS/conformance_tcp_matrix" >"$T/confmx.txt" 2>"$T/confmx-err.log"
+if [ "$(grep -c : "$T/confmx.txt")" -ge 850 ] && ! grep -q "CRASH\|TIMEOUT\|EXIT(" "$T/confmx.txt"; then
+	pass san-conformance-tcp-matrix "$(wc -l <"$T/confmx.txt") cases ran"
+else
+	fail san-conformance-tcp-matrix "$(grep -c "CRASH\|TIMEOUT\|EXIT(" "$T/confmx.txt") cases crashed or hung"
+fi
 # The UDP cases: framing, re-framing at connect, marked records, multicast.
 app a "$APPS/conformance_udp" >"$T/confudp.txt" 2>"$T/confudp-err.log"
 if [ "$(grep -c : "$T/confudp.txt")" -ge 55 ] && ! grep -q "CRASH\|TIMEOUT" "$T/confudp.txt"; then
