@@ -107,7 +107,7 @@ $(INTERCEPT_BIN): src/intercept/intercept.sh
 	cp $< $@
 	chmod +x $@
 
-$(B)/tests/%: tests/apps/%.c tests/apps/stream.h tests/apps/args.h tests/apps/conformance.h src/common/*.h
+$(B)/tests/%: tests/apps/%.c tests/apps/stream.h tests/apps/args.h tests/apps/conformance.h tests/apps/conformance_tcp.h src/common/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lpthread
 

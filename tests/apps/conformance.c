@@ -103,23 +103,7 @@ static const char *next_read(int fd)
     return r == 0 ? "eof" : r > 0 ? "data" : rvs(-1, errno);
 }
 
-static int tcp_socket(int fam) { return (int)REQ(socket(fam, SOCK_STREAM, 0)); }
-
-/* A listener on this host's address in the given family. */
-static int tcp_listen(int fam, int port, int backlog)
-{
-    int l = tcp_socket(fam);
-    REQ(xbind(l, host(fam, port)));
-    REQ(listen(l, backlog));
-    return l;
-}
-
-/* Accept after waiting (bounded) for the listener to become readable. */
-static int accept_wait(int l)
-{
-    need_ready(l, POLLIN);
-    return (int)REQ(accept(l, NULL, NULL));
-}
+#include "conformance_tcp.h"
 
 /* A connected pair over this host's address: *c client, *s accepted end. */
 static void tcp_pair(int fam, int port, int *c, int *s)

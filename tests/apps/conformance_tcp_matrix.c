@@ -87,21 +87,7 @@ static void timeo(int fd, int opt, int ms)
     REQ(setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv));
 }
 
-static int tcp_socket(int fam) { return (int)REQ(socket(fam, SOCK_STREAM, 0)); }
-
-static int tcp_listen(int fam, int port, int backlog)
-{
-    int l = tcp_socket(fam);
-    REQ(xbind(l, host(fam, port)));
-    REQ(listen(l, backlog));
-    return l;
-}
-
-static int accept_wait(int l)
-{
-    need_ready(l, POLLIN);
-    return (int)REQ(accept(l, NULL, NULL));
-}
+#include "conformance_tcp.h"
 
 /* accept's result: "fd" (its number is not the kernel's to define) or -1/ERR. */
 static const char *fdrv(long r, int e) { return r >= 0 ? "fd" : rvs(r, e); }
