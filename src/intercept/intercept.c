@@ -721,6 +721,22 @@ static bool on_real_fd(int level, int name)
 
 
 /*
+ * pending_error() - the error a netcon stream connection ended with, as the
+ * service reports it once (NC_OP_EOF: a reset, a refused connect...), or 0
+ * when there is none left, the service forgot the socket, or none answers.
+ */
+static int pending_error(int fd, const struct sock_info *info)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	int r;
+
+	nc_rpc_init_request(&req, NC_OP_EOF, info->id);
+	r = nc_call(&req, &rep, fd, NULL, false);
+	return r < 0 && r != -ENETDOWN && r != -EBADF ? r : 0;
+}
+
+/*
  * stream_error() - a receive on a netcon stream socket failed with
  * ECONNRESET: that is the Unix socket's flag for a connection the service
  * ended with an error (tcp.c's conn_failed()); the error itself, reported
@@ -729,17 +745,12 @@ static bool on_real_fd(int level, int name)
 static ssize_t stream_error(int fd, int err)
 {
 	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
 	int r;
 
 	if (err != ECONNRESET || !lookup(fd, &info) || info.type != SOCK_STREAM)
 		return fail(err);
-	nc_rpc_init_request(&req, NC_OP_EOF, info.id);
-	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r < 0 && r != -ENETDOWN && r != -EBADF)
-		return fail(r);
-	return 0;	/* the error was read already (or the service forgot the socket): end-of-file */
+	r = pending_error(fd, &info);
+	return r ? fail(r) : 0;	/* no error left (read already, or forgotten): end-of-file */
 }
 
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
@@ -771,8 +782,13 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		return fail(EFAULT);
 	memcpy(val, rep.opt, n);
 	*len = n;
-	if (level == SOL_SOCKET && name == SO_ERROR)
-		clear_real_error(fd);
+	if (level == SOL_SOCKET && name == SO_ERROR && n >= sizeof(int)) {
+		int e;
+
+		memcpy(&e, rep.opt, sizeof(e));
+		if (e)
+			clear_real_error(fd);	/* only a failure set it: no syscall after a success */
+	}
 	errno = saved;
 	return 0;
 }
@@ -941,19 +957,13 @@ static bool idle_send(int fd, int flags)
 static ssize_t stream_send_failed(int fd, int flags)
 {
 	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
 	int r;
 
-	if (lookup(fd, &info) && info.type == SOCK_STREAM) {
-		nc_rpc_init_request(&req, NC_OP_EOF, info.id);
-		r = nc_call(&req, &rep, fd, NULL, false);
-		if (r < 0 && r != -ENETDOWN && r != -EBADF) {
-			clear_real_error(fd);
-			if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
-				raise(SIGPIPE);	/* Linux signals an EPIPE even when it was the pending error */
-			return fail(r);
-		}
+	if (lookup(fd, &info) && info.type == SOCK_STREAM && (r = pending_error(fd, &info))) {
+		clear_real_error(fd);
+		if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
+			raise(SIGPIPE);	/* Linux signals an EPIPE even when it was the pending error */
+		return fail(r);
 	}
 	if (!(flags & MSG_NOSIGNAL))
 		raise(SIGPIPE);
@@ -1014,23 +1024,10 @@ static ssize_t stream_sendmsg(int fd, const struct msghdr *msg, int flags, bool 
 /* stream_send() - the same for one buffer (@as_write: the program called write()). */
 static ssize_t stream_send(int fd, const void *buf, size_t len, int flags, bool as_write)
 {
-	int saved = errno;
-	ssize_t n;
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
 
-	stream_grow(fd);
-	n = nc_libc.sendto(fd, buf, len, flags | MSG_NOSIGNAL, NULL, 0);
-
-	if (n >= 0) {
-		errno = saved;
-		return n;
-	}
-	if (errno == ENOTSOCK) {
-		nc_dgram_forget(fd);
-		errno = saved;
-		return as_write ? nc_libc.write(fd, buf, len)
-				: nc_libc.sendto(fd, buf, len, flags, NULL, 0);
-	}
-	return errno == EPIPE ? stream_send_failed(fd, flags) : -1;
+	return stream_sendmsg(fd, &m, flags, as_write);
 }
 
 /* sendto()/sendmsg(): TCP ignores a destination on a connected socket; Unix sockets refuse it. */
@@ -1189,17 +1186,14 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 static ssize_t eof_result(int fd, ssize_t n, size_t asked, int saved)
 {
 	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
 	int r;
 
 	if (n != 0 || asked == 0 || !lookup(fd, &info) || info.listening) {
 		errno = saved;
 		return n;
 	}
-	nc_rpc_init_request(&req, NC_OP_EOF, info.id);
-	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r < 0 && r != -ENETDOWN && r != -EBADF)
+	r = pending_error(fd, &info);
+	if (r)
 		return fail(r);	/* the connection's error (a reset...), once */
 	errno = saved;
 	return 0;
