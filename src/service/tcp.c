@@ -24,10 +24,14 @@
  * A non-blocking connect() must leave the fd unwritable until the connection
  * is established or fails. A Unix socket is writable only while what it sent
  * and its peer has not read stays under a quarter of its send buffer, so the
- * intercept lends us its descriptor with CONNECT: we shrink its send buffer,
- * write a small filler through it, and give the descriptor back (close our
- * copy) once the outcome is known, after restoring the buffer and reading
- * the filler away on our end: that is the moment the program sees POLLOUT.
+ * intercept lends us its descriptor with CONNECT: we shrink its send buffer
+ * and write a filler through it until a send fails (our copy is closed with
+ * the request, so a close during the attempt shows as usual). Once the
+ * connection is up we read the filler away on our end: that is the moment
+ * the program sees POLLOUT; the buffer grows back when the program next
+ * lends the descriptor, or in libnetcon at its first send. If the attempt
+ * fails, our end closes with the filler unread, which the kernel shows on
+ * the program's end as POLLERR, as Linux's failed connect.
  *
  * Options are tcp_opt.c's (IPPROTO_TCP) and sockopt.c's (the other levels).
  */
