@@ -56,12 +56,13 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit_%,$(wildcard tests/unit/
 SERVICE_BIN := $(B)/bin/netcon-service
 INTERCEPT_BIN := $(B)/bin/intercept
 LIBNETCON := $(B)/lib/netcon/libnetcon.so
+LAUNCH_BIN := $(B)/bin/netcon $(B)/bin/netcon-runtime $(B)/libexec/netcon/netcon-oci
 
 .PHONY: all lib service tests deps test demo bench compat install clean lwip-check
 all: service lib tests
 
 service: $(SERVICE_BIN)
-lib: $(LIBNETCON) $(INTERCEPT_BIN)
+lib: $(LIBNETCON) $(INTERCEPT_BIN) $(LAUNCH_BIN)
 tests: $(TEST_APPS) $(UNIT_TESTS)
 
 deps:
@@ -103,6 +104,22 @@ $(LIBNETCON): $(INTERCEPT_OBJ) $(COMMON_PIC)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ -ldl -lpthread
 
 $(INTERCEPT_BIN): src/intercept/intercept.sh
+	@mkdir -p $(dir $@)
+	cp $< $@
+	chmod +x $@
+
+# Containers: netcon run/serve, the Docker runtime wrapper, the OCI config editor.
+$(B)/bin/netcon: src/launch/netcon.sh
+	@mkdir -p $(dir $@)
+	cp $< $@
+	chmod +x $@
+
+$(B)/bin/netcon-runtime: src/launch/netcon-runtime
+	@mkdir -p $(dir $@)
+	cp $< $@
+	chmod +x $@
+
+$(B)/libexec/netcon/netcon-oci: src/launch/netcon-oci
 	@mkdir -p $(dir $@)
 	cp $< $@
 	chmod +x $@
@@ -179,6 +196,11 @@ install: all
 	install -m 755 $(SERVICE_BIN) $(DESTDIR)$(PREFIX)/bin/netcon-service
 	install -m 755 $(INTERCEPT_BIN) $(DESTDIR)$(PREFIX)/bin/intercept
 	install -m 644 $(LIBNETCON) $(DESTDIR)$(PREFIX)/lib/netcon/libnetcon.so
+	install -d $(DESTDIR)$(PREFIX)/libexec/netcon $(DESTDIR)$(PREFIX)/share/containers/oci/hooks.d
+	install -m 755 $(B)/bin/netcon $(DESTDIR)$(PREFIX)/bin/netcon
+	install -m 755 $(B)/bin/netcon-runtime $(DESTDIR)$(PREFIX)/bin/netcon-runtime
+	install -m 755 $(B)/libexec/netcon/netcon-oci $(DESTDIR)$(PREFIX)/libexec/netcon/netcon-oci
+	sed 's|/usr/local/|$(PREFIX)/|' contrib/podman/netcon.json >$(DESTDIR)$(PREFIX)/share/containers/oci/hooks.d/netcon.json
 
 clean:
 	rm -rf $(B) build-san
