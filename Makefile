@@ -58,8 +58,12 @@ INTERCEPT_BIN := $(B)/bin/intercept
 LIBNETCON := $(B)/lib/netcon/libnetcon.so
 LAUNCH_BIN := $(B)/bin/netcon $(B)/bin/netcon-runtime $(B)/libexec/netcon/netcon-oci
 
-.PHONY: all lib service tests deps test demo bench compat install clean lwip-check
-all: service lib tests
+# musl-gcc (musl-tools) present: `all` also builds the musl libnetcon (see musl: below).
+MUSL_CC ?= musl-gcc
+MUSL_FOUND := $(shell command -v $(MUSL_CC) 2>/dev/null)
+
+.PHONY: all lib service tests deps test demo bench compat install clean lwip-check musl
+all: service lib tests $(if $(MUSL_FOUND),musl)
 
 service: $(SERVICE_BIN)
 lib: $(LIBNETCON) $(INTERCEPT_BIN) $(LAUNCH_BIN)
@@ -93,7 +97,7 @@ $(B)/service/%.o: src/service/%.c src/service/*.h src/common/*.h | lwip-check
 
 $(SERVICE_BIN): $(SERVICE_OBJ) $(COMMON_OBJ) $(LWIP_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $(SERVICE_LDFLAGS) -o $@ $^ -lvdeplug -ldl
+	$(CC) $(LDFLAGS) $(SERVICE_LDFLAGS) -o $@ $^ -lvdeplug -lslirp -lpthread -ldl
 
 $(B)/pic/intercept/%.o: src/intercept/%.c src/intercept/*.h src/common/*.h
 	@mkdir -p $(dir $@)
@@ -102,6 +106,40 @@ $(B)/pic/intercept/%.o: src/intercept/%.c src/intercept/*.h src/common/*.h
 $(LIBNETCON): $(INTERCEPT_OBJ) $(COMMON_PIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ -ldl -lpthread
+
+# libnetcon for musl-based images (Alpine...): the same sources built with
+# musl-gcc (Debian's musl-tools) into $(B)/lib/netcon/musl/libnetcon.so; part
+# of `all` where musl-gcc is found. Sanitizer flags stay out (no musl runtime).
+# The musl test programs (tests/suites/musl.sh) also want the kernel's own
+# headers, which musl's include folder lacks (Alpine's linux-headers):
+# Debian's are linked into $(B)/musl/include.
+MUSL_CFLAGS ?= -O2 -g
+MUSL_ALL_CFLAGS = $(MUSL_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -DNETCON_VERSION=\"$(VERSION)\"
+MUSL_OBJ := $(patsubst src/%.c,$(B)/musl/pic/%.o,$(INTERCEPT_SRC) $(COMMON_SRC))
+MUSL_LIB := $(B)/lib/netcon/musl/libnetcon.so
+MUSL_APPS := test_tx test_rx connloop conformance conformance_udp conformance_tcp_matrix
+MUSL_TESTS := $(addprefix $(B)/musl/tests/,$(MUSL_APPS))
+KERNEL_INC := $(firstword $(wildcard /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)/asm) /usr/include/asm)
+
+musl: $(MUSL_LIB) $(MUSL_TESTS)
+
+$(B)/musl/pic/%.o: src/%.c src/intercept/*.h src/common/*.h
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_ALL_CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(MUSL_LIB): $(MUSL_OBJ)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) -shared -Wl,-z,defs -o $@ $^
+
+$(B)/musl/include/linux:
+	@mkdir -p $(dir $@)
+	ln -sfn /usr/include/linux $(B)/musl/include/linux
+	ln -sfn /usr/include/asm-generic $(B)/musl/include/asm-generic
+	ln -sfn $(KERNEL_INC) $(B)/musl/include/asm
+
+$(B)/musl/tests/%: tests/apps/%.c tests/apps/stream.h tests/apps/args.h tests/apps/conformance.h tests/apps/conformance_tcp.h src/common/*.h | $(B)/musl/include/linux
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_ALL_CFLAGS) $(WARN) -idirafter $(B)/musl/include -o $@ $< -lpthread
 
 $(INTERCEPT_BIN): src/intercept/intercept.sh
 	@mkdir -p $(dir $@)
@@ -130,7 +168,7 @@ $(B)/tests/%: tests/apps/%.c tests/apps/stream.h tests/apps/args.h tests/apps/co
 
 $(B)/tests/unit_%: tests/unit/%.c $(filter-out $(B)/service/main.o,$(SERVICE_OBJ)) $(COMMON_OBJ) $(LWIP_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -Wno-shadow $(LWIP_INC) -Isrc -o $@ $^ -lcmocka -lvdeplug
+	$(CC) $(CFLAGS) $(WARN) -Wno-shadow $(LWIP_INC) -Isrc -o $@ $^ -lcmocka -lvdeplug -lslirp -lpthread
 
 # libFuzzer harnesses (tests/fuzz/, run by tests/suites/fuzz.sh): clang with
 # ASan and UBSan, lwIP and the service's objects rebuilt with coverage in
@@ -167,7 +205,7 @@ $(FUZZ_B)/fuzz_rpc: tests/fuzz/fuzz_rpc.c $(FUZZ_COMMON_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_WARN) -Isrc -o $@ $^
 
 $(FUZZ_B)/fuzz_frame: tests/fuzz/fuzz_frame.c $(FUZZ_SERVICE_OBJ) $(FUZZ_COMMON_OBJ) $(FUZZ_LWIP_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_WARN) $(LWIP_INC) -Isrc -o $@ $^ -lvdeplug -ldl
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_WARN) $(LWIP_INC) -Isrc -o $@ $^ -lvdeplug -lslirp -lpthread -ldl
 
 # The three entry points prepare a fresh machine themselves: dependencies,
 # lwIP's source, the build.
@@ -201,6 +239,8 @@ install: all
 	install -m 755 $(B)/bin/netcon-runtime $(DESTDIR)$(PREFIX)/bin/netcon-runtime
 	install -m 755 $(B)/libexec/netcon/netcon-oci $(DESTDIR)$(PREFIX)/libexec/netcon/netcon-oci
 	sed 's|/usr/local/|$(PREFIX)/|' contrib/podman/netcon.json >$(DESTDIR)$(PREFIX)/share/containers/oci/hooks.d/netcon.json
+	$(if $(MUSL_FOUND),install -d $(DESTDIR)$(PREFIX)/lib/netcon/musl)
+	$(if $(MUSL_FOUND),install -m 644 $(MUSL_LIB) $(DESTDIR)$(PREFIX)/lib/netcon/musl/libnetcon.so)
 
 clean:
 	rm -rf $(B) build-san

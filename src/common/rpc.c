@@ -23,6 +23,7 @@ static const char *const op_names[NC_OP_MAX_] = {
 	[NC_OP_NEWCONN] = "newconn",
 	[NC_OP_RESOLVE] = "resolve",
 	[NC_OP_RESOLVE_ADDR] = "resolve_addr",
+	[NC_OP_PORTS] = "ports",
 };
 
 /* nc_rpc_op_name() - a printable name for an operation code, even a bad one. */
@@ -37,7 +38,7 @@ const char *nc_rpc_op_name(unsigned op)
 int nc_rpc_op_names_socket(unsigned op)
 {
 	return op != NC_OP_SOCKET && op != NC_OP_STATUS && op != NC_OP_NEWCONN &&
-	       op != NC_OP_RESOLVE && op != NC_OP_RESOLVE_ADDR;
+	       op != NC_OP_RESOLVE && op != NC_OP_RESOLVE_ADDR && op != NC_OP_PORTS;
 }
 
 /* nc_rpc_init_request() - a zeroed request for @op on socket @sock. */
@@ -156,6 +157,20 @@ int nc_rpc_check_request(const void *buf, size_t len, const char **why)
 			return -1;
 		}
 		/* fall through */
+	case NC_OP_PORTS:
+		if (req->op == NC_OP_PORTS) {
+			if (req->arg[0] < NC_PORTS_LIST || req->arg[0] > NC_PORTS_UNPUBLISH) {
+				*why = "bad ports action";
+				return -1;
+			}
+			if (req->arg[0] != NC_PORTS_LIST &&
+			    (req->optlen < 2 || req->opt[req->optlen - 1] != '\0' ||
+			     memchr(req->opt, '\0', req->optlen) != req->opt + req->optlen - 1)) {
+				*why = "malformed port spec";
+				return -1;
+			}
+		}
+		/* fall through */
 	case NC_OP_SOCKET:
 	case NC_OP_STATUS:
 	case NC_OP_NEWCONN:
@@ -170,7 +185,8 @@ int nc_rpc_check_request(const void *buf, size_t len, const char **why)
 			return -1;
 		}
 	}
-	if (req->op != NC_OP_SETSOCKOPT && req->op != NC_OP_RESOLVE && req->optlen != 0) {
+	if (req->op != NC_OP_SETSOCKOPT && req->op != NC_OP_RESOLVE && req->op != NC_OP_PORTS &&
+	    req->optlen != 0) {
 		*why = "unexpected option value";
 		return -1;
 	}

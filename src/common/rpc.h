@@ -11,8 +11,8 @@
  * end of its socketpair, which stays the same across dup, fork, exec and
  * SCM_RIGHTS, so any process holding the descriptor can name it.
  *
- * Possession: every request that names a socket (all but SOCKET, STATUS and
- * NEWCONN) carries that socket's own descriptor as SCM_RIGHTS, and the
+ * Possession: every request that names a socket (all but SOCKET, STATUS,
+ * NEWCONN, RESOLVE, RESOLVE_ADDR and PORTS) carries that socket's own descriptor as SCM_RIGHTS, and the
  * service acts only if the descriptor is the socket named (fstat: sockfs
  * device and inode); otherwise the reply is -EBADF, as the kernel answers a
  * process operating a descriptor it does not hold. Inodes are sequential and
@@ -54,17 +54,25 @@ enum nc_op {
 	NC_OP_RESOLVE,		/* opt: a name (NUL-terminated), arg0 family (AF_UNSPEC, AF_INET,
 				 * AF_INET6); reply: opt holds struct nc_resolve_answer */
 	NC_OP_RESOLVE_ADDR,	/* addr: an address (port ignored); reply: opt a name, NUL-terminated */
+	NC_OP_PORTS,		/* published ports: arg0 NC_PORTS_*; PUBLISH/UNPUBLISH: opt a
+				 * SPEC (NUL-terminated); LIST: arg1 an index, reply: result
+				 * the number published, opt the index'th as a SPEC ("" past
+				 * the end). Publishing is for the service's own uid (or root) */
 	NC_OP_MAX_
 };
 
 #define NC_BIND_AUTO	1
+
+#define NC_PORTS_LIST		0
+#define NC_PORTS_PUBLISH	1
+#define NC_PORTS_UNPUBLISH	2
 
 /* IDENTIFY's arg2 for a stream socket: what data calls on it may do. */
 #define NC_STREAM_IDLE		0	/* never connected (fresh or bound): ENOTCONN, EPIPE */
 #define NC_STREAM_LISTENING	1
 #define NC_STREAM_CONNECTED	2	/* connecting, connected, or over */
 
-/* A request. sock is 0 for SOCKET, STATUS, NEWCONN, RESOLVE and RESOLVE_ADDR. */
+/* A request. sock is 0 for SOCKET, STATUS, NEWCONN, RESOLVE, RESOLVE_ADDR and PORTS. */
 struct nc_request {
 	uint16_t magic;
 	uint8_t version;
@@ -118,7 +126,15 @@ struct nc_status {
 	uint32_t uptime_s;
 	uint64_t udp_dropped_in;	/* datagrams for a program whose socket was full */
 	uint64_t udp_dropped_out;	/* programs' datagrams that could not be sent */
+	uint32_t gw_ip4;		/* the gateway (network order), 0 if none */
+	uint8_t gw_flags;		/* NC_STATUS_GW_* */
+	uint8_t pad2;
+	uint16_t gw_ports;		/* published ports (each family counts) */
+	uint64_t gw_frames_in, gw_frames_out;
 };
+
+#define NC_STATUS_GW_NAT		1
+#define NC_STATUS_GW_HOST_LOOPBACK	2
 
 _Static_assert(sizeof(struct nc_status) <= NC_OPT_MAX, "status fits a reply");
 

@@ -16,6 +16,7 @@
 static const char usage[] =
 "usage: netcon-service [options] [program [args...]]\n"
 "       netcon-service status [--socket PATH]\n"
+"       netcon-service publish|unpublish SPEC [--socket PATH]; netcon-service ports\n"
 "\n"
 "Runs a userspace TCP/IP stack that intercepted programs use instead of the\n"
 "kernel's. With a program, runs it through the service and exits with its status.\n"
@@ -35,6 +36,17 @@ static const char usage[] =
 "  --group NAME      let members of group NAME use the service (socket mode 0660)\n"
 "  --name NAME       the service's name, answered as NAME and NAME.local by multicast\n"
 "                    DNS on the virtual link (default: the host name)\n"
+"  --nat             a gateway out: connections and datagrams to the host's network\n"
+"                    and beyond leave through the host's own sockets (libslirp), and\n"
+"                    the gateway relays DNS to the host's resolvers; it takes the\n"
+"                    subnet's first two addresses (198.18.0.1, .2; fd00:6e63::1, ::2)\n"
+"  --allow-host-loopback  with --nat: the gateway's address reaches the host's\n"
+"                    loopback (127.0.0.1, ::1); refused otherwise\n"
+"  --publish SPEC    [HOSTADDR:]HOSTPORT:[VIRTADDR:]PORT[/tcp|/udp] (repeatable): the\n"
+"                    host's HOSTPORT reaches PORT on this service's address; the server\n"
+"                    sees the client's own address (the gateway's for a host loopback one)\n"
+"  --socket-mode MODE the RPC socket's mode (octal, e.g. 0666 for containers run as\n"
+"                    any user; default 0600, 0660 with --group)\n"
 "  --dns ADDR        a DNS server on the virtual network (IPv4 or IPv6; up to 4) for\n"
 "                    names that are not the services'; programs' names are resolved\n"
 "                    by the service, which also answers DNS on port 53 of its addresses\n"
@@ -226,7 +238,7 @@ static bool is_value_option(const char *opt)
 {
 	static const char *const names[] = { "--net", "--socket", "--group", "--ip", "--ip6",
 					      "--gateway", "--mtu", "--mac", "--loss", "--name",
-					      "--dns" };
+					      "--dns", "--publish", "--socket-mode" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -275,7 +287,21 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 		return fail(err, errlen, "socket path too long", "");
 	if (argc > 1 && !strcmp(argv[1], "status")) {
 		cfg->status = true;
+		cfg->command = NC_CMD_STATUS;
 		i = 2;
+	} else if (argc > 1 && !strcmp(argv[1], "ports")) {
+		cfg->command = NC_CMD_PORTS;
+		i = 2;
+	} else if (argc > 1 && (!strcmp(argv[1], "publish") || !strcmp(argv[1], "unpublish"))) {
+		struct nc_publish p;
+		const char *why;
+
+		cfg->command = argv[1][0] == 'p' ? NC_CMD_PUBLISH : NC_CMD_UNPUBLISH;
+		if (argc < 3 || nc_parse_publish(argv[2], &p, &why) ||
+		    copy_opt(cfg->command_arg, sizeof(cfg->command_arg), argv[2]))
+			return fail(err, errlen, argc < 3 ? "publish needs a SPEC" : "bad SPEC",
+				    argc < 3 ? "" : argv[2]);
+		i = 3;
 	}
 	for (; i < argc; i++) {
 		const char *opt = argv[i];
@@ -299,6 +325,12 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 			takes_value = 0;
 		} else if (!strcmp(opt, "--version")) {
 			cfg->version = true;
+			takes_value = 0;
+		} else if (!strcmp(opt, "--nat")) {
+			cfg->nat = true;
+			takes_value = 0;
+		} else if (!strcmp(opt, "--allow-host-loopback")) {
+			cfg->allow_host_loopback = true;
 			takes_value = 0;
 		} else if (!is_value_option(opt)) {
 			return fail(err, errlen, "unknown option", opt);
@@ -358,6 +390,24 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 			else
 				return fail(err, errlen, "bad --dns (an IPv4 or IPv6 address)", val);
 			cfg->n_dns++;
+		} else if (!strcmp(opt, "--publish")) {
+			const char *why;
+
+			if (cfg->n_publish >= NC_PUBLISH_MAX)
+				return fail(err, errlen, "too many --publish (at most 32)", val);
+			if (nc_parse_publish(val, &cfg->publish[cfg->n_publish], &why)) {
+				snprintf(err, errlen, "bad --publish '%s': %s", val, why);
+				return -1;
+			}
+			cfg->n_publish++;
+		} else if (!strcmp(opt, "--socket-mode")) {
+			char *end;
+			unsigned long m = strtoul(val, &end, 8);
+
+			/* Read and write for the owner at least; never executable or set-id. */
+			if (!*val || *end || m > 0777 || (m & 0600) != 0600 || (m & 0111))
+				return fail(err, errlen, "bad --socket-mode (octal, e.g. 0600, 0660, 0666)", val);
+			cfg->socket_mode = (unsigned)m;
 		} else if (!strcmp(opt, "--mac")) {
 			if (nc_parse_mac(val, cfg->mac))
 				return fail(err, errlen, "bad --mac (unicast XX:XX:XX:XX:XX:XX)", val);
@@ -368,8 +418,8 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 		i += takes_value;
 	}
 	if (i < argc) {
-		if (cfg->status)
-			return fail(err, errlen, "status takes no program", argv[i]);
+		if (cfg->command != NC_CMD_SERVE)
+			return fail(err, errlen, "this command takes no program", argv[i]);
 		cfg->app_argv = &argv[i];
 	}
 	if (!cfg->name[0]) {
@@ -383,8 +433,213 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 	cfg->link_kind = nc_classify_link(cfg->net, cfg->switch_dir, sizeof(cfg->switch_dir));
 	if (cfg->link_kind == NC_LINK_OTHER && !*cfg->net)
 		return fail(err, errlen, "default switch path too long", "");
+	if (cfg->allow_host_loopback && !cfg->nat)
+		return fail(err, errlen, "--allow-host-loopback needs --nat", "");
 	if (!cfg->mtu)
 		cfg->mtu = (cfg->link_kind == NC_LINK_DEFAULT_SWITCH ||
 			    cfg->link_kind == NC_LINK_SWITCH) ? 9000 : 1500;
+	return 0;
+}
+
+/*
+ * publish_fields() - split a publish SPEC at its colons, an IPv6 address in
+ * brackets counting as one field (brackets stripped). Up to 4 fields.
+ */
+static int publish_fields(char *s, char *field[4])
+{
+	int n = 0;
+
+	while (*s) {
+		if (n == 4)
+			return -1;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+
+			if (!close || (close[1] && close[1] != ':'))
+				return -1;
+			*close = '\0';
+			field[n++] = s + 1;
+			s = close + 1;
+		} else {
+			field[n++] = s;
+			s += strcspn(s, ":");
+		}
+		if (*s == ':') {
+			*s++ = '\0';
+			if (!*s)
+				return -1;	/* a trailing colon */
+		}
+	}
+	return n;
+}
+
+/* publish_port() - a port number 1..65535. */
+static int publish_port(const char *text, uint16_t *port)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*text))
+		return -1;
+	v = strtoul(text, &end, 10);
+	if (*end || v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* publish_addr() - an IPv4 or IPv6 address; its family, or -1. */
+static int publish_addr(const char *text, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, text, addr) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, text, addr) == 1)
+		return AF_INET6;
+	return -1;
+}
+
+int nc_parse_publish(const char *text, struct nc_publish *p, const char **why)
+{
+	char buf[128], *field[4], *proto;
+	int n, host_family = AF_UNSPEC, virt_family = AF_UNSPEC;
+	const char *host = NULL, *virt = NULL, *hport, *vport;
+
+	memset(p, 0, sizeof(*p));
+	*why = "too long";
+	if (strlen(text) >= sizeof(buf))
+		return -1;
+	strcpy(buf, text);
+	proto = strrchr(buf, '/');
+	if (proto) {
+		*proto++ = '\0';
+		if (!strcmp(proto, "udp"))
+			p->udp = true;
+		else if (strcmp(proto, "tcp")) {
+			*why = "the protocol is tcp or udp";
+			return -1;
+		}
+	}
+	*why = "want [HOSTADDR:]HOSTPORT:[VIRTADDR:]PORT[/tcp|/udp]";
+	n = publish_fields(buf, field);
+	if (n < 2)
+		return -1;
+	if (n == 2) {
+		hport = field[0];
+		vport = field[1];
+	} else if (n == 3 && strspn(field[0], "0123456789") == strlen(field[0])) {
+		hport = field[0];
+		virt = field[1];
+		vport = field[2];
+	} else if (n == 3) {
+		host = field[0];
+		hport = field[1];
+		vport = field[2];
+	} else {
+		host = field[0];
+		hport = field[1];
+		virt = field[2];
+		vport = field[3];
+	}
+	if (publish_port(hport, &p->host_port) || publish_port(vport, &p->port)) {
+		*why = "ports are 1..65535";
+		return -1;
+	}
+	if (host && (host_family = publish_addr(host, p->host_addr)) < 0) {
+		*why = "HOSTADDR is not an IPv4 or IPv6 address";
+		return -1;
+	}
+	if (virt && (virt_family = publish_addr(virt, p->virt_addr)) < 0) {
+		*why = "VIRTADDR is not an IPv4 or IPv6 address";
+		return -1;
+	}
+	if (host_family != AF_UNSPEC && virt_family != AF_UNSPEC && host_family != virt_family) {
+		*why = "HOSTADDR and VIRTADDR are of different families";
+		return -1;
+	}
+	p->family = host_family != AF_UNSPEC ? host_family : virt_family;
+	p->host_any = !host || (host_family == AF_INET ? !memcmp(p->host_addr, "\0\0\0\0", 4) :
+				IN6_IS_ADDR_UNSPECIFIED((struct in6_addr *)p->host_addr));
+	p->virt_own = !virt;
+	if (virt && (virt_family == AF_INET ? !memcmp(p->virt_addr, "\0\0\0\0", 4) :
+		     IN6_IS_ADDR_UNSPECIFIED((struct in6_addr *)p->virt_addr))) {
+		*why = "VIRTADDR is one of the service's addresses, not a wildcard";
+		return -1;
+	}
+	return 0;
+}
+
+void nc_format_publish(const struct nc_publish *p, char *out, size_t len)
+{
+	char h[INET6_ADDRSTRLEN + 2] = "", v[INET6_ADDRSTRLEN + 2] = "", a[INET6_ADDRSTRLEN];
+	int fam = p->family == AF_UNSPEC ? AF_INET : p->family;
+
+	if (!p->host_any || p->family == AF_INET6) {
+		inet_ntop(fam, p->host_addr, a, sizeof(a));
+		snprintf(h, sizeof(h), fam == AF_INET6 ? "[%s]:" : "%s:", a);
+	}
+	if (!p->virt_own) {
+		inet_ntop(fam, p->virt_addr, a, sizeof(a));
+		snprintf(v, sizeof(v), fam == AF_INET6 ? "[%s]:" : "%s:", a);
+	}
+	snprintf(out, len, "%s%u:%s%u/%s", h, p->host_port, v, p->port, p->udp ? "udp" : "tcp");
+}
+
+/* add_to_ip4() - @base plus @n, network order. */
+static struct in_addr add_to_ip4(struct in_addr base, uint32_t n)
+{
+	struct in_addr a = { htonl(ntohl(base.s_addr) + n) };
+
+	return a;
+}
+
+int nc_config_gateway(struct nc_config *cfg, char *err, size_t errlen)
+{
+	uint32_t mask = cfg->prefix4 ? 0xffffffffu << (32 - cfg->prefix4) : 0;
+	struct in_addr net = { htonl(ntohl(cfg->ip4.s_addr) & mask) };
+	unsigned i;
+
+	if (!nc_config_gateway_on(cfg))
+		return 0;
+	cfg->gw_host4 = cfg->have_gw4 ? cfg->gw4 : add_to_ip4(net, 1);
+	cfg->gw_dns4 = add_to_ip4(cfg->gw_host4, 1);
+	if ((ntohl(cfg->gw_host4.s_addr) & mask) != ntohl(net.s_addr) ||
+	    (ntohl(cfg->gw_dns4.s_addr) & mask) != ntohl(net.s_addr)) {
+		snprintf(err, errlen, "the gateway must be on the subnet (--gateway)");
+		return -1;
+	}
+	if (cfg->ip4.s_addr == cfg->gw_host4.s_addr || cfg->ip4.s_addr == cfg->gw_dns4.s_addr) {
+		snprintf(err, errlen, "--ip %s is the gateway's (it takes the subnet's first two addresses): choose another",
+			 inet_ntoa(cfg->ip4));
+		return -1;
+	}
+	/* IPv6: the prefix's ::1 and ::2 (or --gateway and the next). */
+	if (cfg->have_gw6) {
+		cfg->gw_host6 = cfg->gw6;
+	} else {
+		memset(&cfg->gw_host6, 0, sizeof(cfg->gw_host6));
+		for (i = 0; i < 16; i++) {
+			unsigned bits = cfg->prefix6 > i * 8 ? cfg->prefix6 - i * 8 : 0;
+
+			cfg->gw_host6.s6_addr[i] = cfg->ip6.s6_addr[i] &
+				(uint8_t)(bits >= 8 ? 0xff : (0xff00 >> bits) & 0xff);
+		}
+		cfg->gw_host6.s6_addr[15] |= 1;
+	}
+	cfg->gw_dns6 = cfg->gw_host6;
+	cfg->gw_dns6.s6_addr[15]++;
+	if (!memcmp(&cfg->ip6, &cfg->gw_host6, 16) || !memcmp(&cfg->ip6, &cfg->gw_dns6, 16)) {
+		snprintf(err, errlen, "--ip6 is the gateway's (the prefix's ::1 and ::2): choose another");
+		return -1;
+	}
+	cfg->gw4 = cfg->gw_host4;
+	cfg->gw6 = cfg->gw_host6;
+	cfg->have_gw4 = cfg->have_gw6 = true;
+	if (cfg->nat && cfg->n_dns == 0) {
+		cfg->dns[0].family = AF_INET;
+		memset(cfg->dns[0].addr, 0, sizeof(cfg->dns[0].addr));
+		memcpy(cfg->dns[0].addr, &cfg->gw_dns4, 4);
+		cfg->n_dns = 1;
+	}
 	return 0;
 }

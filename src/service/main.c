@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "dns.h"
+#include "gateway.h"
 #include "link.h"
 #include "loop.h"
 #include "server.h"
@@ -149,14 +150,15 @@ static int start_app(const struct nc_config *cfg)
 	return nc_loop_add(&app.child_h, pidfd, EPOLLIN, child_event);
 }
 
-/* print_status() - `netcon-service status`: ask the running service. */
-static int print_status(const struct nc_config *cfg)
+/*
+ * ask_service() - one request to the running service, as a command line
+ * tool: connect, check who answers (as libnetcon does: nothing goes to a
+ * service run by another user), send, take the validated reply. -1 with a
+ * message on stderr.
+ */
+static int ask_service(const struct nc_config *cfg, struct nc_request *req, struct nc_reply *rep)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct nc_request req;
-	struct nc_reply rep;
-	struct nc_status st;
-	char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
 	const char *bad;
 	char why[512] = "";
 	struct ucred cred = { 0 };
@@ -174,25 +176,86 @@ static int print_status(const struct nc_config *cfg)
 			cfg->socket_path, strerror(err),
 			err == EACCES ? " (its owner can open it to a group with --group)" :
 			err == ENOENT || err == ECONNREFUSED ? " (start netcon-service)" : "");
-		return 1;
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
-	/* As libnetcon does: nothing goes to a service run by another user. */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) ||
 	    !nc_peer_trusted((unsigned)cred.uid, getenv("NETCON_SERVICE_UID"), why, sizeof(why),
 			     cfg->socket_path)) {
 		fprintf(stderr, "netcon-service: %s (pid %d answered)\n", why, (int)cred.pid);
 		close(fd);
-		return 1;
+		return -1;
 	}
+	req->seq = 1;
+	if (send(fd, req, sizeof(*req), MSG_NOSIGNAL) != sizeof(*req) ||
+	    (n = nc_recv_fd(fd, rep, sizeof(*rep), &stray, 0)) < 0 ||
+	    nc_rpc_check_reply(rep, (size_t)n, req, &bad)) {
+		fprintf(stderr, "netcon-service: bad reply from %s\n", cfg->socket_path);
+		close(fd);
+		return -1;
+	}
+	if (stray >= 0)
+		close(stray);
+	close(fd);
+	return 0;
+}
+
+/* ports_command() - `publish SPEC`, `unpublish SPEC`, `ports`. */
+static int ports_command(const struct nc_config *cfg)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	int i, count = 1;
+
+	if (cfg->command != NC_CMD_PORTS) {
+		nc_rpc_init_request(&req, NC_OP_PORTS, 0);
+		req.arg[0] = cfg->command == NC_CMD_PUBLISH ? NC_PORTS_PUBLISH : NC_PORTS_UNPUBLISH;
+		req.optlen = (uint32_t)strlen(cfg->command_arg) + 1;
+		memcpy(req.opt, cfg->command_arg, req.optlen);
+		if (ask_service(cfg, &req, &rep))
+			return 1;
+		if (rep.result < 0) {
+			fprintf(stderr, "netcon-service: cannot %s %s: %s%s\n",
+				cfg->command == NC_CMD_PUBLISH ? "publish" : "unpublish",
+				cfg->command_arg, strerror(-rep.result),
+				rep.result == -ENOTSUP ? " (the service has no gateway: start it with --nat or --publish)" :
+				rep.result == -EADDRNOTAVAIL ? " (VIRTADDR is not the service's)" :
+				rep.result == -EPERM ? " (only the service's own user may)" : "");
+			return 1;
+		}
+		return 0;
+	}
+	for (i = 0; i < count && i < NC_GATEWAY_PORTS_MAX; i++) {
+		nc_rpc_init_request(&req, NC_OP_PORTS, 0);
+		req.arg[0] = NC_PORTS_LIST;
+		req.arg[1] = i;
+		if (ask_service(cfg, &req, &rep))
+			return 1;
+		count = rep.result;
+		if (i < count && rep.optlen > 0 && rep.optlen <= NC_OPT_MAX) {
+			rep.opt[rep.optlen - 1] = '\0';
+			printf("%s\n", (char *)rep.opt);
+		}
+	}
+	return 0;
+}
+
+/* print_status() - `netcon-service status`: ask the running service. */
+static int print_status(const struct nc_config *cfg)
+{
+	struct nc_request req;
+	struct nc_reply rep;
+	struct nc_status st;
+	char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+
 	nc_rpc_init_request(&req, NC_OP_STATUS, 0);
-	req.seq = 1;
-	if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
-	    (n = nc_recv_fd(fd, &rep, sizeof(rep), &stray, 0)) < 0 ||
-	    nc_rpc_check_reply(&rep, (size_t)n, &req, &bad) || rep.optlen != sizeof(st)) {
+	if (ask_service(cfg, &req, &rep))
+		return 1;
+	if (rep.optlen != sizeof(st)) {
 		fprintf(stderr, "netcon-service: bad status reply from %s\n", cfg->socket_path);
 		return 1;
 	}
-	close(fd);
 	memcpy(&st, rep.opt, sizeof(st));
 	inet_ntop(AF_INET, &st.ip4, a4, sizeof(a4));
 	inet_ntop(AF_INET6, st.ip6, a6, sizeof(a6));
@@ -203,6 +266,14 @@ static int print_status(const struct nc_config *cfg)
 	       st.mac[2], st.mac[3], st.mac[4], st.mac[5], st.mtu);
 	printf("ipv4        %s/%u\n", a4, st.ip4_prefix);
 	printf("ipv6        %s/%u\n", a6, st.ip6_prefix);
+	if (st.gw_ip4) {
+		inet_ntop(AF_INET, &st.gw_ip4, a4, sizeof(a4));
+		printf("gateway     %s (%s), %u published ports, frames in %llu, out %llu\n", a4,
+		       !(st.gw_flags & NC_STATUS_GW_NAT) ? "published ports only" :
+		       (st.gw_flags & NC_STATUS_GW_HOST_LOOPBACK) ? "NAT, host loopback allowed" : "NAT",
+		       st.gw_ports, (unsigned long long)st.gw_frames_in,
+		       (unsigned long long)st.gw_frames_out);
+	}
 	printf("sockets     %u (%u connections, %u listening), %u clients\n", st.sockets,
 	       st.connections, st.listeners, st.clients);
 	printf("link frames in %llu (%llu bytes), out %llu (%llu bytes)\n",
@@ -271,6 +342,8 @@ int main(int argc, char **argv)
 	}
 	if (cfg.status)
 		return print_status(&cfg);
+	if (cfg.command != NC_CMD_SERVE)
+		return ports_command(&cfg);
 	/*
 	 * Segments come and go as 64 KiB buffers: keep freed memory in the heap
 	 * instead of returning it (and faulting it back in) every time.
@@ -288,7 +361,7 @@ int main(int argc, char **argv)
 	/* The link first: probing for a free address needs it. */
 	if (nc_server_prepare(&cfg) ||
 	    nc_link_open(&cfg, on_frame, nc_stack_rx_buffer) || nc_stack_init(&cfg) ||
-	    nc_server_open(&cfg) || nc_names_init(&cfg))
+	    nc_gateway_open(&cfg, on_frame) || nc_server_open(&cfg) || nc_names_init(&cfg))
 		return 1;
 	{
 		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
@@ -308,6 +381,7 @@ int main(int argc, char **argv)
 	/* Let the resets and FINs leave before the link goes. */
 	nc_stack_poll();
 	nc_server_close();
+	nc_gateway_close();
 	nc_link_close();
 	if (app.child > 0) {
 		if (!app.child_done)

@@ -22,6 +22,7 @@
 
 #include "server.h"
 #include "dns.h"
+#include "gateway.h"
 #include "link.h"
 #include "loop.h"
 #include "sock.h"
@@ -203,8 +204,52 @@ static void fill_status(struct nc_reply *rep)
 	st.pid = (uint32_t)getpid();
 	st.uptime_s = (uint32_t)((nc_now_ms() - srv.started_ms) / 1000);
 	nc_udp_drops(&st.udp_dropped_in, &st.udp_dropped_out);
+	if (nc_gateway_on()) {
+		struct nc_publish ports[NC_GATEWAY_PORTS_MAX];
+
+		st.gw_ip4 = srv.cfg->gw_host4.s_addr;
+		st.gw_flags = (srv.cfg->nat ? NC_STATUS_GW_NAT : 0) |
+			      (srv.cfg->allow_host_loopback ? NC_STATUS_GW_HOST_LOOPBACK : 0);
+		st.gw_ports = (uint16_t)nc_gateway_ports(ports, NC_GATEWAY_PORTS_MAX);
+		st.gw_frames_in = nc_gateway_stats()->frames_in;
+		st.gw_frames_out = nc_gateway_stats()->frames_out;
+	}
 	memcpy(rep->opt, &st, sizeof(st));
 	rep->optlen = sizeof(st);
+}
+
+/*
+ * ports_request() - PORTS: list, publish or unpublish a port. A published
+ * port is a socket on the host's network opened by the service: only the
+ * service's own user (or root) may open or close one, not every user the
+ * socket's mode lets in (a container's).
+ */
+static void ports_request(const struct nc_client *c, const struct nc_request *req,
+			  struct nc_reply *rep)
+{
+	struct nc_publish p, list[NC_GATEWAY_PORTS_MAX];
+	const char *why;
+	unsigned n;
+
+	if (req->arg[0] == NC_PORTS_LIST) {
+		n = nc_gateway_ports(list, NC_GATEWAY_PORTS_MAX);
+		rep->result = (int32_t)n;
+		if (req->arg[1] >= 0 && (unsigned)req->arg[1] < n)
+			nc_format_publish(&list[req->arg[1]], (char *)rep->opt, NC_OPT_MAX);
+		rep->optlen = (uint32_t)strlen((char *)rep->opt) + 1;
+		return;
+	}
+	if (c->uid != 0 && c->uid != geteuid()) {
+		rep->result = -EPERM;
+		return;
+	}
+	if (nc_parse_publish((const char *)req->opt, &p, &why)) {
+		rep->result = -EINVAL;
+		return;
+	}
+	rep->result = nc_gateway_publish(&p, req->arg[0] == NC_PORTS_PUBLISH);
+	nc_info("%s %s: %s", req->arg[0] == NC_PORTS_PUBLISH ? "publish" : "unpublish",
+		(const char *)req->opt, rep->result ? strerror(-rep->result) : "done");
 }
 
 /*
@@ -257,6 +302,8 @@ static void client_event(struct nc_loop_handler *h, uint32_t events)
 		fill_status(&rep);	/* STATUS carries no descriptor (checked above) */
 	else if (req.op == NC_OP_NEWCONN)
 		rep.result = new_connection(c, &fd_out);
+	else if (req.op == NC_OP_PORTS)
+		ports_request(&c->pub, &req, &rep);
 	else if (req.op == NC_OP_RESOLVE || req.op == NC_OP_RESOLVE_ADDR)
 		deferred = nc_names_request(&c->pub, &req, &rep);	/* names: dns.c, replies itself */
 	else
@@ -425,7 +472,7 @@ int nc_server_prepare(const struct nc_config *cfg)
 int nc_server_open(const struct nc_config *cfg)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	mode_t mode = srv.have_gid ? 0660 : 0600;
+	mode_t mode = cfg->socket_mode ? cfg->socket_mode : srv.have_gid ? 0660 : 0600;
 	int fd;
 
 	strcpy(sun.sun_path, cfg->socket_path);

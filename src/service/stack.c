@@ -30,6 +30,7 @@
 #include "stack.h"
 #include "clock.h"
 #include "random.h"
+#include "gateway.h"
 #include "link.h"
 #include "loop.h"
 #include "netcon_lwip_hooks.h"
@@ -142,15 +143,18 @@ static err_t eth_output(struct netif *netif, struct pbuf *p)
 {
 	static uint8_t frame[9216 + 18];
 
+	const uint8_t *f = p->payload;
+
 	(void)netif;
-	if (p->next == NULL) {
-		nc_link_send(p->payload, p->len);
-		return ERR_OK;
+	if (p->next) {
+		if (p->tot_len > sizeof(frame))
+			return ERR_BUF;
+		pbuf_copy_partial(p, frame, p->tot_len, 0);
+		f = frame;
 	}
-	if (p->tot_len > sizeof(frame))
-		return ERR_BUF;
-	pbuf_copy_partial(p, frame, p->tot_len, 0);
-	nc_link_send(frame, p->tot_len);
+	/* The gateway (--nat, --publish) is a host on this link that only we see. */
+	if (nc_gateway_frame(f, p->tot_len) != NC_GATEWAY_ONLY)
+		nc_link_send(f, p->tot_len);
 	return ERR_OK;
 }
 
@@ -357,7 +361,8 @@ static int pick_ip4(struct nc_config *cfg)
 		uint32_t host = 1 + nc_random_u32() % 0xfffe;	/* not .0.0, not .255.255 */
 		uint32_t addr = htonl(ntohl(net.s_addr) | host);
 
-		if ((host & 0xff) == 0 || (host & 0xff) == 0xff)
+		/* .0.1 and .0.2 are the gateway's (nc_config_gateway()); .0.3 is kept free too. */
+		if ((host & 0xff) == 0 || (host & 0xff) == 0xff || host < 4)
 			continue;
 		if (probe_address(addr)) {
 			cfg->ip4.s_addr = addr;
@@ -478,6 +483,14 @@ int nc_stack_init(struct nc_config *cfg)
 	if (!cfg->have_ip4 && pick_ip4(cfg)) {
 		nc_err("no free IPv4 address found in %s/%d", NC_DEFAULT_NET4, NC_DEFAULT_PREFIX4);
 		return -1;
+	}
+	{
+		char why[200];
+
+		if (nc_config_gateway(cfg, why, sizeof(why))) {
+			nc_err("%s", why);
+			return -1;
+		}
 	}
 	ip4_addr_set_u32(&ip, cfg->ip4.s_addr);
 	m = cfg->prefix4 ? htonl(0xffffffffu << (32 - cfg->prefix4)) : 0;
