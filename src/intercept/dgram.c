@@ -563,7 +563,7 @@ static ssize_t marked_record(int fd, struct msghdr *m, int flags)
 	}
 	memset(&hdr, 0, sizeof(hdr));
 	got = 0;
-	for (size_t i = 0; i < m->msg_iovlen && got < sizeof(hdr); i++) {
+	for (size_t i = 0; i < (size_t)m->msg_iovlen && got < sizeof(hdr); i++) {	/* musl: an int */
 		size_t take = m->msg_iov[i].iov_len;
 
 		if (take > sizeof(hdr) - got)

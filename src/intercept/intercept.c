@@ -25,7 +25,11 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#if defined(__GLIBC__) || __has_include(<linux/sockios.h>)
 #include <linux/sockios.h>
+#else
+#define SIOCOUTQ TIOCOUTQ	/* as <linux/sockios.h> has it (musl without kernel headers) */
+#endif
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -43,6 +47,25 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define CACHE_SIZE 4096		/* power of two */
+
+/*
+ * The C library's own declarations of calls wrapped here: musl declares a
+ * few with other types than glibc (the kernel reads the same registers).
+ */
+#ifdef __GLIBC__
+#define MMSG_FLAGS_T int
+#define IOCTL_REQ_T unsigned long
+#else
+#define MMSG_FLAGS_T unsigned int
+#define IOCTL_REQ_T int
+#endif
+/* The kernel's names for both forms of the timeouts (musl's headers name only one). */
+#ifndef SO_RCVTIMEO_OLD
+#define SO_RCVTIMEO_OLD 20
+#define SO_SNDTIMEO_OLD 21
+#define SO_RCVTIMEO_NEW 66
+#define SO_SNDTIMEO_NEW 67
+#endif
 
 /* What we know of a socket, by the inode of its open file. */
 struct sock_info {
@@ -1098,7 +1121,7 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return nc_libc.sendmsg(fd, msg, flags);
 }
 
-EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags)
+EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, MMSG_FLAGS_T flags)
 {
 	int saved = errno, r;
 
@@ -1154,7 +1177,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
  * ioctl() - everything reaches the descriptor itself, except FIONREAD on a
  * listening socket, which the kernel refuses (ours would count the tokens).
  */
-EXPORT int ioctl(int fd, unsigned long request, ...)
+EXPORT int ioctl(int fd, IOCTL_REQ_T request, ...)
 {
 	struct sock_info info;
 	va_list ap;
@@ -1268,12 +1291,14 @@ EXPORT ssize_t read(int fd, void *buf, size_t len)
 	return n == 0 ? eof_result(fd, n, len, saved) : n;
 }
 
+#ifdef __GLIBC__	/* the __*_chk forms: glibc's fortified entry points */
 EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
 	if (len > buflen)
 		__builtin_trap();	/* what glibc's own check does, in effect */
 	return read(fd, buf, len);
 }
+#endif
 
 EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
@@ -1291,12 +1316,14 @@ EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 	return n == 0 && !(flags & MSG_PEEK) ? eof_result(fd, n, len, saved) : n;
 }
 
+#ifdef __GLIBC__
 EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
 {
 	if (len > buflen)
 		__builtin_trap();
 	return recv(fd, buf, len, flags);
 }
+#endif
 
 EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
 			socklen_t *addrlen)
@@ -1315,6 +1342,7 @@ EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockadd
 	return n == 0 && !(flags & MSG_PEEK) ? eof_result(fd, n, len, saved) : n;
 }
 
+#ifdef __GLIBC__
 EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 			      struct sockaddr *addr, socklen_t *addrlen)
 {
@@ -1322,6 +1350,7 @@ EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int 
 		__builtin_trap();
 	return recvfrom(fd, buf, len, flags, addr, addrlen);
 }
+#endif
 
 /* iov_total() - bytes a vector asks for (0 means end-of-file cannot be told). */
 static size_t iov_total(const struct iovec *iov, int n)
@@ -1385,7 +1414,7 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return eof_result(fd, n, iov_total(msg->msg_iov, (int)msg->msg_iovlen), saved);
 }
 
-EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
+EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, MMSG_FLAGS_T flags,
 		    struct timespec *timeout)
 {
 	int saved = errno, r;
@@ -1410,6 +1439,7 @@ EXPORT int close(int fd)
 	return nc_libc.close(fd);
 }
 
+#ifdef __GLIBC__	/* musl has no close_range(): its programs reach it through syscall() */
 EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	nc_libc_init();
@@ -1421,6 +1451,7 @@ EXPORT int close_range(unsigned first, unsigned last, int flags)
 		return (int)nc_libc.syscall(SYS_close_range, first, last, flags);
 	return nc_libc.close_range(first, last, flags);
 }
+#endif
 
 EXPORT int dup2(int oldfd, int newfd)
 {

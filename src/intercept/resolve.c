@@ -59,6 +59,21 @@
 #define MAX_ADDRS (NC_RESOLVE_MAX4 + NC_RESOLVE_MAX6 + 16)
 #define NAME_MAX_LEN 256
 
+/*
+ * musl (Alpine...) answers as musl does: one error for a name without
+ * addresses and one that does not exist, getaddrinfo()'s answer in one
+ * block (see musl_answer()), no getaddrinfo_a() and the resolver interface
+ * musl has (res_query, res_search, res_querydomain, res_send).
+ */
+#ifdef __GLIBC__
+#define EAI_NOADDR EAI_NODATA	/* the name exists, without addresses */
+#else
+#define EAI_NOADDR EAI_NONAME
+#endif
+#ifndef NETDB_INTERNAL
+#define NETDB_INTERNAL (-1)	/* glibc's value; musl has no such h_errno */
+#endif
+
 /* The C library's own functions, found once. */
 static struct {
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
@@ -397,8 +412,105 @@ static bool is_numeric(const char *name)
 /* eai_of() - the service's verdict as getaddrinfo() reports it. */
 static int eai_of(int r)
 {
-	return r == -EAGAIN ? EAI_AGAIN : r == -ENODATA ? EAI_NODATA : EAI_NONAME;
+	return r == -EAGAIN ? EAI_AGAIN : r == -ENODATA ? EAI_NOADDR : EAI_NONAME;
 }
+
+#ifndef __GLIBC__
+/*
+ * musl allocates each getaddrinfo() answer as one block, and its
+ * freeaddrinfo() finds that block from the list's last node: a list joined
+ * from several answers cannot be given back to it. Under musl the parts are
+ * copied into one block of ours (each node with its address, the canonical
+ * name after them: musl names it on every node, AI_CANONNAME or not), kept
+ * on a list; freeaddrinfo() below frees ours and hands musl's to musl. As
+ * musl's, a block goes when all its nodes are freed (a program may free a
+ * list's tail on its own).
+ */
+struct ai_block {
+	struct ai_block *next;
+	size_t n, left;		/* nodes, nodes not freed yet */
+	struct {
+		struct addrinfo ai;
+		struct sockaddr_in6 sa;	/* room for either family */
+	} node[];
+};
+
+static struct ai_block *ai_blocks;
+static pthread_mutex_t ai_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* musl_answer() - @parts (joined, from the real getaddrinfo()) as one block of ours, named @canon. */
+static int musl_answer(struct addrinfo **parts, unsigned nparts, const char *canon,
+		       struct addrinfo **res)
+{
+	size_t n = 0, k = 0, clen = strlen(canon) + 1;
+	struct ai_block *b;
+	struct addrinfo *p;
+	char *name;
+	unsigned i;
+
+	for (p = parts[0]; p; p = p->ai_next)
+		n++;
+	b = calloc(1, sizeof(*b) + n * sizeof(b->node[0]) + clen);
+	if (b) {
+		name = (char *)&b->node[n];
+		memcpy(name, canon, clen);
+		for (p = parts[0]; p; p = p->ai_next, k++) {
+			b->node[k].ai = *p;
+			memcpy(&b->node[k].sa, p->ai_addr,
+			       p->ai_addrlen < sizeof(b->node[k].sa) ? p->ai_addrlen : sizeof(b->node[k].sa));
+			b->node[k].ai.ai_addr = (struct sockaddr *)&b->node[k].sa;
+			b->node[k].ai.ai_canonname = name;
+			b->node[k].ai.ai_next = k + 1 < n ? &b->node[k + 1].ai : NULL;
+		}
+		b->n = b->left = n;
+	}
+	/* Each part back to musl on its own: cut the joins first. */
+	for (i = 0; i < nparts; i++) {
+		for (p = parts[i]; p->ai_next && (i + 1 == nparts || p->ai_next != parts[i + 1]);)
+			p = p->ai_next;
+		p->ai_next = NULL;
+	}
+	for (i = 0; i < nparts; i++)
+		real.freeaddrinfo(parts[i]);
+	if (!b)
+		return EAI_MEMORY;
+	pthread_mutex_lock(&ai_lock);
+	b->next = ai_blocks;
+	ai_blocks = b;
+	pthread_mutex_unlock(&ai_lock);
+	*res = &b->node[0].ai;
+	return 0;
+}
+
+/* freeaddrinfo() - a block of ours freed here, musl's by musl. */
+EXPORT void freeaddrinfo(struct addrinfo *p)
+{
+	struct ai_block *b, **link;
+	size_t cnt = 0;
+	struct addrinfo *q;
+
+	init();
+	pthread_mutex_lock(&ai_lock);
+	for (link = &ai_blocks; (b = *link); link = &b->next)
+		if ((char *)p >= (char *)&b->node[0] && (char *)p < (char *)&b->node[b->n])
+			break;
+	if (b) {
+		for (q = p; q; q = q->ai_next)
+			cnt++;
+		b->left = cnt < b->left ? b->left - cnt : 0;
+		if (!b->left)
+			*link = b->next;
+		else
+			b = NULL;
+		pthread_mutex_unlock(&ai_lock);
+		free(b);
+		return;
+	}
+	pthread_mutex_unlock(&ai_lock);
+	if (real.freeaddrinfo)
+		real.freeaddrinfo(p);
+}
+#endif
 
 /*
  * build() - the answer for @l: the real getaddrinfo() on each address with
@@ -414,6 +526,10 @@ static int build(const struct lookup *l, const char *name, const char *service,
 	bool have6 = false, mapped = hints->ai_family == AF_INET6 && (hints->ai_flags & AI_V4MAPPED);
 	int err = 0;
 	unsigned i;
+#ifndef __GLIBC__
+	struct addrinfo *parts[MAX_ADDRS];
+	unsigned nparts = 0;
+#endif
 
 	h.ai_flags = (h.ai_flags | AI_NUMERICHOST) & ~(AI_CANONNAME | AI_ADDRCONFIG);
 	for (i = 0; i < l->n; i++)
@@ -438,9 +554,15 @@ static int build(const struct lookup *l, const char *name, const char *service,
 		*tail = part;
 		while (*tail)
 			tail = &(*tail)->ai_next;
+#ifndef __GLIBC__
+		parts[nparts++] = part;
+#endif
 	}
 	if (!head)
-		return err ? err : EAI_NODATA;
+		return err ? err : EAI_NOADDR;
+#ifndef __GLIBC__
+	return musl_answer(parts, nparts, l->canon[0] ? l->canon : name, res);
+#else
 	if (hints->ai_flags & AI_CANONNAME) {
 		free(head->ai_canonname);
 		head->ai_canonname = strdup(l->canon[0] ? l->canon : name);
@@ -451,6 +573,7 @@ static int build(const struct lookup *l, const char *name, const char *service,
 	}
 	*res = head;
 	return 0;
+#endif
 }
 
 /* getaddrinfo() - glibc's, with hosts looked up as the top of this file says. */
@@ -458,7 +581,10 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 		       struct addrinfo **res)
 {
 	static const struct addrinfo glibc_default = {
-		.ai_flags = AI_V4MAPPED | AI_ADDRCONFIG, .ai_family = AF_UNSPEC
+#ifdef __GLIBC__
+		.ai_flags = AI_V4MAPPED | AI_ADDRCONFIG,
+#endif
+		.ai_family = AF_UNSPEC	/* musl: no flags */
 	};
 	struct addrinfo h = hints ? *hints : glibc_default, probe, *tmp = NULL;
 	struct lookup *l;
@@ -668,8 +794,14 @@ static int by_name_r(const char *name, int af, struct hostent *ret, char *buf, s
 		return 0;
 	}
 	*result = NULL;
+#ifdef __GLIBC__
 	*h_errnop = r == -EAGAIN ? TRY_AGAIN : r == -ENODATA ? NO_DATA : HOST_NOT_FOUND;
 	return r == -EAGAIN ? EAGAIN : 0;
+#else
+	/* musl: HOST_NOT_FOUND and ENOENT for any name without addresses. */
+	*h_errnop = r == -EAGAIN ? TRY_AGAIN : HOST_NOT_FOUND;
+	return r == -EAGAIN ? EAGAIN : ENOENT;
+#endif
 }
 
 /*
@@ -754,6 +886,11 @@ static int by_addr_r(const void *addr, socklen_t len, int type, struct hostent *
 	r = ask_addr(type, addr, name, sizeof(name));
 	if (r != 0 && r != -ENOENT && r != -EAGAIN)
 		return 1;
+#ifndef __GLIBC__
+	/* musl's answer for an address without a name: its numeric form as the name. */
+	if (r == -ENOENT && inet_ntop(type, addr, name, sizeof(name)))
+		r = 0;
+#endif
 	if (r != 0) {
 		*result = NULL;
 		*h_errnop = r == -EAGAIN ? TRY_AGAIN : HOST_NOT_FOUND;
@@ -818,6 +955,7 @@ EXPORT struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
  */
 #define STUB_WAIT_MS 12000	/* longer than the service's own bound on a lookup */
 
+#ifdef __GLIBC__
 static int (*real_res_nsend)(res_state, const unsigned char *, int, unsigned char *, int);
 
 /* find_res() - glibc's res_nsend, for when no service answers. */
@@ -825,15 +963,18 @@ static void find_res(void)
 {
 	*(void **)&real_res_nsend = dlsym(RTLD_NEXT, "res_nsend");
 }
+#endif
 
 static pthread_once_t res_once = PTHREAD_ONCE_INIT;
 
+#ifdef __GLIBC__
 /* set_herrno() - the resolver's h_errno, in @statp and for the thread. */
 static void set_herrno(res_state statp, int err)
 {
 	statp->res_h_errno = err;
 	h_errno = err;
 }
+#endif
 
 /*
  * stub_exchange() - @msg to the service's DNS stub and its answer (same ID,
@@ -879,6 +1020,7 @@ static int stub_exchange(const unsigned char *msg, int msglen, unsigned char *an
 	return n;
 }
 
+#ifdef __GLIBC__
 /* res_nsend() - a whole DNS message to the service's stub (glibc's own without a service). */
 EXPORT int res_nsend(res_state statp, const unsigned char *msg, int msglen,
 		     unsigned char *answer, int anslen)
@@ -1079,8 +1221,95 @@ EXPORT int __res_search(const char *name, int class, int type, unsigned char *an
 {
 	return res_search(name, class, type, answer, anslen);
 }
+#else
+/*
+ * musl's resolver interface: res_send, res_query, res_querydomain, and
+ * res_search, which in musl is res_query (no search list). musl's own make
+ * their socket calls inside libc; these send to the service's stub and
+ * answer as musl's do. Without a service, musl's own.
+ */
+static int (*real_res_send)(const unsigned char *, int, unsigned char *, int);
+static int (*real_res_query)(const char *, int, int, unsigned char *, int);
+
+/* find_res() - musl's functions, for when no service answers. */
+static void find_res(void)
+{
+	*(void **)&real_res_send = dlsym(RTLD_NEXT, "res_send");
+	*(void **)&real_res_query = dlsym(RTLD_NEXT, "res_query");
+}
+
+/* res_send() - a whole DNS message to the service's stub. */
+EXPORT int res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
+{
+	int saved = errno, n;
+
+	init();
+	pthread_once(&res_once, find_res);
+	if (!service_up())
+		return real_res_send ? real_res_send(msg, msglen, answer, anslen) : -1;
+	n = stub_exchange(msg, msglen, answer, anslen);
+	if (n >= 0)
+		errno = saved;
+	return n;
+}
+
+/*
+ * res_query() - one question, answered as musl's: the answer's length, or -1
+ * with h_errno TRY_AGAIN (no answer), HOST_NOT_FOUND (NXDOMAIN) or NO_DATA
+ * (no record of that type); other errors come back as answers.
+ */
+EXPORT int res_query(const char *name, int class, int type, unsigned char *answer, int anslen)
+{
+	unsigned char q[280];
+	int n;
+
+	init();
+	pthread_once(&res_once, find_res);
+	if (!service_up())
+		return real_res_query ? real_res_query(name, class, type, answer, anslen) : -1;
+	n = res_mkquery(0, name, class, type, NULL, 0, NULL, q, sizeof(q));
+	if (n < 0)
+		return n;
+	n = res_send(q, n, answer, anslen);
+	if (n < 12) {
+		h_errno = TRY_AGAIN;
+		return -1;
+	}
+	if ((answer[3] & 15) == 3) {
+		h_errno = HOST_NOT_FOUND;
+		return -1;
+	}
+	if ((answer[3] & 15) == 0 && !answer[6] && !answer[7]) {
+		h_errno = NO_DATA;
+		return -1;
+	}
+	return n;
+}
+
+/* res_search() - musl's is res_query(). */
+EXPORT int res_search(const char *name, int class, int type, unsigned char *answer, int anslen)
+{
+	return res_query(name, class, type, answer, anslen);
+}
+
+/* res_querydomain() - NAME.DOMAIN as one question (musl's limit: 253 characters). */
+EXPORT int res_querydomain(const char *name, const char *domain, int class, int type,
+			   unsigned char *answer, int anslen)
+{
+	char full[255];
+	size_t nl = strnlen(name, 255), dl = strnlen(domain, 255);
+
+	if (nl + dl + 1 > 254)
+		return -1;
+	memcpy(full, name, nl);
+	full[nl] = '.';
+	memcpy(full + nl + 1, domain, dl + 1);
+	return res_query(full, class, type, answer, anslen);
+}
+#endif
 
 /* ------------------------------------------------------ getaddrinfo_a -- */
+#ifdef __GLIBC__	/* musl has no getaddrinfo_a() */
 
 /*
  * glibc's getaddrinfo_a() runs its requests in its own threads through its
@@ -1297,3 +1526,4 @@ EXPORT int gai_cancel(struct gaicb *req)
 	return req && __atomic_load_n(&req->__return, __ATOMIC_ACQUIRE) == EAI_INPROGRESS ?
 	       EAI_NOTCANCELED : EAI_ALLDONE;
 }
+#endif

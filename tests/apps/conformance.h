@@ -15,6 +15,28 @@
 #ifndef CASE_TIMEOUT
 #define CASE_TIMEOUT 20     /* s, watchdog inside a case's child */
 #endif
+
+#ifndef __GLIBC__
+/* sigabbrev_np() is glibc's (2.32); the same names with another C library (musl). */
+static const char *conf_sigabbrev(int sig)
+{
+    static const struct { int sig; const char *name; } names[] = {
+        { SIGHUP, "HUP" }, { SIGINT, "INT" }, { SIGQUIT, "QUIT" }, { SIGILL, "ILL" },
+        { SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" }, { SIGBUS, "BUS" }, { SIGFPE, "FPE" },
+        { SIGKILL, "KILL" }, { SIGUSR1, "USR1" }, { SIGSEGV, "SEGV" }, { SIGUSR2, "USR2" },
+        { SIGPIPE, "PIPE" }, { SIGALRM, "ALRM" }, { SIGTERM, "TERM" }, { SIGCHLD, "CHLD" },
+        { SIGCONT, "CONT" }, { SIGSTOP, "STOP" }, { SIGTSTP, "TSTP" }, { SIGURG, "URG" },
+        { SIGXCPU, "XCPU" }, { SIGXFSZ, "XFSZ" }, { SIGIO, "IO" }, { SIGSYS, "SYS" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].sig == sig)
+            return names[i].name;
+    return NULL;
+}
+#define sigabbrev_np conf_sigabbrev
+#endif
 #define WAIT_MS      2000   /* the longest any single wait may take */
 #define QUIET_MS     200    /* how long "nothing happens" is watched for */
 #ifndef PORTS_PER_CASE
