@@ -13,7 +13,7 @@ what=${1:-all}
 # Everything the build, `make test` and `make demo` use. Benchmarks and the
 # compatibility suite install their own extra tools.
 PACKAGES="build-essential pkg-config dpkg-dev clang-14 libclang-rt-14-dev libvdeplug-dev vdeplug libvdeplug-slirp libslirp-dev
-libvdeplug-agno libvdeplug-vlan libcmocka-dev iproute2 iputils-ping nftables tcpdump
+libvdeplug-agno libvdeplug-vlan libcmocka-dev musl-tools iproute2 iputils-ping nftables tcpdump
 curl python3 nginx-light postgresql util-linux procps wrk
 dnsmasq-base bind9-dnsutils socat iperf3 memcached nodejs"
 
