@@ -1,7 +1,8 @@
 #!/bin/sh
 # intercept - run a program with its TCP carried by a running netcon service.
 #
-#   intercept ./app [args...]   run app with libnetcon preloaded
+#   intercept ./app [args...]   run app with libnetcon preloaded (its musl build
+#                               for a program linked against musl)
 #   intercept show              what would be preloaded, and which service is used
 set -u
 
@@ -40,6 +41,9 @@ case "$1" in
 	;;
 show)
 	echo "library:      ${lib:-(libnetcon.so not found)}"
+	if [ -n "$lib" ] && [ -r "$(dirname "$lib")/musl/libnetcon.so" ]; then
+		echo "musl library: $(readlink -f "$(dirname "$lib")/musl/libnetcon.so") (for programs linked against musl)"
+	fi
 	echo "preload:      ${lib}${LD_PRELOAD:+ $LD_PRELOAD}"
 	echo "current:      LD_PRELOAD=${LD_PRELOAD:-(empty)}"
 	echo "service:      $sock"
@@ -67,6 +71,17 @@ if [ ! -S "$sock" ]; then
 		echo "intercept: no netcon service at $sock (start netcon-service first)" >&2
 	fi
 	exit 1
+fi
+# A program linked against musl (an Alpine-style binary: its interpreter is
+# ld-musl) gets the musl build of libnetcon beside ours (musl/libnetcon.so),
+# unless NETCON_LIB names the library.
+if [ -z "${NETCON_LIB:-}" ]; then
+	musl_lib=$(dirname "$lib")/musl/libnetcon.so
+	prog=$(command -v "$1" 2>/dev/null || true)
+	if [ -r "$musl_lib" ] && [ -n "$prog" ] && [ -f "$prog" ] && [ -r "$prog" ] &&
+		head -c 4096 "$prog" 2>/dev/null | grep -q '/ld-musl-'; then
+		lib=$(readlink -f "$musl_lib")
+	fi
 fi
 # NETCON_PRELOAD_FIRST names a library that must load before ours (a
 # sanitizer runtime, for the ASan build of libnetcon).

@@ -482,6 +482,59 @@ static int musl_answer(struct addrinfo **parts, unsigned nparts, const char *can
 	return 0;
 }
 
+/*
+ * musl_order() - the addresses in the order musl's getaddrinfo() gives them:
+ * RFC 6724's precedence (IPv4 35 above a unique local IPv6 address's 3, below
+ * a global one's 40), then scope, then as found. musl also weighs whether a
+ * source address exists (the service has one of each family) and how long a
+ * prefix it shares with the destination; those are left out.
+ */
+static unsigned musl_key(const struct found *f, unsigned i)
+{
+	const uint8_t *a = f->addr;
+	unsigned prec = 40, scope = 14;
+	static const uint8_t loop6[16] = { [15] = 1 }, mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (f->family == AF_INET)
+		prec = 35;
+	else if (!memcmp(a, loop6, 16))
+		prec = 50, scope = 2;
+	else if (!memcmp(a, mapped, 12))
+		prec = 35;
+	else if (a[0] == 0x20 && a[1] == 0x02)
+		prec = 30;
+	else if (a[0] == 0x20 && a[1] == 0x01 && !a[2] && !a[3])
+		prec = 5;
+	else if ((a[0] & 0xfe) == 0xfc)
+		prec = 3;
+	if (f->family == AF_INET6 && a[0] == 0xff)
+		scope = a[1] & 15;
+	else if (f->family == AF_INET6 && a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		scope = 2;
+	else if (f->family == AF_INET6 && a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)
+		scope = 5;
+	return prec << 20 | (15 - scope) << 16 | (MAX_ADDRS - i);
+}
+
+static void musl_order(struct lookup *l)
+{
+	unsigned keys[MAX_ADDRS], i, j;
+
+	for (i = 0; i < l->n; i++)
+		keys[i] = musl_key(&l->a[i], i);
+	for (i = 1; i < l->n; i++) {	/* insertion sort, highest key first */
+		struct found f = l->a[i];
+		unsigned k = keys[i];
+
+		for (j = i; j > 0 && keys[j - 1] < k; j--) {
+			l->a[j] = l->a[j - 1];
+			keys[j] = keys[j - 1];
+		}
+		l->a[j] = f;
+		keys[j] = k;
+	}
+}
+
 /* freeaddrinfo() - a block of ours freed here, musl's by musl. */
 EXPORT void freeaddrinfo(struct addrinfo *p)
 {
@@ -615,6 +668,10 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 		return EAI_MEMORY;
 	r = lookup_name(node, h.ai_family == AF_INET6 && (h.ai_flags & AI_V4MAPPED) ? AF_UNSPEC :
 			h.ai_family, l, true);
+#ifndef __GLIBC__
+	if (r == 0 && h.ai_family != AF_INET)
+		musl_order(l);
+#endif
 	if (r == 1)
 		r = real.getaddrinfo(node, service, &h, res);
 	else if (r == 0)
