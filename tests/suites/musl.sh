@@ -16,7 +16,8 @@
 #   3. ECONNREFUSED from a closed port (blocking, and SO_ERROR after a
 #      non-blocking connect), IPv4 and IPv6;
 #   4. UDP echo between services, IPv4 and IPv6, unconnected and connected,
-#      empty datagrams included, every echo compared;
+#      empty datagrams included, every echo compared; ICMP echo (ping
+#      sockets), IPv4 and IPv6;
 #   5. names: getaddrinfo over hint combinations for a peer found by
 #      multicast DNS must print exactly what musl itself prints for the same
 #      addresses from /etc/hosts (musl is the oracle); getaddrinfo,
@@ -57,6 +58,7 @@ cat >"$T/muslcheck.c" <<'EOF_C'
  *   muslcheck res NAME                   res_query() for NAME's A record (the service's stub)
  *   muslcheck gai NAME...                getaddrinfo() over hint combinations, one line
  *                                        per case (diffed with musl's own answers)
+ *   muslcheck ping HOST                  10 ICMP echoes on a ping socket (IPv4 or IPv6)
  *   muslcheck preloaded                  which libnetcon this process has mapped
  */
 #include <arpa/inet.h>
@@ -409,6 +411,40 @@ static int gai(int n, char **names)
 	return 0;
 }
 
+static int ping(const char *host)
+{
+	struct sockaddr_storage ss;
+	unsigned char out[64], in[256];
+	socklen_t len;
+	int fd, seq;
+
+	if (numeric(host, 0, &ss, &len))
+		return die("ping", "bad address");
+	fd = socket(ss.ss_family, SOCK_DGRAM, ss.ss_family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (fd < 0)
+		return die("socket", strerror(errno));
+	for (seq = 1; seq <= 10; seq++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		memset(out, 0, sizeof(out));
+		out[0] = ss.ss_family == AF_INET ? 8 : 128;	/* echo request */
+		out[6] = (unsigned char)(seq >> 8);
+		out[7] = (unsigned char)seq;
+		pattern(out + 8, sizeof(out) - 8, (unsigned)seq);
+		if (sendto(fd, out, sizeof(out), 0, (struct sockaddr *)&ss, len) != (ssize_t)sizeof(out))
+			return die("sendto", strerror(errno));
+		if (poll(&pfd, 1, 3000) != 1)
+			return die("ping", "no reply within 3 s");
+		n = recv(fd, in, sizeof(in), 0);
+		if (n != (ssize_t)sizeof(out) || in[0] != (ss.ss_family == AF_INET ? 0 : 129) ||
+		    in[6] != out[6] || in[7] != out[7] || memcmp(in + 8, out + 8, sizeof(out) - 8))
+			return die("ping", n < 0 ? strerror(errno) : "a reply that is not the echo");
+	}
+	printf("ping: OK 10 echoes from %s\n", host);
+	return 0;
+}
+
 static int preloaded(void)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -443,6 +479,8 @@ int main(int argc, char **argv)
 		return res(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "gai"))
 		return gai(argc - 2, argv + 2);
+	if (argc == 3 && !strcmp(argv[1], "ping"))
+		return ping(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "preloaded"))
 		return preloaded();
 	fprintf(stderr, "usage: see the top of tests/suites/musl.sh\n");
@@ -523,6 +561,12 @@ for v in 4 6; do
 		"$MAPPS/muslcheck" udp-client "$host" "$port" 300
 	grep -h OK "$T/check.out" | sed 's/^/     /'
 done
+
+# ICMP echo on ping sockets, to the other service.
+check musl-ping-ipv4 timeout 60 env NETCON_SOCKET="$T/a.sock" "${NS[@]}" "$INTERCEPT" \
+	"$MAPPS/muslcheck" ping "$IPB"
+check musl-ping-ipv6 timeout 60 env NETCON_SOCKET="$T/a.sock" "${NS[@]}" "$INTERCEPT" \
+	"$MAPPS/muslcheck" ping "$IPB6"
 
 # --- 5. names
 # musl's own answers for the same addresses from /etc/hosts, in an empty
