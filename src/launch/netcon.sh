@@ -108,18 +108,23 @@ write_in_place() {
 	chmod 644 "$1"
 }
 
-# start_service FOLDER LOG ARGS...: the service in the background on
+# start_service FOLDER LOG ARGS...: the service in the background (its output
+# to LOG, or ours when LOG is empty) on
 # FOLDER/service.sock; waits (bounded) until it answers; sets SVC_PID.
 start_service() {
 	folder=$1 log=$2
 	shift 2
-	"$svc" --socket "$folder/service.sock" "$@" </dev/null >"$log" 2>&1 &
+	if [ -n "$log" ]; then
+		"$svc" --socket "$folder/service.sock" "$@" </dev/null >"$log" 2>&1 &
+	else
+		"$svc" --socket "$folder/service.sock" "$@" </dev/null &
+	fi
 	SVC_PID=$!
 	i=0
 	while ! "$svc" status --socket "$folder/service.sock" >/dev/null 2>&1; do
 		if ! kill -0 "$SVC_PID" 2>/dev/null || [ $i -ge 200 ]; then
 			echo "$prog: netcon-service did not start:" >&2
-			tail -n 5 "$log" | sed 's/^/  /' >&2
+			[ -n "$log" ] && tail -n 5 "$log" | sed 's/^/  /' >&2
 			kill "$SVC_PID" 2>/dev/null
 			return 1
 		fi
@@ -385,7 +390,7 @@ cmd_serve() {
 	fill_folder "$FOLDER"
 	# The service logs to our stderr; we stay in the foreground with it.
 	trap 'stop_service; exit 0' INT TERM HUP
-	eval "start_service \"\$FOLDER\" /dev/stderr $SARGS" || exit 1
+	eval "start_service \"\$FOLDER\" '' $SARGS" || exit 1
 	echo "$prog: network $NETWORK served at $FOLDER/service.sock" >&2
 	wait "$SVC_PID"
 	status=$?

@@ -1,0 +1,378 @@
+#!/bin/bash
+# Docker and Podman containers on netcon networks, with real runtimes: a
+# dockerd the suite starts itself (its own data root, exec root and socket,
+# --bridge=none and no iptables/ip_forward changes), Podman with its own
+# --root/--runroot, and rootless Podman as nobody. Every container runs with
+# --network none; images are imported from a rootfs tarball of the test
+# programs (no registry). Cases:
+#   docker: netcon run server + client found by its --name (64 MiB checked),
+#     a client as --user 1000, resolv.conf naming the service (and the
+#     container's own name), the container's exit status, the runtime
+#     wrapper (daemon.json) and its refusal without a service, a restarted
+#     service found again by a running container (folder mount, docker exec);
+#   podman: netcon run pair by name, the precreate hook (annotation
+#     io.netcon.network), its refusal, netcon-runtime as Podman's runtime;
+#   rootless podman (as nobody): netcon run pair, --userns keep-id,
+#     --user 1000 inside, the hook.
+# A runtime this machine cannot run is reported in one line and counts
+# nothing. Nothing is left behind (containers, daemons, mounts, files).
+#
+# More cases go in docker_cases/podman_cases/rootless_cases; helpers:
+# nrun_docker/nrun_podman (netcon run through that runtime), serve NET,
+# by_name NAME PORT BYTES (a client command that finds NAME and checks the
+# stream).
+source "$(dirname "$0")/../lib.sh"
+
+SUITE=$(readlink -f "$0")
+NETCON="$TOP/$B/bin/netcon"
+WRAPPER="$TOP/$B/bin/netcon-runtime"
+OCI="$TOP/$B/libexec/netcon/netcon-oci"
+IMG=netcon-ct-test:$$
+export NETCON_DIR="$T/nc"
+mkdir -p "$NETCON_DIR"
+chmod 755 "$NETCON_DIR"
+STOP_PIDS=()
+
+# stop_pid PID [SECONDS]: TERM, a bounded wait, then KILL.
+stop_pid() {
+	local p=$1 limit=${2:-10} i
+	kill "$p" 2>/dev/null || return 0
+	for ((i = 0; i < limit * 20; i++)); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -9 "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	return 0
+}
+
+# serve NET: `netcon serve NET` in the background, PID in SERVE_PID_<NET>.
+serve() {
+	local net=$1 var=SERVE_PID_${1//[^A-Za-z0-9]/_}
+	"$NETCON" serve "$net" >>"$T/serve-$net.log" 2>&1 &
+	eval "$var=$!"
+	STOP_PIDS+=($!)
+	wait_for 10 "$SVC" status --socket "$NETCON_DIR/$net/service.sock"
+}
+serve_stop() {
+	local var=SERVE_PID_${1//[^A-Za-z0-9]/_}
+	stop_pid "${!var}"
+}
+
+# by_name NAME PORT BYTES: sh code for a container that looks NAME up
+# (bounded retries: the peer may still be starting) and receives the checked
+# test stream from it.
+by_name() {
+	echo "i=0; until set -- \$(getent ahostsv4 $1) && [ -n \"\${1:-}\" ]; do i=\$((i+1)); [ \$i -lt 100 ] || { echo 'no address for $1'; exit 3; }; sleep 0.1; done; echo \"$1 is \$1\"; exec test_rx -w 20 -p $2 -n $3 \"\$1\""
+}
+
+# expect_refusal NAME TEXT COMMAND...: the command must fail and say TEXT.
+expect_refusal() {
+	local name=$1 text=$2
+	shift 2
+	if "$@" >"$T/check.out" 2>&1; then
+		fail "$name" "it ran"
+	elif grep -q "$text" "$T/check.out"; then
+		pass "$name" "$(grep -o "netcon: $text[^:]*" "$T/check.out" | head -n 1)"
+	else
+		fail "$name" "$(tail -n 2 "$T/check.out" | tr '\n' ' ')"
+	fi
+}
+
+# The image: the test programs, getent, id, sleep, a shell (glibc, ~3 MB).
+make_rootfs() {
+	[ -s "$1" ] || "$TOP/tests/containers/rootfs.sh" "$1" "$APPS/test_tx" "$APPS/test_rx" \
+		"$(command -v getent)" "$(command -v id)" "$(command -v sleep)" "$(command -v cat)" \
+		"+$TOP/$B/lib/netcon/libnetcon.so"
+}
+
+###########################################################################
+# Rootless part: this same script run as an ordinary user (see below).
+if [ "${1:-}" = --rootless ]; then
+	U=$CT_ROOTLESS_DIR
+	export HOME=$U/home XDG_RUNTIME_DIR=$U/xdg
+	mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+	chmod 700 "$XDG_RUNTIME_DIR"
+	export NETCON_DIR="$U/nc"
+	mkdir -p "$NETCON_DIR"
+	chmod 755 "$NETCON_DIR"
+	G=(--root "$U/root" --runroot "$U/run" --tmpdir "$U/tmp" --runtime runc --cgroup-manager cgroupfs
+		--events-backend file --storage-driver vfs --hooks-dir "$U/hooks")
+	P=(podman "${G[@]}")
+	GOPT=()
+	for g in "${G[@]}"; do GOPT+=(--global-opt "$g"); done
+	mkdir -p "$U/hooks"
+	sed "s|\"/usr/local/libexec/netcon/netcon-oci\"|\"$OCI\"|; s|\"netcon-oci\", \"hook\"|\"netcon-oci\", \"--dir\", \"$NETCON_DIR\", \"hook\"|" \
+		"$TOP/contrib/podman/netcon.json" >"$U/hooks/netcon.json"
+	rootless_end() {
+		local p
+		for p in "${STOP_PIDS[@]}"; do stop_pid "$p"; done
+		"${P[@]}" rm -f -a >/dev/null 2>&1
+		# vfs layers belong to sub-uids: remove them from inside the user namespace.
+		"${P[@]}" unshare rm -rf "$U/root" "$U/run" >/dev/null 2>&1
+		for p in $(cat "$U"/xdg/libpod/tmp/pause.pid "$U"/tmp/pause.pid 2>/dev/null); do stop_pid "$p"; done
+		cleanup
+	}
+	trap rootless_end EXIT
+	if ! "${P[@]}" import "$U/rootfs.tar" "$IMG" >"$T/import.txt" 2>&1 ||
+		! timeout 60 "${P[@]}" run --rm --network none "$IMG" sh -c : >"$T/smoke.txt" 2>&1; then
+		echo "     rootless podman: not run here ($(grep -v '^time=' "$T/import.txt" "$T/smoke.txt" | tail -n 1))"
+		exit 0
+	fi
+	nrun() { timeout 120 "$NETCON" run --runtime podman "${GOPT[@]}" "$@"; }
+	me=$(id -u)
+
+	nrun --rm --name rl-srv-$$ "$IMG" test_tx -p 7101 -n 64M -c 1 >"$T/rl-srv.txt" 2>&1 &
+	srv=$!
+	STOP_PIDS+=($srv)
+	check rootless-pair-by-name-64M nrun --rm --name rl-cli-$$ "$IMG" sh -c "$(by_name rl-srv-$$ 7101 64M)"
+	grep -h OK "$T/check.out" | sed 's/^/     /'
+	wait "$srv"
+
+	# keep-id: the container's user is ours (the service's uid), not root.
+	if [ -n "${CT_SUBUIDS:-}" ]; then
+		nrun --rm --name rl-k-$$ "$IMG" test_tx -p 7102 -n 16M -c 2 >"$T/rl-k.txt" 2>&1 &
+		srv=$!
+		STOP_PIDS+=($srv)
+		check rootless-userns-keep-id nrun --rm --userns keep-id "$IMG" sh -c \
+			"[ \"\$(id -u)\" = $me ] || { echo \"uid \$(id -u), not $me\"; exit 4; }; $(by_name rl-k-$$ 7102 16M)"
+		grep -h OK "$T/check.out" | sed 's/^/     /'
+		# A user of the container's own: the service's uid is its root.
+		check rootless-user-1000 nrun --rm --user 1000 "$IMG" sh -c \
+			"[ \"\$(id -u)\" = 1000 ] || exit 4; $(by_name rl-k-$$ 7102 16M)"
+		grep -h OK "$T/check.out" | sed 's/^/     /'
+		wait "$srv"
+	else
+		echo "     rootless podman: --userns keep-id and --user 1000 not run (uid $me has no /etc/subuid range)"
+	fi
+
+	# The precreate hook, rootless.
+	if serve rl-net; then
+		"${P[@]}" run -d --name rl-h-$$ --network none --annotation io.netcon.network=rl-net "$IMG" \
+			test_tx -p 7103 -n 16M -c 1 >/dev/null 2>&1
+		check rootless-hook timeout 60 "${P[@]}" run --rm --network none --annotation io.netcon.network=rl-net \
+			"$IMG" sh -c "$(by_name rl-net 7103 16M)"
+		grep -h OK "$T/check.out" | sed 's/^/     /'
+	else
+		fail rootless-hook "netcon serve did not start"
+	fi
+	summary
+	exit
+fi
+
+###########################################################################
+# As root: the daemons, then the rootless part as nobody.
+ROOT_ONLY_LEFTOVERS=(/etc/docker/key.json /run/docker /run/containerd /run/libpod /run/runc /run/containers
+	/var/lib/containers /var/lib/docker)
+EXISTED=()
+for p in "${ROOT_ONLY_LEFTOVERS[@]}"; do [ -e "$p" ] && EXISTED+=("$p"); done
+DOCKERD_PID=
+U=
+
+end() {
+	local p e
+	[ -n "$DOCKERD_PID" ] && "$DOCKER" ps -aq 2>/dev/null | xargs -r "$DOCKER" rm -f >/dev/null 2>&1
+	[ -n "${PODMAN_OK:-}" ] && "${P[@]}" rm -f -a >/dev/null 2>&1
+	for p in "${STOP_PIDS[@]}"; do stop_pid "$p"; done
+	[ -n "$DOCKERD_PID" ] && stop_pid "$DOCKERD_PID" 20
+	# What the daemons mounted under the test's folder, if still there.
+	grep -o " $T[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
+	# Paths the runtimes create outside their roots, when they were not here before.
+	for p in "${ROOT_ONLY_LEFTOVERS[@]}"; do
+		for e in "${EXISTED[@]}"; do [ "$e" = "$p" ] && continue 2; done
+		[ -e "$p" ] && rm -rf "$p"
+	done
+	[ -n "$U" ] && rm -rf "$U"
+	cleanup
+}
+trap end EXIT
+
+make_rootfs "$T/rootfs.tar" || { fail image "cannot build the rootfs"; summary; exit 1; }
+
+# --- Docker -----------------------------------------------------------------
+DOCKER=$(command -v /usr/bin/docker || command -v docker)
+docker_start() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "     docker: not run (starting dockerd needs root)"
+		return 1
+	fi
+	if ! command -v dockerd >/dev/null || [ -z "$DOCKER" ]; then
+		echo "     docker: not run (no dockerd or docker: Debian's docker.io, make deps)"
+		return 1
+	fi
+	cat >"$T/daemon.json" <<-EOF
+		{ "runtimes": { "netcon": { "path": "$WRAPPER", "runtimeArgs": ["--netcon-dir", "$NETCON_DIR"] } } }
+	EOF
+	dockerd --config-file "$T/daemon.json" --data-root "$T/docker" --exec-root "$T/exec" \
+		-H "unix://$T/docker.sock" --pidfile "$T/docker.pid" --bridge=none --iptables=false \
+		--ip6tables=false --ip-forward=false >"$T/dockerd.txt" 2>&1 &
+	DOCKERD_PID=$!
+	export DOCKER_HOST="unix://$T/docker.sock"
+	if ! wait_for 30 "$DOCKER" version || ! "$DOCKER" import "$T/rootfs.tar" "$IMG" >/dev/null 2>"$T/import.txt"; then
+		echo "     docker: not run (dockerd did not serve within 30 s: $(tail -n 1 "$T/dockerd.txt" "$T/import.txt" 2>/dev/null | tail -n 1))"
+		stop_pid "$DOCKERD_PID" 20
+		DOCKERD_PID=
+		return 1
+	fi
+}
+nrun_docker() { timeout 120 "$NETCON" run --runtime "$DOCKER" "$@"; }
+
+docker_cases() {
+	local srv t0 ip ip2
+	# Two netcon run containers on the default network; the client finds the
+	# server by its --name (mDNS between their services, getaddrinfo in libnetcon).
+	nrun_docker --rm --name d-srv-$$ "$IMG" test_tx -p 7001 -n 64M -c 1 >"$T/d-srv.txt" 2>&1 &
+	srv=$!
+	STOP_PIDS+=($srv)
+	t0=$(date +%s.%N)
+	check docker-pair-by-name-64M nrun_docker --rm --name d-cli-$$ "$IMG" sh -c "$(by_name d-srv-$$ 7001 64M)"
+	grep -h OK "$T/check.out" | sed "s/^/     /; s/\$/, container start to end $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-4) s/"
+	check docker-server-exit-status wait "$srv"
+
+	nrun_docker --rm --name d-u-$$ "$IMG" test_tx -p 7002 -n 16M -c 1 >"$T/d-u.txt" 2>&1 &
+	srv=$!
+	STOP_PIDS+=($srv)
+	check docker-user-1000 nrun_docker --rm --user 1000 "$IMG" sh -c \
+		"[ \"\$(id -u)\" = 1000 ] || exit 4; $(by_name d-u-$$ 7002 16M)"
+	grep -h OK "$T/check.out" | sed 's/^/     /'
+	wait "$srv"
+
+	# resolv.conf names the container's own service (found by its own name).
+	check docker-resolv-conf nrun_docker --rm --name d-r-$$ "$IMG" sh -c \
+		"read -r k ns rest </etc/resolv.conf; set -- \$(getent ahostsv4 d-r-$$); echo \"\$k \$ns, own name \${1:-none}\"; [ \"\$k\" = nameserver ] && [ \"\$ns\" = \"\$1\" ]"
+	sed 's/^/     /' "$T/check.out"
+
+	nrun_docker --rm "$IMG" sh -c 'exit 7' >"$T/check.out" 2>&1
+	if [ $? = 7 ]; then pass docker-exit-status "7 passed on"; else fail docker-exit-status; fi
+	if ls -d "$NETCON_DIR"/c-* >/dev/null 2>&1; then
+		fail docker-netcon-run-cleans-up "$(ls "$NETCON_DIR")"
+	else
+		pass docker-netcon-run-cleans-up
+	fi
+
+	# The runtime wrapper: a long-running service for network d-web, and
+	# containers that ask for it by NETCON_NETWORK.
+	if ! serve d-web; then
+		fail docker-runtime-wrapper "netcon serve did not start"
+		return
+	fi
+	"$DOCKER" run -d --name d-w-$$ --runtime netcon --network none -e NETCON_NETWORK=d-web "$IMG" \
+		test_tx -p 7005 -n 64M -c 1 >/dev/null
+	check docker-runtime-wrapper-64M timeout 60 "$DOCKER" run --rm --runtime netcon --network none \
+		-e NETCON_NETWORK=d-web "$IMG" sh -c "$(by_name d-web 7005 64M)"
+	grep -h OK "$T/check.out" | sed 's/^/     /'
+	expect_refusal docker-runtime-no-service "no netcon service for network d-none" \
+		timeout 60 "$DOCKER" run --rm --runtime netcon --network none -e NETCON_NETWORK=d-none "$IMG" true
+
+	# A restarted service is found again by a running container: the folder
+	# is mounted, not the socket; resolv.conf follows (rewritten in place).
+	start_service peer --net "switch://$NETCON_DIR/net-d-web" || { fail docker-restart "peer service"; return; }
+	app_bg peer rs-tx "$APPS/test_tx" -p 7007 -n 1M -c 2
+	ip=$(service_ip peer)
+	"$DOCKER" run -d --name d-rs-$$ --runtime netcon --network none -e NETCON_NETWORK=d-web "$IMG" sleep 300 >/dev/null
+	check docker-exec-before-restart timeout 30 "$DOCKER" exec d-rs-$$ test_rx -w 10 -p 7007 -n 1M "$ip"
+	serve_stop d-web
+	serve d-web || { fail docker-restart "netcon serve did not start again"; return; }
+	ip2=$("$SVC" status --socket "$NETCON_DIR/d-web/service.sock" | awk '$1 == "ipv4" { sub("/.*", "", $2); print $2 }')
+	check docker-restarted-service-found timeout 30 "$DOCKER" exec d-rs-$$ sh -c \
+		"test_rx -w 10 -p 7007 -n 1M $ip && read -r k ns rest </etc/resolv.conf && echo \"resolv.conf: \$ns\" && [ \"\$ns\" = $ip2 ]"
+	sed -n 's/^/     /; /resolv/p' "$T/check.out"
+	"$DOCKER" rm -f d-rs-$$ d-w-$$ >/dev/null 2>&1
+	serve_stop d-web
+}
+
+if docker_start; then docker_cases; fi
+
+# --- Podman (as root) ---------------------------------------------------------
+PODMAN_OK=
+if [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
+	mkdir -p "$T/hooks"
+	sed "s|\"/usr/local/libexec/netcon/netcon-oci\"|\"$OCI\"|; s|\"netcon-oci\", \"hook\"|\"netcon-oci\", \"--dir\", \"$NETCON_DIR\", \"hook\"|" \
+		"$TOP/contrib/podman/netcon.json" >"$T/hooks/netcon.json"
+	G=(--root "$T/podman-root" --runroot "$T/podman-run" --tmpdir "$T/podman-tmp" --runtime runc
+		--runtime-flag "root=$T/runc" --cgroup-manager cgroupfs --events-backend file --hooks-dir "$T/hooks")
+	P=(podman "${G[@]}")
+	# Root here has no CAP_SYS_RESOURCE: podman's default limits are refused.
+	UL=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
+	if "${P[@]}" import "$T/rootfs.tar" "$IMG" >"$T/pimport.txt" 2>&1 &&
+		timeout 60 "${P[@]}" run --rm "${UL[@]}" --network none "$IMG" sh -c : >"$T/psmoke.txt" 2>&1; then
+		PODMAN_OK=1
+	else
+		echo "     podman: not run ($(grep -v '^time=' "$T/pimport.txt" "$T/psmoke.txt" | tail -n 1))"
+	fi
+elif [ "$(id -u)" = 0 ]; then
+	echo "     podman: not run (no podman: make deps)"
+fi
+nrun_podman() {
+	local gopt=() g
+	for g in "${G[@]}"; do gopt+=(--global-opt "$g"); done
+	timeout 120 "$NETCON" run --runtime podman "${gopt[@]}" "${UL[@]}" "$@"
+}
+
+podman_cases() {
+	local srv
+	nrun_podman --rm --name p-srv-$$ "$IMG" test_tx -p 7011 -n 64M -c 1 >"$T/p-srv.txt" 2>&1 &
+	srv=$!
+	STOP_PIDS+=($srv)
+	check podman-pair-by-name-64M nrun_podman --rm --name p-cli-$$ --user 1000 "$IMG" sh -c "$(by_name p-srv-$$ 7011 64M)"
+	grep -h OK "$T/check.out" | sed 's/^/     /'
+	wait "$srv"
+
+	# The OCI hook (precreate), keyed on the annotation.
+	if ! serve p-web; then
+		fail podman-hook "netcon serve did not start"
+		return
+	fi
+	"${P[@]}" run -d "${UL[@]}" --name p-h-$$ --network none --annotation io.netcon.network=p-web "$IMG" \
+		test_tx -p 7012 -n 16M -c 2 >/dev/null
+	check podman-hook timeout 60 "${P[@]}" run --rm "${UL[@]}" --network none --annotation io.netcon.network=p-web \
+		"$IMG" sh -c "$(by_name p-web 7012 16M)"
+	grep -h OK "$T/check.out" | sed 's/^/     /'
+	expect_refusal podman-hook-no-service "no netcon service for network p-none" \
+		timeout 60 "${P[@]}" run --rm "${UL[@]}" --network none --annotation io.netcon.network=p-none "$IMG" true
+	# netcon-runtime as Podman's runtime (the same wrapper as Docker's).
+	check podman-runtime-wrapper timeout 60 podman "${G[@]}" --runtime "$WRAPPER" --runtime-flag "netcon-dir=$NETCON_DIR" \
+		run --rm "${UL[@]}" --network none -e NETCON_NETWORK=p-web "$IMG" sh -c "$(by_name p-web 7012 16M)"
+	grep -h OK "$T/check.out" | sed 's/^/     /'
+	"${P[@]}" rm -f p-h-$$ >/dev/null 2>&1
+	serve_stop p-web
+}
+
+if [ -n "$PODMAN_OK" ]; then podman_cases; fi
+
+# --- Rootless Podman ------------------------------------------------------------
+# As root: nobody runs this script again (--rootless). Its sub-uid range for
+# --userns keep-id and --user is given in a private mount namespace where a
+# file of ours is bound over /etc/subuid and /etc/subgid: the host's files
+# and users do not change. Not root: the rootless part runs as ourselves.
+rootless() {
+	local out=$T/rootless.out
+	U=$(mktemp -d /tmp/netcon-ct-rootless.XXXXXX)
+	chmod 755 "$U"
+	cp "$T/rootfs.tar" "$U/rootfs.tar"
+	if [ "$(id -u)" = 0 ]; then
+		if [ ! -f /etc/subuid ] || [ ! -f /etc/subgid ]; then
+			echo "     rootless podman: not run (no /etc/subuid, /etc/subgid: Debian's passwd package)"
+			return
+		fi
+		chown nobody:nogroup "$U"
+		echo "nobody:200000:65536" >"$U/subuid"
+		cp "$U/subuid" "$U/subgid"
+		chmod 644 "$U/subuid" "$U/subgid"
+		CT_ROOTLESS_DIR=$U CT_SUBUIDS=1 B=$B timeout 600 unshare -m --propagation private bash -c '
+			mount --bind "$1/subuid" /etc/subuid && mount --bind "$1/subgid" /etc/subgid &&
+			exec setpriv --reuid=nobody --regid=nogroup --clear-groups bash "$2" --rootless' - "$U" "$SUITE" >"$out" 2>&1
+	else
+		grep -q "^$(id -un):" /etc/subuid 2>/dev/null && export CT_SUBUIDS=1
+		CT_ROOTLESS_DIR=$U B=$B timeout 600 bash "$SUITE" --rootless >"$out" 2>&1
+	fi
+	grep -E '^(ok|FAIL|     |  )' "$out"
+	PASSED=$((PASSED + $(grep -c '^ok' "$out")))
+	FAILED=$((FAILED + $(grep -c '^FAIL' "$out")))
+	if ! grep -qE '^(ok|FAIL|     rootless podman: not run)' "$out"; then
+		fail rootless-podman "$(tail -n 3 "$out" | tr '\n' ' ')"
+	fi
+}
+
+if command -v podman >/dev/null; then rootless; else echo "     rootless podman: not run (no podman: make deps)"; fi
+summary
