@@ -15,7 +15,26 @@ what=${1:-all}
 PACKAGES="build-essential pkg-config dpkg-dev clang-14 libclang-rt-14-dev libvdeplug-dev vdeplug libvdeplug-slirp libslirp-dev
 libvdeplug-agno libvdeplug-vlan libcmocka-dev musl-tools iproute2 iputils-ping nftables tcpdump
 curl python3 nginx-light postgresql util-linux procps wrk
-dnsmasq-base bind9-dnsutils socat iperf3 memcached nodejs"
+dnsmasq-base bind9-dnsutils socat iperf3 memcached nodejs
+docker.io podman runc uidmap"
+
+# Each step says one line; apt's output goes to this log, whose tail is shown
+# when a step fails.
+log="$deps_dir/deps.log"
+
+# step TEXT COMMAND...: run COMMAND with its output in the log.
+step() {
+	text=$1
+	shift
+	mkdir -p "$deps_dir"
+	echo "netcon: $text"
+	echo "=== $(date -u '+%F %T') $text: $*" >>"$log"
+	if ! "$@" >>"$log" 2>&1; then
+		echo "netcon: failed: $text; the end of $log:" >&2
+		tail -n 20 "$log" | sed 's/^/  /' >&2
+		exit 1
+	fi
+}
 
 missing_packages() {
 	for p in $PACKAGES; do
@@ -31,9 +50,9 @@ install_packages() {
 		echo "  apt-get install -y $missing" >&2
 		exit 1
 	fi
-	echo "netcon: installing $missing"
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	step "updating apt's package lists" apt-get update -q
+	# shellcheck disable=SC2086
+	step "installing $missing" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 }
 
 # Writes deb-src entries for every archive the machine uses, in both the
@@ -61,14 +80,12 @@ fetch_lwip() {
 	opts="-o Dir::Etc::SourceList=$apt_dir/sources/netcon.list -o Dir::Etc::SourceParts=$apt_dir/sources
 -o Dir::State::Lists=$apt_dir/lists -o Dir::Cache=$apt_dir/cache -o Debug::NoLocking=1
 -o APT::Sandbox::User=root"
-	echo "netcon: fetching Debian's lwip source package (private apt configuration in $apt_dir)"
 	# shellcheck disable=SC2086
-	apt-get -q $opts update
+	step "reading source package lists (private apt configuration in $apt_dir)" apt-get -q $opts update
 	# shellcheck disable=SC2086
-	(cd "$apt_dir/src" && apt-get -q $opts source --download-only lwip)
+	step "fetching Debian's lwip source package" sh -c 'cd "$1" && shift && apt-get -q "$@" source --download-only lwip' - "$apt_dir/src" $opts
 	dsc=$(ls "$apt_dir"/src/lwip_*.dsc | head -n 1)
-	dpkg-source -x "$dsc" "$deps_dir/lwip"
-	echo "netcon: lwIP sources in $deps_dir/lwip"
+	step "unpacking lwIP's sources into $deps_dir/lwip" dpkg-source -x "$dsc" "$deps_dir/lwip"
 }
 
 case "$what" in

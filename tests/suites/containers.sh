@@ -226,7 +226,7 @@ docker_cases() {
 	STOP_PIDS+=($srv)
 	t0=$(date +%s.%N)
 	check docker-pair-by-name-64M nrun_docker --rm --name d-cli-$$ "$IMG" sh -c "$(by_name d-srv-$$ 7001 64M)"
-	grep -h OK "$T/check.out" | sed "s/^/     /; s/\$/, container start to end $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-4) s/"
+	grep -h OK "$T/check.out" | sed "s/^/     /; s/\$/, client container start to end $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s/"
 	check docker-server-exit-status wait "$srv"
 
 	nrun_docker --rm --name d-u-$$ "$IMG" test_tx -p 7002 -n 16M -c 1 >"$T/d-u.txt" 2>&1 &
