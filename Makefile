@@ -123,6 +123,12 @@ KERNEL_INC := $(firstword $(wildcard /usr/include/$(shell $(CC) -dumpmachine 2>/
 
 musl: $(MUSL_LIB) $(MUSL_TESTS)
 
+# busybox (Alpine's userland) from Debian's source package, built with
+# musl-gcc for the musl suite, which builds it itself when it can.
+.PHONY: musl-busybox
+musl-busybox:
+	scripts/musl-busybox.sh $(B)/musl/busybox
+
 $(B)/musl/pic/%.o: src/%.c src/intercept/*.h src/common/*.h
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_ALL_CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@

@@ -26,7 +26,9 @@
 #      as musl answers them;
 #   6. the conformance programs (TCP cases, UDP cases, the TCP matrix) built
 #      with musl: every line as on the kernel, or as the .known files record;
-#   7. without a service the musl library fails closed with its message.
+#   7. without a service the musl library fails closed with its message;
+#   and busybox, Alpine's userland, built with musl from Debian's source
+#   package when it can be fetched: httpd, wget, nc, nslookup.
 source "$(dirname "$0")/../lib.sh"
 
 MUSL_LIB="$TOP/$B/lib/netcon/musl/libnetcon.so"
@@ -595,6 +597,41 @@ grep -h OK "$T/check.out" | sed 's/^/     /'
 check musl-res-query timeout 30 env NETCON_SOCKET="$T/a.sock" "${NS[@]}" "$INTERCEPT" \
 	"$MAPPS/muslcheck" res beta
 grep -h OK "$T/check.out" | sed 's/^/     /'
+
+# --- busybox: Alpine's own userland, built with musl from Debian's source
+# package (scripts/musl-busybox.sh, `make musl-busybox`), when it can be
+# fetched: httpd and wget (by name and over IPv6), nc, and nslookup, whose own
+# resolver asks the service's DNS stub over UDP.
+BB="$TOP/$B/musl/busybox/busybox"
+if [ ! -x "$BB" ] && ! "$TOP/scripts/musl-busybox.sh" "$TOP/$B/musl/busybox" >"$T/busybox-build.out" 2>&1; then
+	echo "     busybox cases skipped: $(tail -n 1 "$T/busybox-build.out")"
+else
+	# bb SERVICE ARGS...: busybox through SERVICE in an empty namespace, bounded.
+	bb() {
+		local name=$1
+		shift
+		NETCON_SOCKET="$T/$name.sock" timeout 60 "${NS[@]}" "$INTERCEPT" "$BB" "$@"
+	}
+	bb_wget() { bb b wget -q -O "$2" "$1" && cmp "$T/www/blob" "$2"; }
+	bb_nc() { bb b nc "$IPA" 9000 <"$T/nc.in" && sleep 0.5 && cmp "$T/nc.in" "$T/bb-nc.log"; }
+	bb_nslookup() {
+		NETCON_SOCKET="$T/b.sock" timeout 60 "${MNS[@]}" sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+			"$T/resolv.conf" "$INTERCEPT" "$BB" nslookup beta | tee "$T/nslookup.out" | grep -qx "Address: $IPB"
+	}
+	mkdir -p "$T/www"
+	head -c 64M /dev/urandom >"$T/www/blob"
+	echo up >"$T/www/up.txt"
+	head -c 1M /dev/urandom >"$T/nc.in"
+	printf 'nameserver %s\n' "$IPA" >"$T/resolv.conf"
+	app_bg a bb-httpd "$BB" httpd -f -p 8080 -h "$T/www"
+	wait_for 10 bb b wget -q -O /dev/null "http://$IPA:8080/up.txt"
+	check musl-busybox-wget-by-name bb_wget http://alpha:8080/blob "$T/got-name"
+	check musl-busybox-wget-ipv6 bb_wget "http://[$IPA6]:8080/blob" "$T/got-v6"
+	app_bg a bb-nc "$BB" nc -l -p 9000
+	sleep 0.5
+	check musl-busybox-nc bb_nc
+	check musl-busybox-nslookup bb_nslookup
+fi
 
 # --- 6. the conformance programs, built with musl, against the kernel
 LO_SETUP="ip link set lo up; ip addr add $IPA/32 dev lo; ip addr add $IPA6/128 dev lo nodad"
