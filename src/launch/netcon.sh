@@ -4,11 +4,12 @@
 #   netcon run [--name N] [--network NET] [--publish SPEC]... [--nat|--no-nat]
 #              [--allow-host-loopback] [--runtime docker|podman|PATH]
 #              [--global-opt OPT]... [--socket-mode MODE] [--service-opt OPT]...
-#              [RUNTIME-RUN-OPTIONS...] IMAGE [CMD...]
+#              [--musl] [RUNTIME-RUN-OPTIONS...] IMAGE [CMD...]
 #       starts a netcon-service for the container on network NET's switch,
 #       runs the container with --network none and the service's folder
 #       mounted (socket, libnetcon, /etc/ld.so.preload, /etc/resolv.conf),
 #       stops the service when the container exits; exits with its status.
+#       --musl: a musl image (Alpine): LD_PRELOAD names the musl build.
 #   netcon serve NET [--name N] [--publish SPEC]... [--nat|--no-nat]
 #              [--allow-host-loopback] [--socket-mode MODE] [--service-opt OPT]...
 #       a long-running service for network NET whose folder DIR/NET/ the OCI
@@ -20,8 +21,9 @@
 #
 # DIR: $NETCON_DIR, else /run/netcon for root, $XDG_RUNTIME_DIR/netcon, or
 # /tmp/netcon-UID. A container's folder DIR/c-RANDOM/ holds only service.sock,
-# a copy of libnetcon.so, ld.so.preload and resolv.conf; the switch of
-# network NET is DIR/net-NET.
+# a copy of libnetcon.so (and of the musl build, musl/libnetcon.so, where it
+# was built), ld.so.preload and resolv.conf; the switch of network NET is
+# DIR/net-NET.
 set -u
 
 here=$(dirname "$(readlink -f "$0")")
@@ -47,6 +49,8 @@ find_first() {
 svc=${NETCON_SERVICE_BIN:-$(find_first "$here/netcon-service" "$here/../bin/netcon-service")} ||
 	svc=$(command -v netcon-service) || svc=
 lib=${NETCON_LIB:-$(find_first "$here/../lib/netcon/libnetcon.so" "$here/libnetcon.so")} || lib=
+# The musl build, where it was built: musl/libnetcon.so in the folder too.
+musl_lib=${NETCON_MUSL_LIB:-$(find_first "$(dirname "$lib")/musl/libnetcon.so")} || musl_lib=
 
 base_dir() {
 	if [ -n "${NETCON_DIR:-}" ]; then
@@ -100,6 +104,11 @@ fill_folder() {
 			mv -f "$f/.libnetcon.so.new" "$f/libnetcon.so" || die "cannot copy $lib to $f"
 	fi
 	write_in_place "$f/ld.so.preload" "/run/netcon/libnetcon.so"
+	if [ -n "$musl_lib" ] && ! cmp -s "$musl_lib" "$f/musl/libnetcon.so"; then
+		mkdir -p "$f/musl" && chmod 755 "$f/musl" &&
+			cp "$musl_lib" "$f/musl/.libnetcon.so.new" && chmod 644 "$f/musl/.libnetcon.so.new" &&
+			mv -f "$f/musl/.libnetcon.so.new" "$f/musl/libnetcon.so" || die "cannot copy $musl_lib to $f/musl"
+	fi
 }
 
 # write_in_place FILE TEXT: the same inode (a bind mount of FILE sees it).
@@ -154,7 +163,7 @@ stop_service() {
 
 # Options shared by run and serve (parse_common), turned into the service's
 # command line by build_service_args.
-NAME= NETWORK=default NAT=auto LOOPBACK= SOCKET_MODE=0666 CHMOD_SOCKET= RUNTIME= GLOBAL_N=0 SVCOPT_N=0 PUBLISH_N=0
+MUSL= NAME= NETWORK=default NAT=auto LOOPBACK= SOCKET_MODE=0666 CHMOD_SOCKET= RUNTIME= GLOBAL_N=0 SVCOPT_N=0 PUBLISH_N=0
 
 # quote WORD: WORD for eval, single-quoted.
 quote() {
@@ -208,6 +217,7 @@ parse_common() {
 	--allow-host-loopback) LOOPBACK=1 ;;
 	--socket-mode) SOCKET_MODE=${2?}; SHIFT=2 ;;
 	--socket-mode=*) SOCKET_MODE=${1#*=} ;;
+	--musl) MUSL=1 ;;
 	--service-opt) eval "SVCOPT_$SVCOPT_N=\${2?}"; SVCOPT_N=$((SVCOPT_N + 1)); SHIFT=2 ;;
 	--service-opt=*) eval "SVCOPT_$SVCOPT_N=\${1#*=}"; SVCOPT_N=$((SVCOPT_N + 1)) ;;
 	*) SHIFT=0 ;;
@@ -331,6 +341,12 @@ cmd_run() {
 		-v "$FOLDER/resolv.conf:/etc/resolv.conf:ro" \
 		-e NETCON_SOCKET=/run/netcon/service.sock
 	[ -n "$NAME" ] && set -- "$@" --name "$NAME"
+	# musl's loader reads no /etc/ld.so.preload: the environment names the
+	# musl build (and a glibc program in such a container would not start).
+	if [ -n "$MUSL" ]; then
+		[ -n "$musl_lib" ] || die "--musl: no musl build of libnetcon (lib/netcon/musl/libnetcon.so; make musl)"
+		set -- "$@" -e LD_PRELOAD=/run/netcon/musl/libnetcon.so
+	fi
 	while [ $i -lt $total ]; do
 		eval "set -- \"\$@\" \"\$ARG_$i\""
 		i=$((i + 1))

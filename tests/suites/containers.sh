@@ -9,7 +9,8 @@
 #     a client as --user 1000, resolv.conf naming the service (and the
 #     container's own name), the container's exit status, the runtime
 #     wrapper (daemon.json) and its refusal without a service, a restarted
-#     service found again by a running container (folder mount, docker exec);
+#     service found again by a running container (folder mount, docker exec),
+#     a musl image (the wrapper with NETCON_LIBC=musl, netcon run --musl);
 #   podman: netcon run pair by name, the precreate hook (annotation
 #     io.netcon.network), its refusal, netcon-runtime as Podman's runtime;
 #   rootless podman (as nobody): netcon run pair, --userns keep-id,
@@ -84,6 +85,21 @@ make_rootfs() {
 	[ -s "$1" ] || "$TOP/tests/containers/rootfs.sh" "$1" "$APPS/test_tx" "$APPS/test_rx" \
 		"$(command -v getent)" "$(command -v id)" "$(command -v sleep)" "$(command -v cat)" \
 		"+$TOP/$B/lib/netcon/libnetcon.so"
+}
+
+# make_musl_rootfs OUT.tar: an Alpine-like image (musl's loader, musl-built
+# test programs, no shell), when the musl build exists.
+make_musl_rootfs() {
+	local r
+	[ -x "$TOP/$B/musl/tests/test_tx" ] && [ -r "$TOP/$B/lib/netcon/musl/libnetcon.so" ] &&
+		[ -r /lib/ld-musl-x86_64.so.1 ] || return 1
+	r=$(mktemp -d "$T/musl-root.XXXXXX")
+	chmod 755 "$r"
+	mkdir -p "$r/bin" "$r/lib" "$r/etc" "$r/tmp" "$r/proc" "$r/sys" "$r/dev" "$r/run"
+	cp -L /lib/ld-musl-x86_64.so.1 "$r/lib/ld-musl-x86_64.so.1"
+	cp "$TOP/$B/musl/tests/test_tx" "$TOP/$B/musl/tests/test_rx" "$r/bin/"
+	printf 'root:x:0:0:root:/:/bin/false\n' >"$r/etc/passwd"
+	tar -C "$r" -cf "$1" . && rm -rf "$r"
 }
 
 ###########################################################################
@@ -279,6 +295,28 @@ docker_cases() {
 	sed -n 's/^/     /; /resolv/p' "$T/check.out"
 	"$DOCKER" rm -f d-rs-$$ d-w-$$ >/dev/null 2>&1
 	serve_stop d-web
+	docker_musl_cases
+}
+
+# A musl image (no shell): a server through the runtime wrapper
+# (NETCON_LIBC=musl) and a netcon run --musl client on its network.
+docker_musl_cases() {
+	local ip
+	if ! make_musl_rootfs "$T/musl.tar" || ! "$DOCKER" import "$T/musl.tar" "$IMG-musl" >/dev/null 2>&1; then
+		echo "     docker musl image: not run (no musl build here: make musl)"
+		return
+	fi
+	serve d-musl || { fail docker-musl "netcon serve did not start"; return; }
+	ip=$("$SVC" status --socket "$NETCON_DIR/d-musl/service.sock" | awk '$1 == "ipv4" { sub("/.*", "", $2); print $2 }')
+	"$DOCKER" run -d --name d-m-$$ --runtime netcon --network none -e NETCON_NETWORK=d-musl -e NETCON_LIBC=musl \
+		"$IMG-musl" test_tx -p 7021 -n 16M -c 2 >/dev/null
+	check docker-musl-runtime-wrapper timeout 60 "$DOCKER" run --rm --runtime netcon --network none \
+		-e NETCON_NETWORK=d-musl -e NETCON_LIBC=musl "$IMG-musl" test_rx -w 10 -p 7021 -n 16M "$ip"
+	grep -h OK "$T/check.out" | sed 's/^/     /'
+	check docker-musl-netcon-run nrun_docker --rm --musl --network d-musl "$IMG-musl" test_rx -w 10 -p 7021 -n 16M "$ip"
+	grep -h OK "$T/check.out" | sed 's/^/     /'
+	"$DOCKER" rm -f d-m-$$ >/dev/null 2>&1
+	serve_stop d-musl
 }
 
 if docker_start; then docker_cases; fi
