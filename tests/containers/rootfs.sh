@@ -28,4 +28,4 @@ printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
 printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"
 : >"$root/etc/resolv.conf"
 : >"$root/etc/ld.so.preload"
-tar -C "$root" -cf "$out" .
+tar --owner=0 --group=0 --numeric-owner -C "$root" -cf "$out" .

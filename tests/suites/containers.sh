@@ -99,7 +99,7 @@ make_musl_rootfs() {
 	cp -L /lib/ld-musl-x86_64.so.1 "$r/lib/ld-musl-x86_64.so.1"
 	cp "$TOP/$B/musl/tests/test_tx" "$TOP/$B/musl/tests/test_rx" "$r/bin/"
 	printf 'root:x:0:0:root:/:/bin/false\n' >"$r/etc/passwd"
-	tar -C "$r" -cf "$1" . && rm -rf "$r"
+	tar --owner=0 --group=0 --numeric-owner -C "$r" -cf "$1" . && rm -rf "$r"
 }
 
 ###########################################################################
@@ -224,8 +224,14 @@ docker_start() {
 		--ip6tables=false --ip-forward=false >"$T/dockerd.txt" 2>&1 &
 	DOCKERD_PID=$!
 	export DOCKER_HOST="unix://$T/docker.sock"
-	if ! wait_for 30 "$DOCKER" version || ! "$DOCKER" import "$T/rootfs.tar" "$IMG" >/dev/null 2>"$T/import.txt"; then
-		echo "     docker: not run (dockerd did not serve within 30 s: $(tail -n 1 "$T/dockerd.txt" "$T/import.txt" 2>/dev/null | tail -n 1))"
+	local i
+	for ((i = 0; i < 600; i++)); do
+		"$DOCKER" version >/dev/null 2>&1 && break
+		kill -0 "$DOCKERD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! "$DOCKER" version >/dev/null 2>&1 || ! "$DOCKER" import "$T/rootfs.tar" "$IMG" >/dev/null 2>"$T/import.txt"; then
+		echo "     docker: not run (dockerd did not serve, in at most 30 s: $(cat "$T/dockerd.txt" "$T/import.txt" 2>/dev/null | grep -v '^$' | tail -n 1 | cut -c1-200))"
 		stop_pid "$DOCKERD_PID" 20
 		DOCKERD_PID=
 		return 1
@@ -340,6 +346,8 @@ if [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
 	fi
 elif [ "$(id -u)" = 0 ]; then
 	echo "     podman: not run (no podman: make deps)"
+else
+	echo "     podman as root: not run (not root; rootless podman below)"
 fi
 nrun_podman() {
 	local gopt=() g
