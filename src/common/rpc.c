@@ -185,8 +185,8 @@ int nc_rpc_check_request(const void *buf, size_t len, const char **why)
 			return -1;
 		}
 	}
-	if (req->op != NC_OP_SETSOCKOPT && req->op != NC_OP_RESOLVE && req->op != NC_OP_PORTS &&
-	    req->optlen != 0) {
+	if (req->op != NC_OP_SETSOCKOPT && req->op != NC_OP_RESOLVE &&
+	    (req->op != NC_OP_PORTS || req->arg[0] == NC_PORTS_LIST) && req->optlen != 0) {
 		*why = "unexpected option value";
 		return -1;
 	}

@@ -507,7 +507,15 @@ static struct {
 	bool cb_aborted;		/* ... and it was aborted (return ERR_ABRT) */
 	uint8_t buf[DNS_MAX_IN];
 	uint8_t out[STUB_EDNS_MAX];
+	char alias[NC_DNS_NAME_MAX];	/* a fixed name (host.netcon.internal) ... */
+	struct nc_names_addrs alias_addrs;	/* ... and its addresses */
 } nm;
+
+void nc_names_set_alias(const char *name, const struct nc_names_addrs *a)
+{
+	snprintf(nm.alias, sizeof(nm.alias), "%s", name);
+	nm.alias_addrs = *a;
+}
 
 static void tick(void *arg);
 static void run_stage(struct query *q);
@@ -1306,6 +1314,12 @@ found:
 		nc_mdns_own_addrs(&q->got);
 		q->ttl = 120;
 		return true;
+	}
+	if (nm.alias[0] && !strcasecmp(q->name, nm.alias)) {
+		q->got = nm.alias_addrs;
+		filter(&q->got, q->family);
+		q->ttl = 60;
+		return q->got.n4 + q->got.n6 > 0;
 	}
 	nc_mdns_local_name(q->name, local, sizeof(local));
 	e = cache_find(q->name, false);

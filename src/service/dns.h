@@ -85,5 +85,7 @@ void nc_names_client_gone(struct nc_client *client);
 void nc_names_learn_addrs(const char *owner, const struct nc_names_addrs *a, uint32_t ttl);
 /* A PTR record seen on the link: @owner (a reverse name) names @target. */
 void nc_names_learn_ptr(const char *owner, const char *target, uint32_t ttl);
+/* A name answered with fixed addresses (the gateway's host.netcon.internal). */
+void nc_names_set_alias(const char *name, const struct nc_names_addrs *a);
 
 #endif

@@ -32,6 +32,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -270,38 +272,75 @@ static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
 	return sum;
 }
 
+/* udp_port_published() - is @port (guest side) a published UDP port's? gw.lock held. */
+static bool udp_port_published(uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < gw.n_ports; i++)
+		if (gw.ports[i].udp && gw.ports[i].port == port)
+			return true;
+	return false;
+}
+
 /*
- * refuse_syn() - a SYN to the gateway's own address while the host's
- * loopback is not allowed: answer it with a RST, as a host with nothing
- * listening does, so that connect() fails at once with ECONNREFUSED.
- * (libslirp answers with an ICMP error, which lwIP does not apply to TCP:
- * the connection would hang until it timed out.) True if answered.
+ * host_policy() - what a program may reach through the gateway: anything
+ * with --nat, but the host's loopback (through the gateway's own address)
+ * only with --allow-host-loopback; without --nat (published ports only)
+ * nothing it starts itself. libslirp's own switches for these
+ * (disable_host_loopback, restricted) also block the replies of a published
+ * UDP port, so the rules are kept here, before libslirp sees a frame: a SYN
+ * that may not pass is answered with a RST, as a host with nothing listening does (connect() fails at once with
+ * ECONNREFUSED; libslirp would send an ICMP error, which lwIP does not
+ * apply to TCP, and the connection would hang until it timed out), and a
+ * UDP datagram is dropped unless it answers from a published port.
+ * Connections of published TCP ports are libslirp's own and pass. True if
+ * the frame was dealt with here.
  */
-static bool refuse_syn(const uint8_t *f, size_t len)
+static bool host_policy(const uint8_t *f, size_t len)
 {
 	uint8_t r[14 + 40 + 20];
 	size_t ip_len, rlen;
 	const uint8_t *tcp;
 	uint32_t seq, sum;
+	unsigned proto;
 	bool v6;
 
-	if (gw.cfg->allow_host_loopback || len < 14 + 20 + 20)
+	bool to_host, to_gateway;
+
+	if (len < 14 + 20 + 8)
 		return false;
 	v6 = f[12] == 0x86 && f[13] == 0xdd;
 	if (!v6 && !(f[12] == 0x08 && f[13] == 0x00))
-		return false;
+		return false;	/* ARP */
 	if (v6) {
-		if (len < 14 + 40 + 20 || f[14 + 6] != 6 || memcmp(f + 14 + 24, &gw.cfg->gw_host6, 16))
+		if (len < 14 + 40 + 8)
 			return false;
 		ip_len = 40;
+		proto = f[14 + 6];
+		to_host = !memcmp(f + 14 + 24, &gw.cfg->gw_host6, 16);
+		to_gateway = to_host || !memcmp(f + 14 + 24, &gw.cfg->gw_dns6, 16);
 	} else {
 		ip_len = (size_t)(f[14] & 0x0f) * 4;
-		if ((f[14] >> 4) != 4 || ip_len < 20 || len < 14 + ip_len + 20 || f[14 + 9] != 6 ||
-		    memcmp(f + 14 + 16, &gw.cfg->gw_host4, 4) || (f[14 + 6] & 0x3f) || f[14 + 7])
-			return false;	/* not TCP to the gateway, or a fragment */
+		if ((f[14] >> 4) != 4 || ip_len < 20 || len < 14 + ip_len + 8)
+			return true;
+		proto = f[14 + 9];
+		to_host = !memcmp(f + 14 + 16, &gw.cfg->gw_host4, 4);
+		to_gateway = to_host || !memcmp(f + 14 + 16, &gw.cfg->gw_dns4, 4);
 	}
+	/* Where may a program go? Anywhere with --nat, but the host's loopback only if allowed. */
+	if (gw.cfg->nat && (!to_host || gw.cfg->allow_host_loopback))
+		return false;
+	if (proto == 1 || proto == 58)	/* ping the gateway; ND */
+		return !to_gateway && proto == 1;
+	if (!v6 && ((f[14 + 6] & 0x3f) || f[14 + 7]))
+		return true;	/* a fragment: dropped */
 	tcp = f + 14 + ip_len;
-	if ((tcp[13] & 0x17) != 0x02)	/* SYN alone (no ACK, RST, FIN) */
+	if (proto == 17)	/* UDP: only a published port's answers */
+		return !udp_port_published((uint16_t)(tcp[0] << 8 | tcp[1]));
+	if (proto != 6 || len < 14 + ip_len + 20)
+		return true;
+	if ((tcp[13] & 0x17) != 0x02)	/* not a SYN alone: a published port's, or libslirp drops it */
 		return false;
 	memset(r, 0, sizeof(r));
 	memcpy(r, f + 6, 6);		/* back to the sender */
@@ -368,7 +407,7 @@ static void take_frames(void)
 
 		if (n <= 0)
 			return;
-		if (!refuse_syn(gw.in, (size_t)n))
+		if (!host_policy(gw.in, (size_t)n))
 			slirp_input(gw.slirp, gw.in, (int)n);
 	}
 }
@@ -610,6 +649,39 @@ unsigned nc_gateway_ports(struct nc_publish *out, unsigned max)
 	return n;
 }
 
+void nc_gateway_host_addrs(uint8_t ip4[4], bool *has4, uint8_t ip6[16], bool *has6)
+{
+	struct ifaddrs *ifa, *i;
+
+	*has4 = *has6 = false;
+	if (!gw.on)
+		return;
+	if (gw.cfg->allow_host_loopback) {
+		memcpy(ip4, &gw.cfg->gw_host4, 4);
+		memcpy(ip6, &gw.cfg->gw_host6, 16);
+		*has4 = *has6 = true;
+		return;
+	}
+	if (getifaddrs(&ifa))
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET && !*has4) {
+			memcpy(ip4, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+			*has4 = (ip4[0] != 127);
+		} else if (i->ifa_addr->sa_family == AF_INET6 && !*has6) {
+			const struct in6_addr *a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+
+			if (IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_LOOPBACK(a))
+				continue;
+			memcpy(ip6, a, 16);
+			*has6 = true;
+		}
+	}
+	freeifaddrs(ifa);
+}
+
 int nc_gateway_open(const struct nc_config *cfg, nc_gateway_frame_cb on_frame)
 {
 	SlirpConfig sc = { 0 };
@@ -622,7 +694,7 @@ int nc_gateway_open(const struct nc_config *cfg, nc_gateway_frame_cb on_frame)
 	gw.cfg = cfg;
 	gw.on_frame = on_frame;
 	sc.version = 4;
-	sc.restricted = !cfg->nat;	/* published ports only: nothing goes out */
+	sc.restricted = 0;	/* without --nat nothing goes out: host_policy() */
 	sc.in_enabled = true;
 	sc.vnetwork.s_addr = cfg->ip4.s_addr & (cfg->prefix4 ? htonl(0xffffffffu << (32 - cfg->prefix4)) : 0);
 	sc.vnetmask.s_addr = cfg->prefix4 ? htonl(0xffffffffu << (32 - cfg->prefix4)) : 0;
@@ -641,7 +713,7 @@ int nc_gateway_open(const struct nc_config *cfg, nc_gateway_frame_cb on_frame)
 	sc.vnameserver6 = cfg->gw_dns6;
 	sc.if_mtu = cfg->mtu;
 	sc.if_mru = cfg->mtu;
-	sc.disable_host_loopback = !cfg->allow_host_loopback;
+	sc.disable_host_loopback = false;	/* kept by host_policy() instead */
 	sc.disable_dhcp = true;
 	if (pthread_mutex_init(&gw.lock, NULL))
 		return -1;

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #define NC_GATEWAY_PORTS_MAX	128	/* published ports (each family counts) */
+#define NC_GATEWAY_HOST_NAME	"host.netcon.internal"	/* the host, by name */
 
 /* A frame from the gateway for the stack. */
 typedef void (*nc_gateway_frame_cb)(const uint8_t *frame, size_t len);
@@ -40,5 +41,12 @@ int nc_gateway_publish(const struct nc_publish *p, bool add);
 /* The ports published now (each family on its own), at most @max. */
 unsigned nc_gateway_ports(struct nc_publish *out, unsigned max);
 const struct nc_gateway_stats *nc_gateway_stats(void);
+/*
+ * The addresses that reach the host itself from the virtual network
+ * (host.netcon.internal): the gateway's, when it leads to the host's
+ * loopback (--allow-host-loopback); otherwise the host's own first
+ * non-loopback IPv4 and global IPv6 addresses, reached through the NAT.
+ */
+void nc_gateway_host_addrs(uint8_t ip4[4], bool *has4, uint8_t ip6[16], bool *has6);
 
 #endif

@@ -93,6 +93,16 @@
 #define LWIP_WND_SCALE                  1
 #define TCP_RCV_SCALE                   7
 #define TCP_WND                         (2 * 1024 * 1024)
+/*
+ * A window update is sent at once when the window has grown by this much
+ * (tcp_recved(), where @pcb is in scope). lwIP's default, min(TCP_WND / 4,
+ * 4 * TCP_MSS), is 254 KiB here: more than the whole 64 KiB window of a
+ * peer without window scaling (libslirp's TCP, the gateway), whose window
+ * would then reopen only with a delayed ACK — 100 KB/s into the service.
+ * Scaled connections keep the default.
+ */
+#define TCP_WND_UPDATE_THRESHOLD        (((pcb)->flags & TF_WND_SCALE) ? \
+					 LWIP_MIN((TCP_WND / 4), (TCP_MSS * 4)) : 0xffffu / 4)
 #define TCP_SND_BUF                     (2 * 1024 * 1024)
 #define TCP_SND_QUEUELEN                8192
 #define TCP_SNDLOWAT                    (TCP_SND_BUF / 4)

@@ -363,6 +363,15 @@ int main(int argc, char **argv)
 	    nc_link_open(&cfg, on_frame, nc_stack_rx_buffer) || nc_stack_init(&cfg) ||
 	    nc_gateway_open(&cfg, on_frame) || nc_server_open(&cfg) || nc_names_init(&cfg))
 		return 1;
+	if (nc_gateway_on()) {
+		struct nc_names_addrs host = { 0 };
+		bool has4, has6;
+
+		nc_gateway_host_addrs(host.ip4[0], &has4, host.ip6[0], &has6);
+		host.n4 = has4;
+		host.n6 = has6;
+		nc_names_set_alias(NC_GATEWAY_HOST_NAME, &host);
+	}
 	{
 		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
 

@@ -794,7 +794,7 @@ static void group_descriptors(void)
 
 /* Group 5: well-formed requests naming sockets the service does not know. */
 #define UNKNOWN_VARIANTS 8
-#define NAMED_OPS (NC_OP_MAX_ - 6)	/* all ops but SOCKET, STATUS, NEWCONN, RESOLVE(_ADDR); 0 is none */
+#define NAMED_OPS (NC_OP_MAX_ - 7)	/* all ops but SOCKET, STATUS, NEWCONN, RESOLVE(_ADDR), PORTS; 0 is none */
 
 /*
  * unknown_case() - @r sent on *@c with @fd (or none): a reply with @want,

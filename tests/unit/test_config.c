@@ -308,8 +308,80 @@ static void test_config_flags(void **state)
 	assert_string_equal(cfg.socket_path, "/tmp/s.sock");
 	assert_null(cfg.app_argv);
 	assert_int_equal(parse(&cfg, err, status_app), -1);
-	assert_non_null(strstr(err, "status"));
+	assert_non_null(strstr(err, "takes no program"));
 	assert_non_null(nc_usage_text());
+}
+
+/* --publish SPECs: every form, families, protocols; bad ones refused with a reason. */
+static void test_config_publish(void **state)
+{
+	static const struct {
+		const char *spec, *canon;
+		int family;
+	} good[] = {
+		{ "8080:80", "8080:80/tcp", AF_UNSPEC },
+		{ "8080:80/udp", "8080:80/udp", AF_UNSPEC },
+		{ "127.0.0.1:8080:80", "127.0.0.1:8080:80/tcp", AF_INET },
+		{ "8080:198.18.0.9:80", "8080:198.18.0.9:80/tcp", AF_INET },
+		{ "0.0.0.0:8080:198.18.0.9:80/tcp", "8080:198.18.0.9:80/tcp", AF_INET },
+		{ "[::1]:8080:80", "[::1]:8080:80/tcp", AF_INET6 },
+		{ "[2001:db8::1]:8080:[fd00::5]:80/udp", "[2001:db8::1]:8080:[fd00::5]:80/udp", AF_INET6 },
+		{ "8080:[fd00::5]:80", "[::]:8080:[fd00::5]:80/tcp", AF_INET6 },
+	};
+	static const char *const bad[] = {
+		"", "80", "0:80", "8080:0", "8080:65536", "a:80", "8080:80/sctp", "1.2.3.4:8080:[::1]:80",
+		"[::1:8080:80", "8080:80:", "1:2:3:4:5", "8080:0.0.0.0:80", "300.1.1.1:8080:80",
+	};
+	struct nc_publish p;
+	const char *why;
+	char out[160];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (nc_parse_publish(good[i].spec, &p, &why))
+			fail_msg("refused %s: %s", good[i].spec, why);
+		assert_int_equal(p.family, good[i].family);
+		nc_format_publish(&p, out, sizeof(out));
+		assert_string_equal(out, good[i].canon);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		if (!nc_parse_publish(bad[i], &p, &why))
+			fail_msg("accepted %s", bad[i]);
+		assert_non_null(why);
+	}
+}
+
+/* The gateway takes the subnet's first two addresses, routes and DNS follow. */
+static void test_config_gateway(void **state)
+{
+	char *nat[] = { "netcon-service", "--nat", "--ip", "198.18.5.5/16", NULL };
+	char *clash[] = { "netcon-service", "--nat", "--ip", "198.18.0.2/16", NULL };
+	char *lo_alone[] = { "netcon-service", "--allow-host-loopback", NULL };
+	char *mode[] = { "netcon-service", "--socket-mode", "0666", NULL };
+	char *bad_mode[] = { "netcon-service", "--socket-mode", "0755", NULL };
+	struct nc_config cfg;
+	char err[256], a[INET6_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, nat), 0);
+	inet_pton(AF_INET6, "fd00:6e63::99", &cfg.ip6);
+	cfg.prefix6 = 64;
+	assert_int_equal(nc_config_gateway(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(inet_ntoa(cfg.gw4), "198.18.0.1");
+	assert_string_equal(inet_ntoa(cfg.gw_dns4), "198.18.0.2");
+	assert_true(cfg.have_gw4 && cfg.have_gw6);
+	inet_ntop(AF_INET6, &cfg.gw_host6, a, sizeof(a));
+	assert_string_equal(a, "fd00:6e63::1");
+	assert_int_equal(cfg.n_dns, 1);
+	assert_int_equal(parse(&cfg, err, clash), 0);
+	assert_int_equal(nc_config_gateway(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "gateway"));
+	assert_int_equal(parse(&cfg, err, lo_alone), -1);
+	assert_int_equal(parse(&cfg, err, mode), 0);
+	assert_int_equal(cfg.socket_mode, 0666);
+	assert_int_equal(parse(&cfg, err, bad_mode), -1);
 }
 
 /* A trailing program keeps its own arguments, options included. */
@@ -428,6 +500,8 @@ int main(void)
 		cmocka_unit_test(test_config_full),
 		cmocka_unit_test(test_config_mtu_default),
 		cmocka_unit_test(test_config_flags),
+		cmocka_unit_test(test_config_publish),
+		cmocka_unit_test(test_config_gateway),
 		cmocka_unit_test(test_config_app),
 		cmocka_unit_test(test_config_errors),
 	};

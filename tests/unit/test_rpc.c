@@ -25,7 +25,7 @@
 static int needs_sock(unsigned op)
 {
 	return op != NC_OP_SOCKET && op != NC_OP_STATUS && op != NC_OP_NEWCONN &&
-	       op != NC_OP_RESOLVE && op != NC_OP_RESOLVE_ADDR;
+	       op != NC_OP_RESOLVE && op != NC_OP_RESOLVE_ADDR && op != NC_OP_PORTS;
 }
 
 /* put_sin() - an IPv4 sockaddr (198.18.0.5) into an address field; returns its length. */
@@ -81,6 +81,11 @@ static void valid_request(struct nc_request *req, unsigned op)
 		break;
 	case NC_OP_RESOLVE_ADDR:
 		req->addrlen = put_sin(req->addr, 0);
+		break;
+	case NC_OP_PORTS:
+		req->arg[0] = NC_PORTS_PUBLISH;
+		memcpy(req->opt, "8080:80", 8);
+		req->optlen = 8;
 		break;
 	default:
 		break;
@@ -251,6 +256,17 @@ static void test_request_per_op(void **state)
 	valid_request(&req, NC_OP_CONNECT);
 	req.addrlen = 0;
 	expect_bad_request(&req, sizeof(req), "address missing", "connect without address");
+	valid_request(&req, NC_OP_PORTS);
+	req.arg[0] = 7;
+	expect_bad_request(&req, sizeof(req), "bad ports action", "ports with action 7");
+	valid_request(&req, NC_OP_PORTS);
+	req.opt[req.optlen - 1] = 'x';
+	expect_bad_request(&req, sizeof(req), "malformed port spec", "unterminated port spec");
+	valid_request(&req, NC_OP_PORTS);
+	req.arg[0] = NC_PORTS_LIST;
+	expect_bad_request(&req, sizeof(req), "unexpected option value", "ports list with a spec");
+	req.optlen = 0;
+	expect_good_request(&req, "ports list");
 
 	for (op = 1; op < NC_OP_MAX_; op++) {
 		char what[64];
@@ -265,7 +281,7 @@ static void test_request_per_op(void **state)
 			snprintf(what, sizeof(what), "%s with a socket id", nc_rpc_op_name(op));
 			expect_bad_request(&req, sizeof(req), "unexpected socket", what);
 		}
-		if (op != NC_OP_SETSOCKOPT && op != NC_OP_RESOLVE) {
+		if (op != NC_OP_SETSOCKOPT && op != NC_OP_RESOLVE && op != NC_OP_PORTS) {
 			snprintf(what, sizeof(what), "%s with an option value", nc_rpc_op_name(op));
 			valid_request(&req, op);
 			req.optlen = 1;
@@ -509,7 +525,8 @@ static void check_accepted_request(const uint8_t *buf)
 	assert_int_equal(got.version, NC_RPC_VERSION);
 	assert_true(got.op > 0 && got.op < NC_OP_MAX_);
 	assert_true(got.optlen <= NC_OPT_MAX);
-	assert_true(got.optlen == 0 || got.op == NC_OP_SETSOCKOPT || got.op == NC_OP_RESOLVE);
+	assert_true(got.optlen == 0 || got.op == NC_OP_SETSOCKOPT || got.op == NC_OP_RESOLVE ||
+		    (got.op == NC_OP_PORTS && got.arg[0] != NC_PORTS_LIST));
 	/* AF_UNSPEC alone: connect(AF_UNSPEC) dissolving a datagram socket's peer */
 	assert_true(got.addrlen == 0 || got.addrlen == sizeof(struct sockaddr_in) ||
 		    got.addrlen == sizeof(struct sockaddr_in6) ||
