@@ -64,6 +64,17 @@ int nc_default_socket(char *buf, size_t len)
 	return fits(snprintf(buf, len, "%s/service.sock", dir), len);
 }
 
+int nc_program_socket(char *buf, size_t len)
+{
+	const char *env = getenv("NETCON_SOCKET");
+	struct stat st;
+
+	if (!(env && *env) && !getenv("NETCON_DIR") &&
+	    stat(NC_CONTAINER_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode))
+		return fits(snprintf(buf, len, "%s", NC_CONTAINER_SOCKET), len);
+	return nc_default_socket(buf, len);
+}
+
 int nc_default_switch(char *buf, size_t len)
 {
 	char dir[200];

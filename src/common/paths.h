@@ -8,6 +8,15 @@
 int nc_default_dir(char *buf, size_t len);
 /* The service's RPC socket: $NETCON_SOCKET, or DIR/service.sock. */
 int nc_default_socket(char *buf, size_t len);
+/*
+ * Where a container's service is (netcon run, the OCI hook and the runtime
+ * wrapper mount its folder there): a program that was not told
+ * (NETCON_SOCKET, NETCON_DIR unset; `podman exec` does not pass on the
+ * hook's environment) uses it when it exists.
+ */
+#define NC_CONTAINER_SOCKET	"/run/netcon/service.sock"
+/* A program's service: NC_CONTAINER_SOCKET when not told otherwise and it exists, else nc_default_socket(). */
+int nc_program_socket(char *buf, size_t len);
 /* The local switch's folder: DIR/switch. */
 int nc_default_switch(char *buf, size_t len);
 /* Our uid outside user namespaces (the UID in /tmp/netcon-UID). */

@@ -316,7 +316,7 @@ void nc_client_init(void)
 	const char *fb = getenv("NETCON_FALLBACK");
 	const char *dbg = getenv("NETCON_DEBUG");
 
-	if (nc_default_socket(nc_client_cfg.socket_path, sizeof(nc_client_cfg.socket_path)))
+	if (nc_program_socket(nc_client_cfg.socket_path, sizeof(nc_client_cfg.socket_path)))
 		nc_client_cfg.socket_path[0] = '\0';
 	nc_client_cfg.fallback_kernel = fb && !strcmp(fb, "kernel");
 	nc_client_cfg.rpc_timeout_ms = 60000;
