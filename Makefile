@@ -215,24 +215,29 @@ $(FUZZ_B)/fuzz_frame: tests/fuzz/fuzz_frame.c $(FUZZ_SERVICE_OBJ) $(FUZZ_COMMON_
 
 # The three entry points prepare a fresh machine themselves: dependencies,
 # lwIP's source, the build.
+# The build behind test, demo, bench and compat: one line, the log's tail on failure.
+QUIET_BUILD = mkdir -p $(B) && echo "netcon: building (log in $(B)/build.log)" && \
+	{ $(MAKE) --no-print-directory all >$(B)/build.log 2>&1 || \
+	  { tail -n 30 $(B)/build.log; echo "netcon: build failed (see $(B)/build.log)"; exit 1; }; }
+
 test:
-	scripts/deps.sh all
-	$(MAKE) all
+	@scripts/deps.sh all
+	@$(QUIET_BUILD)
 	tests/run.sh
 
 compat:
-	scripts/deps.sh all
-	$(MAKE) all
+	@scripts/deps.sh all
+	@$(QUIET_BUILD)
 	tests/run.sh compat
 
 demo:
-	scripts/deps.sh all
-	$(MAKE) all
+	@scripts/deps.sh all
+	@$(QUIET_BUILD)
 	tests/demo.sh
 
 bench:
-	scripts/deps.sh all
-	$(MAKE) all
+	@scripts/deps.sh all
+	@$(QUIET_BUILD)
 	bench/run.sh $(if $(QUICK),--quick)
 
 install: all

@@ -82,4 +82,18 @@ if grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$T"/
 else
 	pass san-reports "no sanitizer report in any log"
 fi
+
+# The gateway (libslirp in a thread of the service, its frames and policy)
+# through the instrumented builds: its whole suite, every report to a file.
+mkdir -p "$T/gw-san"
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path="$T/gw-san/asan" \
+UBSAN_OPTIONS=print_stacktrace=1:log_path="$T/gw-san/ubsan" \
+	timeout 300 bash "$TOP/tests/suites/gateway.sh" >"$T/gw-san/suite.out" 2>&1
+gw_rc=$?
+if [ $gw_rc = 0 ] && ! ls "$T/gw-san" | grep -q 'asan\|ubsan'; then
+	pass san-gateway "$(tail -n 1 "$T/gw-san/suite.out")"
+else
+	fail san-gateway "suite exit $gw_rc: $(grep -h '^FAIL' "$T/gw-san/suite.out" | head -3 | tr '\n' ' ')"
+	cat "$T"/gw-san/*san* 2>/dev/null | head -40
+fi
 summary
