@@ -14,11 +14,21 @@
 #   podman: netcon run pair by name, the precreate hook (annotation
 #     io.netcon.network), its refusal, netcon-runtime as Podman's runtime;
 #   rootless podman (as nobody): netcon run pair, --userns keep-id,
-#     --user 1000 inside, the hook.
+#     --user 1000 inside, the hook;
+#   the gateway, for each of the three (gateway_cases, dns_cases): a port
+#     published with netcon run -p reached by a kernel client on the host
+#     (64 MiB checked) and closed after the container, the host's loopback
+#     refused at once without --allow-host-loopback and reached with it
+#     (host.netcon.internal), a name only the host's resolver knows resolved
+#     through the gateway's DNS relay, and not without --nat. The resolver is
+#     a dnsmasq on the host's 127.0.0.1:53 that only netcon run sees as its
+#     resolver: in a private mount namespace with a resolv.conf bound over
+#     /etc/resolv.conf (root only; otherwise the DNS cases say why not).
 # A runtime this machine cannot run is reported in one line and counts
 # nothing. Nothing is left behind (containers, daemons, mounts, files).
 #
-# More cases go in docker_cases/podman_cases/rootless_cases; helpers:
+# More cases go in docker_cases/podman_cases/the rootless part, or in
+# gateway_cases/dns_cases (PREFIX RUNNER) for all three; helpers:
 # nrun_docker/nrun_podman (netcon run through that runtime), serve NET,
 # by_name NAME PORT BYTES (a client command that finds NAME and checks the
 # stream).
@@ -102,6 +112,90 @@ make_musl_rootfs() {
 	tar --owner=0 --group=0 --numeric-owner -C "$r" -cf "$1" . && rm -rf "$r"
 }
 
+# --- The gateway (--publish, --allow-host-loopback, the DNS relay) ----------
+# netcon run's services run in our network namespace, the host's: a
+# published port is a kernel socket here and the gateway's way out uses
+# our loopback. Host-side programs are the kernel's (test_tx/test_rx without
+# libnetcon), bound to 127.0.0.1 only, stopped by PID.
+GW4=198.18.0.1
+DNS_NAME=outside.netcon.test DNS_ADDR=203.0.113.7
+# WRAP: a command prefix for netcon run (the private mount namespace with the
+# suite's resolv.conf, for the DNS cases as root).
+WRAP=()
+
+# port_free PORT: no TCP socket of this namespace listens on PORT.
+port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
+
+# gateway_cases PREFIX RUN PORT: RUN is nrun/nrun_docker/nrun_podman; PORT and
+# PORT+1 must be free on the host.
+#   PREFIX-published-port-64M: a netcon run server published with
+#     -p 127.0.0.1:PORT:PORT, a kernel test_rx on the host (the stream is
+#     seeded with the port: the same number both sides);
+#   PREFIX-published-port-closed: the host's port is gone after the container;
+#   PREFIX-host-loopback-refused: without --allow-host-loopback, a connection
+#     to the gateway (a kernel server listening on the host's 127.0.0.1:PORT+1)
+#     is refused at once;
+#   PREFIX-host-loopback-allowed: with it, host.netcon.internal is the
+#     gateway and the same server's 16 MiB arrive checked.
+gateway_cases() {
+	local pfx=$1 run=$2 hp=$3 lp=$(($3 + 1)) srv hsrv out
+	if ! port_free "$hp" || ! port_free "$lp"; then
+		fail "$pfx-gateway" "host port $hp or $lp in use"
+		return
+	fi
+	"$run" --rm --name "$pfx-pub-$$" -p "127.0.0.1:$hp:$hp" "$IMG" test_tx -p "$hp" -n 64M -c 1 \
+		>"$T/$pfx-pub.txt" 2>&1 &
+	srv=$!
+	STOP_PIDS+=($srv)
+	# The service's host socket listens before the container's server does
+	# (libslirp accepts, then closes): wait for the server's own line.
+	if wait_for 30 grep -q "listening on" "$T/$pfx-pub.txt"; then
+		check "$pfx-published-port-64M" "$APPS/test_rx" -w 10 -p "$hp" -n 64M 127.0.0.1
+		grep -h OK "$T/check.out" | sed "s/^/     /; s/\$/, host 127.0.0.1:$hp -> container port $hp/"
+	else
+		fail "$pfx-published-port-64M" "the server did not start: $(tail -n 2 "$T/$pfx-pub.txt" | tr '\n' ' ')"
+	fi
+	if wait "$srv"; then
+		if port_free "$hp"; then pass "$pfx-published-port-closed"; else fail "$pfx-published-port-closed" "$(ss -Htln "sport = :$hp")"; fi
+	else
+		fail "$pfx-published-port-closed" "the server container failed: $(tail -n 2 "$T/$pfx-pub.txt" | tr '\n' ' ')"
+	fi
+
+	"$APPS/test_tx" -b 127.0.0.1 -p "$lp" -n 16M -c 1 >"$T/$pfx-lo.txt" 2>&1 &
+	hsrv=$!
+	STOP_PIDS+=($hsrv)
+	if ! wait_for 10 grep -q "listening on" "$T/$pfx-lo.txt"; then
+		fail "$pfx-host-loopback" "the host's server did not start: $(cat "$T/$pfx-lo.txt")"
+		stop_pid "$hsrv"
+		return
+	fi
+	# Timed inside the container (/proc/uptime, 10 ms steps): the connect alone.
+	out=$("$run" --rm "$IMG" sh -c "read a x </proc/uptime; test_rx -p $lp -n 16M $GW4; r=\$?; read b x </proc/uptime; echo \"exit \$r after \$(( (\${b%.*}\${b#*.} - \${a%.*}\${a#*.}) * 10 )) ms\"" 2>&1)
+	if grep -q "Connection refused" <<<"$out" && grep -qE "^exit 1 after [0-9]+ ms" <<<"$out" &&
+		[ "$(sed -n 's/^exit 1 after \([0-9]*\) ms$/\1/p' <<<"$out")" -lt 2000 ]; then
+		pass "$pfx-host-loopback-refused" "$(grep -o "connect to.*" <<<"$out"), $(grep -o "after.*" <<<"$out")"
+	else
+		fail "$pfx-host-loopback-refused" "$(tr '\n' ' ' <<<"$out")"
+	fi
+	check "$pfx-host-loopback-allowed" "$run" --rm --allow-host-loopback "$IMG" sh -c \
+		"set -- \$(getent ahostsv4 host.netcon.internal); echo \"host.netcon.internal is \${1:-nothing}\"; [ \"\${1:-}\" = $GW4 ] || exit 5; exec test_rx -p $lp -n 16M \$1"
+	grep -h "is\|OK" "$T/check.out" | sed 's/^/     /'
+	stop_pid "$hsrv"
+}
+
+# dns_cases PREFIX RUN: a name only the host's resolver knows (the suite's
+# dnsmasq, named by the resolv.conf the services see), resolved in a
+# container through the gateway's relay; without --nat it is not found.
+dns_cases() {
+	local pfx=$1 run=$2
+	check "$pfx-dns-relay" "$run" --rm "$IMG" sh -c \
+		"set -- \$(getent ahostsv4 $DNS_NAME); echo \"$DNS_NAME is \${1:-nothing}\"; [ \"\${1:-}\" = $DNS_ADDR ]"
+	sed 's/^/     /' "$T/check.out"
+	check "$pfx-dns-no-nat" "$run" --rm --no-nat "$IMG" sh -c \
+		"getent ahostsv4 $DNS_NAME; r=\$?; echo \"getent exit \$r\"; [ \$r = 2 ]"
+	sed 's/^/     /' "$T/check.out"
+}
+
 ###########################################################################
 # Rootless part: this same script run as an ordinary user (see below).
 if [ "${1:-}" = --rootless ]; then
@@ -172,6 +266,9 @@ if [ "${1:-}" = --rootless ]; then
 	else
 		fail rootless-hook "netcon serve did not start"
 	fi
+	gateway_cases rootless nrun 17045
+	# As root, the suite's resolv.conf is bound in this mount namespace already.
+	if [ -n "${CT_DNS:-}" ]; then dns_cases rootless nrun; fi
 	summary
 	exit
 fi
@@ -205,6 +302,46 @@ trap end EXIT
 
 make_rootfs "$T/rootfs.tar" || { fail image "cannot build the rootfs"; summary; exit 1; }
 
+# The DNS cases' resolver: dnsmasq on the host's 127.0.0.1:53 only (stopped
+# by PID; it answers DNS_NAME and nothing else), and a resolv.conf naming it
+# that netcon run sees in a private mount namespace of its own (RESOLVER_NS),
+# bound over /etc/resolv.conf: the services it starts there relay to it,
+# while the host, dockerd and everything else keep their resolv.conf.
+RESOLVER=
+RESOLVER_NS=(unshare -m --propagation private bash -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$T/resolv.conf")
+resolver_start() {
+	local why= p
+	if [ "$(id -u)" != 0 ]; then
+		why="a private mount namespace with another resolv.conf needs root"
+	elif ! command -v dnsmasq >/dev/null; then
+		why="no dnsmasq"
+	elif ss -Hlun "sport = :53" | grep -qE "(127\.0\.0\.1|0\.0\.0\.0|\*|\[::\]):53 "; then
+		why="port 53 of 127.0.0.1 is taken"
+	fi
+	if [ -z "$why" ]; then
+		echo "nameserver 127.0.0.1" >"$T/resolv.conf"
+		chmod 644 "$T/resolv.conf"
+		dnsmasq -C /dev/null --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
+			--listen-address=127.0.0.1 --port=53 --address="/$DNS_NAME/$DNS_ADDR" --log-facility=- \
+			--pid-file="$T/dnsmasq.pid" >"$T/dnsmasq.txt" 2>&1 &
+		p=$!
+		STOP_PIDS+=($p)
+		if ! wait_for 10 bash -c 'ss -Hlun "sport = :53" | grep -q "127.0.0.1:53 "'; then
+			why="dnsmasq did not start: $(tail -n 1 "$T/dnsmasq.txt")"
+			stop_pid "$p"
+		elif ! "${RESOLVER_NS[@]}" grep -qx "nameserver 127.0.0.1" /etc/resolv.conf; then
+			why="no private mount namespace with the suite's resolv.conf here"
+			stop_pid "$p"
+		fi
+	fi
+	if [ -n "$why" ]; then
+		echo "     DNS relay cases: not run ($why)"
+		return 1
+	fi
+	RESOLVER=1
+}
+resolver_start
+
 # --- Docker -----------------------------------------------------------------
 DOCKER=$(command -v /usr/bin/docker || command -v docker)
 docker_start() {
@@ -237,7 +374,7 @@ docker_start() {
 		return 1
 	fi
 }
-nrun_docker() { timeout 120 "$NETCON" run --runtime "$DOCKER" "$@"; }
+nrun_docker() { "${WRAP[@]}" timeout 120 "$NETCON" run --runtime "$DOCKER" "$@"; }
 
 docker_cases() {
 	local srv t0 ip ip2
@@ -325,7 +462,19 @@ docker_musl_cases() {
 	serve_stop d-musl
 }
 
-if docker_start; then docker_cases; fi
+docker_gateway_cases() {
+	gateway_cases docker nrun_docker 17041
+	if [ -n "$RESOLVER" ]; then
+		WRAP=("${RESOLVER_NS[@]}")
+		dns_cases docker nrun_docker
+		WRAP=()
+	fi
+}
+
+if docker_start; then
+	docker_cases
+	docker_gateway_cases
+fi
 
 # --- Podman (as root) ---------------------------------------------------------
 PODMAN_OK=
@@ -352,7 +501,7 @@ fi
 nrun_podman() {
 	local gopt=() g
 	for g in "${G[@]}"; do gopt+=(--global-opt "$g"); done
-	timeout 120 "$NETCON" run --runtime podman "${gopt[@]}" "${UL[@]}" "$@"
+	"${WRAP[@]}" timeout 120 "$NETCON" run --runtime podman "${gopt[@]}" "${UL[@]}" "$@"
 }
 
 podman_cases() {
@@ -384,7 +533,19 @@ podman_cases() {
 	serve_stop p-web
 }
 
-if [ -n "$PODMAN_OK" ]; then podman_cases; fi
+podman_gateway_cases() {
+	gateway_cases podman nrun_podman 17043
+	if [ -n "$RESOLVER" ]; then
+		WRAP=("${RESOLVER_NS[@]}")
+		dns_cases podman nrun_podman
+		WRAP=()
+	fi
+}
+
+if [ -n "$PODMAN_OK" ]; then
+	podman_cases
+	podman_gateway_cases
+fi
 
 # --- Rootless Podman ------------------------------------------------------------
 # As root: nobody runs this script again (--rootless). Its sub-uid range for
@@ -405,8 +566,10 @@ rootless() {
 		echo "nobody:200000:65536" >"$U/subuid"
 		cp "$U/subuid" "$U/subgid"
 		chmod 644 "$U/subuid" "$U/subgid"
-		CT_ROOTLESS_DIR=$U CT_SUBUIDS=1 B=$B timeout 600 unshare -m --propagation private bash -c '
+		[ -n "$RESOLVER" ] && cp "$T/resolv.conf" "$U/resolv.conf"
+		CT_ROOTLESS_DIR=$U CT_SUBUIDS=1 CT_DNS=$RESOLVER B=$B timeout 600 unshare -m --propagation private bash -c '
 			mount --bind "$1/subuid" /etc/subuid && mount --bind "$1/subgid" /etc/subgid &&
+			{ [ -z "$CT_DNS" ] || mount --bind "$1/resolv.conf" /etc/resolv.conf; } &&
 			exec setpriv --reuid=nobody --regid=nogroup --clear-groups bash "$2" --rootless' - "$U" "$SUITE" >"$out" 2>&1
 	else
 		grep -q "^$(id -un):" /etc/subuid 2>/dev/null && export CT_SUBUIDS=1
