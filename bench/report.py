@@ -24,6 +24,8 @@ TITLES = [
     ("conn", "New connections per second (connloop, one 16-byte exchange each)"),
     ("wrk", "nginx under wrk (keep-alive, 1 thread, 32 connections, 1 worker)"),
     ("redis", "redis-server under redis-benchmark (-q, 20 clients)"),
+    ("published", "Published ports: a kernel client on the loopback ↔ a server inside "
+                  "(netcon --publish, pasta -t, slirp4netns add_hostfwd)"),
     ("udp", "UDP throughput: iperf3 -u, datagrams/s received at the highest offered rate losing under 1%"),
     ("udp-latency", "UDP request/response latency: 64-byte ping-pong over connected sockets, round trip"),
     ("mem", "Service memory per idle connection"),
@@ -32,7 +34,7 @@ TITLES = [
 ]
 SHORT = {"bulk-same": "Same service", "bulk-switch": "Switch", "bulk-tap": "Tap",
          "bulk-peers": "Peers", "latency": "Ping-pong", "conn": "Connections/s",
-         "wrk": "nginx + wrk", "redis": "redis", "udp": "UDP datagrams/s", "udp-latency": "UDP ping-pong", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
+         "wrk": "nginx + wrk", "redis": "redis", "published": "Published ports", "udp": "UDP datagrams/s", "udp-latency": "UDP ping-pong", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
 NOISY = 0.30  # spread (max - min) / median above which a figure is marked noisy
 
 
@@ -245,7 +247,7 @@ def main():
       "TCP_NODELAY, after 1,000 warm-up round trips; `-u`: the same over a pair of connected UDP "
       "sockets). \"Measured\" is through netcon, or through the tool a row names (pasta, slirp4netns)."
       % round(100 * NOISY))
-    if meta.get("sections") and meta["sections"].split() != "bulk latency conn udp mem time".split():
+    if meta.get("sections") and meta["sections"].split() != "bulk latency conn published udp mem time".split():
         w("")
         w("Only these sections were run: %s (`SECTIONS`)." % meta["sections"])
     w("")
@@ -571,6 +573,20 @@ def text_latency(rows, meta):
             "compare with pingpong's.")
 
 
+def text_published(rows, meta):
+    return ("A kernel client on the loopback reaches a server inside through each forwarder: "
+            "`netcon-service --publish 127.0.0.1:HOSTPORT:PORT` (the gateway, libslirp; the "
+            "service on a switch of its own runs in the benchmark's kernel namespace, where the "
+            "client runs; the servers are intercepted through it), `pasta -t "
+            "127.0.0.1/HOSTPORT:PORT` and slirp4netns `add_hostfwd` (API socket; "
+            "`--mtu=65520`), each with the servers in its namespace and the client on the host. "
+            "Throughput is iperf3 (one stream; \"host client → server inside\" is the client "
+            "sending, \"server inside → host client\" is `-R`), latency `bench/pingpong.c` "
+            "(64 bytes each way), connections `connloop` (one 16-byte echo each) against "
+            "`test_tx -x`. The kernel figure is the same client and server both on the kernel's "
+            "loopback, no forwarder, measured right before each row.")
+
+
 def text_cpu(rows, meta):
     return ("Services: utime + stime from /proc/PID/stat over one verified test_tx → test_rx transfer. "
             "\"+ programs\" adds test_tx's and test_rx's own CPU time (they generate and check every "
@@ -673,7 +689,7 @@ def text_udp_latency(rows, meta, files=None):
             "here). bench/run.sh now checks after each UDP run that the services still answer.")
 
 
-SECTION_TEXT = {"bulk-tap": text_bulk_tap, "udp": text_udp, "udp-latency": text_udp_latency, "latency": text_latency, "cpu": text_cpu,
+SECTION_TEXT = {"bulk-tap": text_bulk_tap, "udp": text_udp, "udp-latency": text_udp_latency, "latency": text_latency, "cpu": text_cpu, "published": text_published,
                 "mem": text_mem, "diag": text_diag}
 
 

@@ -3,13 +3,16 @@
 # on the kernel's loopback in the same run (ratios pair by pair), and pasta and
 # slirp4netns carry the same loads for comparison. Writes docs/benchmarks.md.
 #
-#   [B=DIR] [SECTIONS="bulk latency conn udp mem time"] bench/run.sh [--quick] [--runs N] [--out FILE]
+#   [B=DIR] [SECTIONS="bulk latency conn published udp mem time"] bench/run.sh [--quick] [--runs N] [--out FILE]
 #
 # --quick: one run each, shorter durations, no peers and no wrk (< 2 minutes).
 # SECTIONS: run only these sections (default all): bulk (TCP throughput),
 # latency (TCP ping-pong), conn (connections/s, nginx + wrk, redis), udp (UDP
-# datagram rates and UDP ping-pong), mem (memory per connection, CPU per GiB),
-# time (where the time goes); the document then has only those figures.
+# datagram rates and UDP ping-pong), published (a kernel client on the
+# loopback reaching a server inside through netcon --publish, pasta -t and
+# slirp4netns add_hostfwd: throughput, ping-pong, connections/s; run with
+# --quick too), mem (memory per connection, CPU per GiB), time (where the
+# time goes); the document then has only those figures.
 # B: the build directory (default build), relative to the top; built with
 # "make B=DIR all" when it lacks the binaries.
 # Needs root (network namespaces, a tap device); installs the tools it uses
@@ -26,16 +29,16 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1 ;;
 	--runs) RUNS=$2; shift ;;
 	--out) OUT=$2; shift ;;
-	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) echo "usage: bench/run.sh [--quick] [--runs N] [--out FILE]" >&2; exit 2 ;;
 	esac
 	shift
 done
 case $OUT in /*) ;; *) OUT="$PWD/$OUT" ;; esac
-SECTIONS=${SECTIONS:-bulk latency conn udp mem time}
+SECTIONS=${SECTIONS:-bulk latency conn published udp mem time}
 for s in $SECTIONS; do
-	case $s in bulk | latency | conn | udp | mem | time) ;;
-	*) echo "bench: unknown section $s (bulk latency conn udp mem time)" >&2; exit 2 ;;
+	case $s in bulk | latency | conn | published | udp | mem | time) ;;
+	*) echo "bench: unknown section $s (bulk latency conn published udp mem time)" >&2; exit 2 ;;
 	esac
 done
 # want SECTION...: true when SECTIONS names one of them.
@@ -447,7 +450,7 @@ start_peers() {
 		# As root pasta drops to nobody unless told otherwise (--runas). It runs
 		# the command in new PID and network namespaces: find it as pasta's
 		# descendant whose network namespace is not ours.
-		pasta -q --runas 0:0 --config-net -- sleep 3600 >"$T/pasta.log" 2>&1 &
+		pasta -q --runas 0:0 --config-net "${PASTA_FWD[@]}" -- sleep 3600 >"$T/pasta.log" 2>&1 &
 		local pasta_pid=$! mine c g
 		PIDS+=("$pasta_pid")
 		mine=$(readlink /proc/self/ns/net)
@@ -481,7 +484,7 @@ start_peers() {
 		SLIRP_NS=$!
 		PIDS+=("$SLIRP_NS")
 		sleep 0.1
-		slirp4netns --configure --mtu=65520 --ready-fd=3 "$SLIRP_NS" tap0 3>"$T/slirp.ready" \
+		slirp4netns --configure --mtu=65520 --ready-fd=3 --api-socket "$T/slirp.api" "$SLIRP_NS" tap0 3>"$T/slirp.ready" \
 			>"$T/slirp.log" 2>&1 &
 		PIDS+=($!)
 		for ((i = 0; i < 100; i++)); do [ -s "$T/slirp.ready" ] && break; sleep 0.05; done
@@ -492,10 +495,24 @@ start_peers() {
 	fi
 }
 want bulk latency conn || PEERS=0
-[ "$PEERS" = 1 ] && start_peers
+# The published section's port forwards (on the host's loopback, ports free
+# there): pasta -t HOSTPORT:PORT, and slirp4netns add_hostfwd through its API
+# socket once it runs; for the iperf3, pingpong and echo servers (25201-25203).
+PASTA_FWD=() PUB_PASTA=() PUB_SLIRP=()
+if want published; then
+	p=27200
+	for i in 1 2 3; do
+		p=$(free_port $((p + 1))) && PUB_PASTA+=("$p") && PASTA_FWD+=(-t "127.0.0.1/$p:$((25200 + i))")
+	done
+	p=28200
+	for i in 1 2 3; do p=$(free_port $((p + 1))) && PUB_SLIRP+=("$p"); done
+fi
+{ [ "$PEERS" = 1 ] || want published; } && start_peers
 PEER_LIST=()
-[ -n "$PASTA_GW" ] && PEER_LIST+=("pasta:$PASTA_GW")
-[ -n "$SLIRP_NS" ] && PEER_LIST+=("slirp:10.0.2.2")
+if [ "$PEERS" = 1 ]; then
+	[ -n "$PASTA_GW" ] && PEER_LIST+=("pasta:$PASTA_GW")
+	[ -n "$SLIRP_NS" ] && PEER_LIST+=("slirp:10.0.2.2")
+fi
 [ "$PEERS" = 1 ] || [ "$QUICK" = 0 ] || ! want bulk || note bulk-peers "--quick: pasta and slirp4netns not run"
 
 # --- system calls -------------------------------------------------------------
@@ -894,6 +911,95 @@ else
 fi
 }
 
+# --- 3c. published ports: a kernel client reaches a server inside ---------------
+
+# slirp_fwd HOSTPORT GUESTPORT: slirp4netns add_hostfwd (127.0.0.1:HOSTPORT on
+# the host to 10.0.2.100:GUESTPORT in its namespace) through its API socket.
+slirp_fwd() {
+	python3 - "$T/slirp.api" "$1" "$2" <<-'PY'
+		import json, socket, sys
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		s.settimeout(5)
+		s.connect(sys.argv[1])
+		s.sendall(json.dumps({"execute": "add_hostfwd", "arguments": {"proto": "tcp",
+		    "host_addr": "127.0.0.1", "host_port": int(sys.argv[2]), "guest_port": int(sys.argv[3])}}).encode())
+		s.shutdown(socket.SHUT_WR)
+		r = s.recv(4096).decode()
+		sys.exit(0 if '"return"' in r else "add_hostfwd: " + r)
+	PY
+}
+
+sec_published() {
+section published
+# Each path: a server inside (iperf3 -s, pingpong -s, test_tx -x on
+# 25201-25203) and a kernel client on the loopback of the namespace the
+# forwarder runs in, to 127.0.0.1:HOSTPORT.
+#   netcon: service "pub", on a switch of its own, runs in the kernel's
+#     loopback namespace (KNS) with --publish 127.0.0.1:2620N:2520N; the servers
+#     are intercepted through it, the clients run in KNS.
+#   pasta: -t 127.0.0.1/HOSTPORT:2520N on the host, servers in its namespace.
+#   slirp4netns: add_hostfwd 127.0.0.1:HOSTPORT → 10.0.2.100:2520N on the
+#     host, servers in its namespace.
+# The kernel figure: the same client and server both in KNS (no forwarder).
+local paths=() fwd pe name cli h i r k v
+server iperf k; KIP=$SPORT
+server pingpong k; KPP=$SPORT
+server echo k; KEC=$SPORT
+local pub=() i
+for i in 1 2 3; do pub+=(--publish "127.0.0.1:$((26200 + i)):$((25200 + i))"); done
+ip netns exec "$KNS" "$SVC" --net "switch://$T/sw-pub" --socket "$T/pub.sock" "${pub[@]}" \
+	>"$T/pub.log" 2>&1 &
+PIDS+=($!)
+PID_pub=$!
+if wait_for 10 "$SVC" status --socket "$T/pub.sock" &&
+	server iperf svc:pub && server pingpong svc:pub && server echo svc:pub &&
+	wait_for 10 eval "ip netns exec $KNS ss -Htln 'sport = :26203' | grep -q ."; then
+	paths+=("netcon --publish|k|26201 26202 26203")
+else
+	note published "netcon: the service with --publish did not start: $(tail -n 2 "$T/pub.log" | tr '\n' ' ')"
+fi
+if [ -n "$PASTA_NS" ] && [ ${#PUB_PASTA[@]} = 3 ]; then
+	if server iperf pasta && server pingpong pasta && server echo pasta &&
+		wait_for 5 eval "ss -Htln 'sport = :${PUB_PASTA[2]}' | grep -q ."; then
+		paths+=("pasta -t|host|${PUB_PASTA[*]}")
+	else
+		note published "pasta: its servers or forwards did not come up"
+	fi
+else
+	note published "pasta: not running (see the notes of bulk-peers)"
+fi
+if [ -n "$SLIRP_NS" ] && [ ${#PUB_SLIRP[@]} = 3 ]; then
+	if server iperf slirp && server pingpong slirp && server echo slirp &&
+		{ slirp_fwd "${PUB_SLIRP[0]}" 25201 && slirp_fwd "${PUB_SLIRP[1]}" 25202 &&
+			slirp_fwd "${PUB_SLIRP[2]}" 25203; } >"$T/slirp-fwd.log" 2>&1; then
+		paths+=("slirp4netns --mtu=65520 add_hostfwd|host|${PUB_SLIRP[*]}")
+	else
+		note published "slirp4netns: its servers or add_hostfwd failed: $(tail -n 1 "$T/slirp-fwd.log" 2>/dev/null)"
+	fi
+else
+	note published "slirp4netns: not running"
+fi
+for ((r = 1; r <= RUNS; r++)); do
+	[ "$r" -gt 1 ] && over_budget && { note published "skipped runs from $r on: time budget"; break; }
+	for pe in "${paths[@]}"; do
+		name=${pe%%|*} cli=${pe#*|} fwd=(${cli#*|}) cli=${cli%%|*}
+		k=$(iperf k 127.0.0.1 "$KIP")
+		rec published "$name: 1 stream, host client → server inside" Gbit/s "$r" \
+			"$(iperf "$cli" 127.0.0.1 "${fwd[0]}")" "$k" - "pub-fwd"
+		k=$(iperf k 127.0.0.1 "$KIP" -R)
+		rec published "$name: 1 stream, server inside → host client" Gbit/s "$r" \
+			"$(iperf "$cli" 127.0.0.1 "${fwd[0]}" -R)" "$k" - "pub-rev"
+		k=$(pingpong k 127.0.0.1 "$KPP")
+		v=$(pingpong "$cli" 127.0.0.1 "${fwd[1]}")
+		rec published "$name: ping-pong median" µs "$r" "${v% *}" "${k% *}" - "pub-ppm"
+		rec published "$name: ping-pong p99" µs "$r" "${v#* }" "${k#* }" - "pub-pp99"
+		k=$(connloop k 127.0.0.1 "$KEC")
+		rec published "$name: new connections" conn/s "$r" "$(connloop "$cli" 127.0.0.1 "${fwd[2]}")" "$k" - "pub-conn"
+	done
+done
+alive pub || note published "the service with --publish stopped answering"
+}
+
 # --- 4. memory per idle connection, CPU per GiB ---------------------------------
 
 sec_mem() {
@@ -1068,7 +1174,7 @@ fi
 }
 
 # UDP last: a service wedged by a UDP run (see udp) cannot spoil the others.
-for s in bulk latency conn mem time udp; do
+for s in bulk latency conn published mem time udp; do
 	want "$s" && "sec_$s"
 done
 
