@@ -8,7 +8,7 @@
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 B=${B:-build}
-SVC="$TOP/$B/bin/netcon-service"
+SVC=${NETCON_TEST_SVC:-"$TOP/$B/bin/netcon-service"}	# a suite may run another build's service
 INTERCEPT="$TOP/$B/bin/intercept"
 APPS="$TOP/$B/tests"
 T=$(mktemp -d /tmp/netcon-test.XXXXXX)

@@ -499,6 +499,17 @@ static int publish_addr(const char *text, uint8_t addr[16])
 	return -1;
 }
 
+/* all_zero() - a wildcard address (the bytes need not be aligned for in6_addr). */
+static bool all_zero(const uint8_t *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i])
+			return false;
+	return true;
+}
+
 int nc_parse_publish(const char *text, struct nc_publish *p, const char **why)
 {
 	char buf[128], *field[4], *proto;
@@ -558,11 +569,9 @@ int nc_parse_publish(const char *text, struct nc_publish *p, const char **why)
 		return -1;
 	}
 	p->family = host_family != AF_UNSPEC ? host_family : virt_family;
-	p->host_any = !host || (host_family == AF_INET ? !memcmp(p->host_addr, "\0\0\0\0", 4) :
-				IN6_IS_ADDR_UNSPECIFIED((struct in6_addr *)p->host_addr));
+	p->host_any = !host || all_zero(p->host_addr, host_family == AF_INET ? 4 : 16);
 	p->virt_own = !virt;
-	if (virt && (virt_family == AF_INET ? !memcmp(p->virt_addr, "\0\0\0\0", 4) :
-		     IN6_IS_ADDR_UNSPECIFIED((struct in6_addr *)p->virt_addr))) {
+	if (virt && all_zero(p->virt_addr, virt_family == AF_INET ? 4 : 16)) {
 		*why = "VIRTADDR is one of the service's addresses, not a wildcard";
 		return -1;
 	}
