@@ -623,16 +623,18 @@ int nc_config_gateway(struct nc_config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	/* IPv6: the prefix's ::1 and ::2 (or --gateway and the next). */
+	cfg->net4 = net;
+	cfg->mask4.s_addr = htonl(mask);
+	for (i = 0; i < 16; i++) {
+		unsigned bits = cfg->prefix6 > i * 8 ? cfg->prefix6 - i * 8 : 0;
+
+		cfg->net6.s6_addr[i] = cfg->ip6.s6_addr[i] &
+				       (uint8_t)(bits >= 8 ? 0xff : (0xff00 >> bits) & 0xff);
+	}
 	if (cfg->have_gw6) {
 		cfg->gw_host6 = cfg->gw6;
 	} else {
-		memset(&cfg->gw_host6, 0, sizeof(cfg->gw_host6));
-		for (i = 0; i < 16; i++) {
-			unsigned bits = cfg->prefix6 > i * 8 ? cfg->prefix6 - i * 8 : 0;
-
-			cfg->gw_host6.s6_addr[i] = cfg->ip6.s6_addr[i] &
-				(uint8_t)(bits >= 8 ? 0xff : (0xff00 >> bits) & 0xff);
-		}
+		cfg->gw_host6 = cfg->net6;
 		cfg->gw_host6.s6_addr[15] |= 1;
 	}
 	cfg->gw_dns6 = cfg->gw_host6;

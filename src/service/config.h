@@ -75,6 +75,8 @@ struct nc_config {
 	/* Filled by nc_config_gateway() once the addresses are known. */
 	struct in_addr gw_host4, gw_dns4;	/* the gateway and its DNS relay */
 	struct in6_addr gw_host6, gw_dns6;
+	struct in_addr net4, mask4;		/* the IPv4 subnet, the IPv6 prefix */
+	struct in6_addr net6;
 	unsigned socket_mode;		/* --socket-mode, 0: 0600 (0660 with --group) */
 	int verbosity;			/* -1 quiet, 0 normal, 1+ debug */
 	enum nc_command command;

@@ -642,9 +642,14 @@ unsigned nc_gateway_ports(struct nc_publish *out, unsigned max)
 {
 	unsigned n;
 
+	if (!gw.on)
+		return 0;
 	pthread_mutex_lock(&gw.lock);
 	n = gw.n_ports < max ? gw.n_ports : max;
-	memcpy(out, gw.ports, n * sizeof(*out));
+	if (out)
+		memcpy(out, gw.ports, n * sizeof(*out));
+	else
+		n = gw.n_ports;
 	pthread_mutex_unlock(&gw.lock);
 	return n;
 }
@@ -696,18 +701,13 @@ int nc_gateway_open(const struct nc_config *cfg, nc_gateway_frame_cb on_frame)
 	sc.version = 4;
 	sc.restricted = 0;	/* without --nat nothing goes out: host_policy() */
 	sc.in_enabled = true;
-	sc.vnetwork.s_addr = cfg->ip4.s_addr & (cfg->prefix4 ? htonl(0xffffffffu << (32 - cfg->prefix4)) : 0);
-	sc.vnetmask.s_addr = cfg->prefix4 ? htonl(0xffffffffu << (32 - cfg->prefix4)) : 0;
+	sc.vnetwork = cfg->net4;	/* all from nc_config_gateway() */
+	sc.vnetmask = cfg->mask4;
 	sc.vhost = cfg->gw_host4;
 	sc.vnameserver = cfg->gw_dns4;
 	sc.vdhcp_start = cfg->gw_dns4;	/* unused: DHCP is off */
 	sc.in6_enabled = true;
-	for (i = 0; i < 16; i++) {
-		unsigned bits = cfg->prefix6 > i * 8 ? cfg->prefix6 - i * 8 : 0;
-
-		sc.vprefix_addr6.s6_addr[i] = cfg->ip6.s6_addr[i] &
-			(uint8_t)(bits >= 8 ? 0xff : (0xff00 >> bits) & 0xff);
-	}
+	sc.vprefix_addr6 = cfg->net6;
 	sc.vprefix_len = (uint8_t)cfg->prefix6;
 	sc.vhost6 = cfg->gw_host6;
 	sc.vnameserver6 = cfg->gw_dns6;

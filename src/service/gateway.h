@@ -38,7 +38,7 @@ int nc_gateway_frame(const uint8_t *frame, size_t len);
 
 /* Publish (@add) or unpublish a port; both families when @p names neither. 0 or -errno. */
 int nc_gateway_publish(const struct nc_publish *p, bool add);
-/* The ports published now (each family on its own), at most @max. */
+/* The ports published now (each family on its own), at most @max; with @out NULL, how many. */
 unsigned nc_gateway_ports(struct nc_publish *out, unsigned max);
 const struct nc_gateway_stats *nc_gateway_stats(void);
 /*

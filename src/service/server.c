@@ -205,12 +205,10 @@ static void fill_status(struct nc_reply *rep)
 	st.uptime_s = (uint32_t)((nc_now_ms() - srv.started_ms) / 1000);
 	nc_udp_drops(&st.udp_dropped_in, &st.udp_dropped_out);
 	if (nc_gateway_on()) {
-		struct nc_publish ports[NC_GATEWAY_PORTS_MAX];
-
 		st.gw_ip4 = srv.cfg->gw_host4.s_addr;
 		st.gw_flags = (srv.cfg->nat ? NC_STATUS_GW_NAT : 0) |
 			      (srv.cfg->allow_host_loopback ? NC_STATUS_GW_HOST_LOOPBACK : 0);
-		st.gw_ports = (uint16_t)nc_gateway_ports(ports, NC_GATEWAY_PORTS_MAX);
+		st.gw_ports = (uint16_t)nc_gateway_ports(NULL, 0);
 		st.gw_frames_in = nc_gateway_stats()->frames_in;
 		st.gw_frames_out = nc_gateway_stats()->frames_out;
 	}
