@@ -139,6 +139,35 @@ void nc_dgram_copy(int oldfd, int newfd)
 	__atomic_store_n(&nc_dgram_modes[newfd], (uint8_t)mode, __ATOMIC_RELEASE);
 }
 
+_Static_assert(sizeof(struct dgram_info) <= sizeof(((struct nc_dgram_state *)0)->blob),
+	       "nc_dgram_state holds a record");
+
+void nc_dgram_save(int fd, struct nc_dgram_state *state)
+{
+	struct dgram_info *info = info_of(fd, false);
+
+	memset(state, 0, sizeof(*state));
+	state->mode = (uint8_t)nc_fd_mode(fd);
+	if (info && nc_dgram_mode(fd) != NC_DG_NONE)
+		memcpy(state->blob, info, sizeof(*info));
+}
+
+void nc_dgram_restore(int fd, const struct nc_dgram_state *state)
+{
+	struct dgram_info *info;
+
+	nc_dgram_forget(fd);
+	if ((unsigned)fd >= NC_DGRAM_FDS || state->mode == NC_DG_NONE)
+		return;
+	if (state->mode < NC_ST_IDLE) {
+		info = info_of(fd, true);
+		if (!info)
+			return;
+		memcpy(info, state->blob, sizeof(*info));
+	}
+	__atomic_store_n(&nc_dgram_modes[fd], state->mode, __ATOMIC_RELEASE);
+}
+
 void nc_dgram_set_report(int fd, unsigned bits, bool on)
 {
 	struct dgram_info *info = info_of(fd, false);

@@ -89,6 +89,17 @@ void nc_dgram_forget(int fd);
 void nc_dgram_forget_range(unsigned first, unsigned last);
 /* @newfd is a copy of @oldfd (dup, dup2, fcntl F_DUPFD). */
 void nc_dgram_copy(int oldfd, int newfd);
+/*
+ * All a descriptor's bookkeeping here, to carry it from one descriptor to
+ * another of the same socket: the seccomp supervisor works on a fresh copy
+ * of the program's descriptor for each call.
+ */
+struct nc_dgram_state {
+	uint8_t mode;		/* enum nc_dgram_mode; NC_DG_NONE: nothing kept */
+	uint8_t blob[80];	/* dgram.c's record */
+};
+void nc_dgram_save(int fd, struct nc_dgram_state *state);
+void nc_dgram_restore(int fd, const struct nc_dgram_state *state);
 /* Receive options the program turned on (IP_PKTINFO...): NC_DGRAM_* bits to report. */
 void nc_dgram_set_report(int fd, unsigned bits, bool on);
 /* What sends must check without asking the service. */

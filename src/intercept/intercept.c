@@ -1,16 +1,16 @@
 /*
- * intercept.c - libnetcon's socket calls.
+ * intercept.c - libnetcon's socket calls, caught by preloading: the C
+ * library's entry points, wrapped.
  *
- * AF_INET and AF_INET6 stream sockets are created by the service: the
- * program gets one end of a Unix socketpair, and from then on data calls
- * (read, write, send, recv, poll, epoll, sendfile, splice...) go straight to
- * that descriptor without passing through here. The calls below carry the
- * control operations to the service and give back what the kernel would:
- * the same return values, the same errno, and errno untouched on success.
- *
- * A descriptor is recognised as netcon's by the inode of its open file, which
- * the service named it by. The answer is cached per inode, so a socket that
- * arrived by fork, exec or SCM_RIGHTS is recognised on first use.
+ * AF_INET and AF_INET6 sockets are created by the service: the program gets
+ * one end of a Unix socketpair, and from then on stream data calls (read,
+ * write, send, recv, poll, epoll, sendfile, splice...) go straight to that
+ * descriptor. The control calls are done by ops.c (shared with the seccomp
+ * supervisor); the wrappers here pass a call that is not on a netcon socket
+ * to the C library, give back what the kernel would (the same return values,
+ * the same errno, and errno untouched on success), and add what only a
+ * preload can: the datagram framing on every receive, a stream's errors and
+ * end-of-file as the kernel reports them, descriptor bookkeeping.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,12 +41,12 @@
 #include "client.h"
 #include "dgram.h"
 #include "libc.h"
+#include "ops.h"
 #include "../common/dgram.h"
 #include "../common/fdpass.h"
 #include "../common/rpc.h"
 
 #define EXPORT __attribute__((visibility("default")))
-#define CACHE_SIZE 4096		/* power of two */
 
 /*
  * The C library's own declarations of calls wrapped here: musl declares a
@@ -59,28 +59,10 @@
 #define MMSG_FLAGS_T unsigned int
 #define IOCTL_REQ_T int
 #endif
-/* The kernel's names for both forms of the timeouts (musl's headers name only one). */
-#ifndef SO_RCVTIMEO_OLD
-#define SO_RCVTIMEO_OLD 20
-#define SO_SNDTIMEO_OLD 21
-#define SO_RCVTIMEO_NEW 66
-#define SO_SNDTIMEO_NEW 67
-#endif
-
-/* What we know of a socket, by the inode of its open file. */
-struct sock_info {
-	uint64_t id;		/* 0: empty slot */
-	bool ours;
-	bool listening;
-	bool connected;		/* came from accept() or a blocking connect() that succeeded */
-	int domain;
-	int type;		/* SOCK_STREAM or SOCK_DGRAM */
-};
-
-static struct sock_info cache[CACHE_SIZE];
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static bool lookup(int fd, struct sock_info *info);
+static bool lookup(int fd, struct nc_sock_info *info)
+{
+	return nc_sock_lookup(fd, info);
+}
 
 /*
  * adopt_inherited() - datagram sockets of ours that came across exec: their
@@ -89,7 +71,7 @@ static bool lookup(int fd, struct sock_info *info);
  */
 static void adopt_inherited(void)
 {
-	struct sock_info info;
+	struct nc_sock_info info;
 	struct dirent *d;
 	DIR *dir = opendir("/proc/self/fd");
 	int fd, type, domain, self;
@@ -116,120 +98,11 @@ static void adopt_inherited(void)
 	closedir(dir);
 }
 
-static int dgram_autobind(int fd);
-
 __attribute__((constructor)) static void libnetcon_init(void)
 {
-	nc_dgram_autobind = dgram_autobind;
-	nc_libc_init();
-	nc_client_init();
+	nc_ops_init();
 	nc_client_connect_early();
 	adopt_inherited();
-}
-
-static unsigned slot_of(uint64_t id)
-{
-	return (unsigned)((id * 0x9e3779b97f4a7c15ull) >> 52) & (CACHE_SIZE - 1);
-}
-
-static bool cache_get(uint64_t id, struct sock_info *out)
-{
-	bool hit;
-
-	pthread_mutex_lock(&cache_lock);
-	*out = cache[slot_of(id)];
-	hit = out->id == id;
-	pthread_mutex_unlock(&cache_lock);
-	return hit;
-}
-
-static void cache_put(const struct sock_info *info)
-{
-	pthread_mutex_lock(&cache_lock);
-	cache[slot_of(info->id)] = *info;
-	pthread_mutex_unlock(&cache_lock);
-}
-
-/*
- * track_dgram() - a datagram socket of ours seen on @fd without its mode
- * noted (it came by exec, SCM_RIGHTS or an untracked dup): note it, asking
- * the service for the peer of a connected one.
- */
-static void track_dgram(int fd, const struct sock_info *info)
-{
-	struct nc_request req;
-	struct nc_reply rep;
-
-	if (!info->connected) {
-		nc_dgram_track(fd, info->id, info->domain, NC_DG_FRAMED, NULL, 0);
-		return;
-	}
-	nc_rpc_init_request(&req, NC_OP_GETPEERNAME, info->id);
-	if (nc_call(&req, &rep, fd, NULL, false) == 0)
-		nc_dgram_track(fd, info->id, info->domain, NC_DG_PLAIN,
-			       (const struct sockaddr *)rep.addr, rep.addrlen);
-	else
-		nc_dgram_track(fd, info->id, info->domain, NC_DG_FRAMED, NULL, 0);
-}
-
-/*
- * lookup() - is @fd a netcon socket? Fills @info and returns true if so.
- * Costs one fstat() when the answer is cached, an RPC the first time an
- * unknown Unix stream or datagram socket is seen.
- */
-static bool lookup(int fd, struct sock_info *info)
-{
-	struct nc_request req;
-	struct nc_reply rep;
-	struct stat st;
-	int domain, type;
-	socklen_t len = sizeof(domain);
-
-	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
-		return false;
-	if (cache_get((uint64_t)st.st_ino, info)) {
-		if (info->ours && info->type == SOCK_DGRAM && nc_dgram_mode(fd) == NC_DG_NONE &&
-		    (unsigned)fd < NC_DGRAM_FDS)
-			track_dgram(fd, info);
-		return info->ours;
-	}
-	memset(info, 0, sizeof(*info));
-	info->id = (uint64_t)st.st_ino;
-	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) || domain != AF_UNIX)
-		return false;	/* a kernel socket: not cached, it is cheap to tell */
-	len = sizeof(type);
-	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
-	    (type != SOCK_STREAM && type != SOCK_SEQPACKET)) {
-		cache_put(info);
-		return false;
-	}
-	/* A stream socket of ours is a Unix stream socket; a datagram one a SEQPACKET one. */
-	type = type == SOCK_STREAM ? SOCK_STREAM : SOCK_DGRAM;
-	nc_rpc_init_request(&req, NC_OP_IDENTIFY, info->id);
-	if (nc_call(&req, &rep, fd, NULL, false) < 0 || rep.arg[1] != type) {
-		/* Not the service's (or no service): an ordinary Unix socket. */
-		cache_put(info);
-		return false;
-	}
-	info->ours = true;
-	info->domain = rep.arg[0];
-	info->type = type;
-	/* arg2: listening (stream), connected (datagram) */
-	info->listening = type == SOCK_STREAM && rep.arg[2] == NC_STREAM_LISTENING;
-	info->connected = type == SOCK_DGRAM && rep.arg[2] != 0;
-	cache_put(info);
-	if (type == SOCK_DGRAM)
-		track_dgram(fd, info);
-	return true;
-}
-
-/* remember() - note a socket of ours and what state it is known to be in. */
-static void remember(uint64_t id, int domain, int type, bool listening, bool connected)
-{
-	struct sock_info info = { .id = id, .ours = true, .listening = listening,
-				  .connected = connected, .domain = domain, .type = type };
-
-	cache_put(&info);
 }
 
 /* fail() - return -1 with @err in errno (err given as a negative errno or positive). */
@@ -248,255 +121,52 @@ static int result(int r, int saved_errno)
 	return r;
 }
 
-/*
- * copy_addr() - the kernel's way of returning an address: copy what fits,
- * report the full length.
- */
-static void copy_addr(struct sockaddr *addr, socklen_t *addrlen, const uint8_t *src, uint32_t len)
-{
-	socklen_t room;
-
-	if (!addr || !addrlen)
-		return;
-	room = *addrlen;
-	memcpy(addr, src, room < len ? room : len);
-	*addrlen = len;
-}
-
-/*
- * check_addr() - the kernel's checks on an address passed to bind/connect,
- * for a socket of @domain. Returns 0 and the length to send, or -errno.
- */
-static int check_addr(int domain, const struct sockaddr *addr, socklen_t len, uint32_t *send_len)
-{
-	sa_family_t family;
-
-	if (len == 0)
-		return -EINVAL;	/* nothing to copy: the kernel finds the length wrong first */
-	if (!addr)
-		return -EFAULT;
-	if ((int)len < (int)sizeof(sa_family_t))
-		return -EINVAL;
-	memcpy(&family, addr, sizeof(family));
-	if (domain == AF_INET) {
-		if (len < sizeof(struct sockaddr_in))
-			return -EINVAL;
-		if (family != AF_INET)
-			return -EAFNOSUPPORT;
-		*send_len = sizeof(struct sockaddr_in);
-		return 0;
-	}
-	if (len < 24 /* SIN6_LEN_RFC2133 */)
-		return -EINVAL;
-	if (family != AF_INET6)
-		return -EAFNOSUPPORT;
-	*send_len = sizeof(struct sockaddr_in6);
-	return 0;
-}
-
 /* ---------------------------------------------------------------- calls -- */
 
 EXPORT int socket(int domain, int type, int protocol)
 {
-	int saved = errno, base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	struct nc_request req;
-	struct nc_reply rep;
-	int fd, r;
+	int saved = errno, r;
 
 	nc_libc_init();
-	if ((domain != AF_INET && domain != AF_INET6) ||
-	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf)) ||
-	    !((base == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) ||
-	      (base == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP)) ||
-	      (base == SOCK_DGRAM && domain == AF_INET && protocol == IPPROTO_ICMP) ||
-	      (base == SOCK_DGRAM && domain == AF_INET6 && protocol == IPPROTO_ICMPV6)))
+	if (!nc_op_socket_is_ours(domain, type, protocol))
 		return nc_libc.socket(domain, type, protocol);
-	if (base == SOCK_STREAM) {
-		fd = nc_client_take_spare(domain, (type & SOCK_CLOEXEC) != 0, &rep.sock);
-		if (fd >= 0)
-			goto got_socket;
-		if (fd == -EMFILE)
-			return fail(EMFILE);
+	r = nc_op_socket(domain, type, protocol);
+	if (r == -ENETDOWN && nc_client_cfg.fallback_kernel) {
+		errno = saved;
+		return nc_libc.socket(domain, type, protocol);
 	}
-	nc_rpc_init_request(&req, NC_OP_SOCKET, 0);
-	req.arg[0] = domain;
-	req.arg[1] = base;
-	req.arg[2] = protocol ? protocol : base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-	r = nc_call(&req, &rep, -1, &fd, (type & SOCK_CLOEXEC) != 0);
-	if (r == -ENETDOWN) {
-		if (nc_client_cfg.fallback_kernel)
-			return nc_libc.socket(domain, type, protocol);
-		nc_client_complain();
-	}
-	if (r < 0)
-		return fail(r);
-	if (fd < 0)
-		return fail(EMFILE);	/* the reply's descriptor found no room here */
-got_socket:
-	if (type & SOCK_NONBLOCK)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	remember(rep.sock, domain, base, false, false);
-	if (base == SOCK_STREAM)
-		nc_stream_mark_idle(fd, true);
-	if (base == SOCK_DGRAM) {
-		nc_dgram_track(fd, rep.sock, domain, NC_DG_FRAMED, NULL, 0);
-		if (rep.addrlen == sizeof(struct sockaddr_in) &&
-		    rep.addr2len == sizeof(struct sockaddr_in6))
-			nc_dgram_learn_routes(rep.addr, (unsigned)rep.arg[0], rep.addr2,
-					      (unsigned)rep.arg[1], (unsigned)rep.arg[2]);
-	}
-	if (base == SOCK_DGRAM && (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6))
-		nc_dgram_set_flag(fd, NC_DGF_ICMP, true);	/* sendto's port means nothing */
-	errno = saved;
-	return fd;
+	return result(r, saved);
 }
 
 EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	int saved = errno, r;
-	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
-	uint32_t send_len;
+	int saved = errno;
+	struct nc_sock_info info;
 
 	nc_libc_init();
 	if (!lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.bind(fd, addr, len);
 	}
-	if (info.domain == AF_INET && addr && len >= sizeof(struct sockaddr_in) &&
-	    addr->sa_family == AF_UNSPEC &&
-	    ((const struct sockaddr_in *)addr)->sin_addr.s_addr == htonl(INADDR_ANY)) {
-		/* Linux takes AF_UNSPEC with INADDR_ANY for AF_INET, for old programs. */
-		struct sockaddr_in any = *(const struct sockaddr_in *)addr;
-
-		any.sin_family = AF_INET;
-		return bind(fd, (const struct sockaddr *)&any, sizeof(any));
-	}
-	r = check_addr(info.domain, addr, len, &send_len);
-	if (r)
-		return fail(r);
-	nc_rpc_init_request(&req, NC_OP_BIND, info.id);
-	memcpy(req.addr, addr, send_len);
-	req.addrlen = send_len;
-	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r == 0 && info.type == SOCK_DGRAM)
-		nc_dgram_set_flag(fd, NC_DGF_BOUND, true);
-	return result(r, saved);
-}
-
-/*
- * dgram_autobind() - what a failed send does to an unbound datagram
- * socket on Linux: bind the wildcard and an ephemeral port.
- */
-static int dgram_autobind(int fd)
-{
-	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
-	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
-	int saved = errno, r;
-
-	if (!lookup(fd, &info) || info.type != SOCK_DGRAM)
-		return -1;
-	nc_rpc_init_request(&req, NC_OP_BIND, info.id);
-	req.arg[0] = NC_BIND_AUTO;
-	if (info.domain == AF_INET) {
-		struct sockaddr_in any4 = { .sin_family = AF_INET };
-
-		memcpy(req.addr, &any4, sizeof(any4));
-		req.addrlen = sizeof(any4);
-	} else {
-		memcpy(req.addr, &any, sizeof(any));
-		req.addrlen = sizeof(any);
-	}
-	r = nc_call(&req, &rep, fd, NULL, false);
-	errno = saved;
-	return r;
+	return result(nc_op_bind(fd, &info, addr, len), saved);
 }
 
 EXPORT int listen(int fd, int backlog)
 {
-	int saved = errno, r;
-	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
+	int saved = errno;
+	struct nc_sock_info info;
 
 	nc_libc_init();
 	if (!lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.listen(fd, backlog);
 	}
-	nc_rpc_init_request(&req, NC_OP_LISTEN, info.id);
-	req.arg[0] = backlog;
-	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r == 0)
-		remember(info.id, info.domain, info.type, true, false);
-	return result(r, saved);
-}
-
-/*
- * accept_netcon() - one connection from a netcon listener. The service
- * pushes each connection on the listening socket itself: a fixed-size record
- * (its id and peer address) with the connection's descriptor attached. One
- * recvmsg() takes one record and its descriptor; it blocks, or says EAGAIN,
- * as the program set the listening fd, and SO_RCVTIMEO applies as to the
- * kernel's accept().
- */
-static int accept_netcon(int fd, const struct sock_info *info, struct sockaddr *addr,
-			 socklen_t *addrlen, int flags)
-{
-	struct nc_accept_record rec;
-	int saved = errno, newfd;
-	const char *why;
-	char claim;
-	ssize_t n;
-
-	if (info->type == SOCK_DGRAM)
-		return fail(EOPNOTSUPP);
-	if (!info->listening)
-		return fail(EINVAL);
-	if (addr && !addrlen)
-		return fail(EFAULT);
-	if (addrlen && (int)*addrlen < 0)
-		return fail(EINVAL);
-	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
-		return fail(EINVAL);
-	/*
-	 * Taking the record with no descriptor free would lose the connection
-	 * (the kernel drops a descriptor it cannot install): say EMFILE first
-	 * and leave it queued, as the kernel's accept() does.
-	 */
-	newfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (newfd < 0)
-		return -1;
-	nc_libc.close(newfd);
-	n = nc_recv_fd(fd, &rec, sizeof(rec), &newfd, (flags & SOCK_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0);
-	if (n < 0)
-		return -1;	/* EAGAIN, EINTR, a timeout... as the kernel's accept says */
-	if (n == 0)
-		return fail(EINVAL);	/* the service closed the listener */
-	if (nc_rpc_check_accept(&rec, (size_t)n, &why)) {
-		if (newfd >= 0)
-			nc_libc.close(newfd);
-		return fail(EPROTO);
-	}
-	if (newfd < 0)
-		return fail(EMFILE);	/* the service always attaches one: no room for it here */
-	/* The service's claim byte (tcp_listen.c): this connection is taken. */
-	nc_libc.recv(newfd, &claim, 1, MSG_DONTWAIT);
-	if (flags & SOCK_NONBLOCK)
-		fcntl(newfd, F_SETFL, fcntl(newfd, F_GETFL) | O_NONBLOCK);
-	remember(rec.sock, info->domain, SOCK_STREAM, false, true);
-	nc_stream_mark_connected(newfd, false);
-	copy_addr(addr, addrlen, rec.addr, rec.addrlen);
-	errno = saved;
-	return newfd;
+	return result(nc_op_listen(fd, &info, backlog), saved);
 }
 
 EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 {
-	struct sock_info info;
+	struct nc_sock_info info;
 	int saved = errno;
 
 	nc_libc_init();
@@ -504,12 +174,14 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 		errno = saved;
 		return nc_libc.accept4(fd, addr, addrlen, flags);
 	}
-	return accept_netcon(fd, &info, addr, addrlen, flags);
+	if (flags & NC_ACCEPT_DONTWAIT)
+		return fail(EINVAL);	/* ours alone: the program cannot ask for it */
+	return result(nc_op_accept(fd, &info, addr, addrlen, flags), saved);
 }
 
 EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
-	struct sock_info info;
+	struct nc_sock_info info;
 	int saved = errno;
 
 	nc_libc_init();
@@ -517,210 +189,34 @@ EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 		errno = saved;
 		return nc_libc.accept(fd, addr, addrlen);
 	}
-	return accept_netcon(fd, &info, addr, addrlen, 0);
+	return result(nc_op_accept(fd, &info, addr, addrlen, 0), saved);
 }
 
-/*
- * connect_dgram() - fix (or with AF_UNSPEC, dissolve) a datagram socket's
- * peer. The service re-frames the datagrams already queued for us before it
- * answers (src/common/dgram.h), so from the reply on our framing is the new one.
- */
-static int connect_dgram(int fd, const struct sock_info *info, const struct sockaddr *addr,
-			 socklen_t len)
-{
-	int saved = errno, r;
-	struct nc_request req;
-	struct nc_reply rep;
-	uint32_t send_len;
-	sa_family_t family;
-
-	if (!addr)
-		return fail(EFAULT);
-	if ((int)len < (int)sizeof(family))
-		return fail(EINVAL);
-	memcpy(&family, addr, sizeof(family));
-	nc_rpc_init_request(&req, NC_OP_CONNECT, info->id);
-	if (family == AF_UNSPEC) {
-		send_len = sizeof(family);
-	} else if (family == AF_INET && info->domain == AF_INET6) {
-		if (len < sizeof(struct sockaddr_in))
-			return fail(EINVAL);
-		send_len = sizeof(struct sockaddr_in);
-	} else {
-		r = check_addr(info->domain, addr, len, &send_len);
-		if (r)
-			return fail(r);
-	}
-	memcpy(req.addr, addr, send_len);
-	req.addrlen = send_len;
-	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r < 0)
-		return fail(r);
-	if (family == AF_UNSPEC) {
-		remember(info->id, info->domain, SOCK_DGRAM, false, false);
-		nc_dgram_track(fd, info->id, info->domain, NC_DG_FRAMED, NULL, 0);
-	} else {
-		remember(info->id, info->domain, SOCK_DGRAM, false, true);
-		nc_dgram_track(fd, info->id, info->domain, NC_DG_PLAIN,
-			       (const struct sockaddr *)rep.addr, rep.addrlen);
-		nc_dgram_set_flag(fd, NC_DGF_BOUND, true);
-	}
-	errno = saved;
-	return 0;
-}
-
-/*
- * disconnect_stream() - connect(AF_UNSPEC) on a stream socket: Linux resets a
- * connection (or stops a listener) and leaves the socket unconnected.
- */
-static int disconnect_stream(int fd, const struct sock_info *info)
-{
-	int saved = errno, r;
-	struct nc_request req;
-	struct nc_reply rep;
-	sa_family_t family = AF_UNSPEC;
-
-	nc_rpc_init_request(&req, NC_OP_CONNECT, info->id);
-	memcpy(req.addr, &family, sizeof(family));
-	req.addrlen = sizeof(family);
-	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r == 0 && info->listening)
-		remember(info->id, info->domain, SOCK_STREAM, false, false);
-	return result(r, saved);
-}
-
-/*
- * clear_real_error() - the service answered SO_ERROR (and forgot it): the
- * program's own end may carry an error flag too (a failed connect, see
- * tcp.c's conn_failed()), which poll shows as POLLERR until read; clear it,
- * as the kernel's SO_ERROR read clears its one flag.
- */
-static void clear_real_error(int fd)
-{
-	int e;
-	socklen_t len = sizeof(e);
-
-	nc_libc.getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
-}
-
-/* send_timeout_ms() - @fd's SO_SNDTIMEO in ms (0: none), which bounds a blocking connect(). */
-static int send_timeout_ms(int fd)
-{
-	struct timeval tv;
-	socklen_t len = sizeof(tv);
-	long long ms;
-
-	if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) || len != sizeof(tv))
-		return 0;
-	ms = (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
-	return ms <= 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
-/*
- * connect_wait() - a blocking connect() with SO_SNDTIMEO went to the service
- * as a non-blocking one: wait up to @timeout_ms for the outcome, as the
- * kernel does; still connecting then is EINPROGRESS (a later connect() says
- * EALREADY). The outcome is asked with the same request again, which the
- * service answers 0 or with the error, once.
- */
-static int connect_wait(int fd, struct nc_request *req, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	struct nc_reply rep;
-	int n = poll(&pfd, 1, timeout_ms);
-
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return -EINPROGRESS;
-	req->arg[0] = 1;
-	req->arg[2] = 0;
-	return nc_call(req, &rep, fd, NULL, false);
-}
-
-/*
- * connect() - blocking: the service answers when the connection is up or has
- * failed. Non-blocking: the service answers EINPROGRESS at once; it borrows
- * a copy of the fd to hold it unwritable until the outcome is known.
- */
 EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	int saved = errno, r, fl;
-	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
-	uint32_t send_len;
-	bool nonblocking;
-	int spare, timeout_ms;
+	int saved = errno;
+	struct nc_sock_info info;
 
 	nc_libc_init();
 	if (!lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.connect(fd, addr, len);
 	}
-	if (info.type == SOCK_DGRAM)
-		return connect_dgram(fd, &info, addr, len);
-	if (addr && (int)len >= (int)sizeof(sa_family_t) && addr->sa_family == AF_UNSPEC)
-		return disconnect_stream(fd, &info);
-	r = check_addr(info.domain, addr, len, &send_len);
-	if (r)
-		return fail(r);
-	fl = fcntl(fd, F_GETFL);
-	nonblocking = fl >= 0 && (fl & O_NONBLOCK);
-	timeout_ms = nonblocking ? 0 : send_timeout_ms(fd);
-	nc_rpc_init_request(&req, NC_OP_CONNECT, info.id);
-	memcpy(req.addr, addr, send_len);
-	req.addrlen = send_len;
-	req.arg[0] = nonblocking || timeout_ms > 0;
-	req.arg[2] = nc_client_wants_spare(info.domain);
-	r = nc_call(&req, &rep, fd, &spare, true);
-	if (r == -EINPROGRESS && !nonblocking)
-		r = connect_wait(fd, &req, timeout_ms);
-	if (r < 0 && r != -EINPROGRESS && r != -EALREADY && r != -EISCONN)
-		clear_real_error(fd);	/* connect() reported the error: it is read */
-	if (r == 0)
-		remember(info.id, info.domain, SOCK_STREAM, false, true);
-	if (r == -EINPROGRESS || (r == -EALREADY && nc_fd_mode(fd) != NC_ST_CONN))
-		nc_stream_mark_connected(fd, true);	/* its send buffer is still shrunk */
-	else if (r == 0 || r == -EALREADY || (r == -EISCONN && !info.listening))
-		nc_stream_mark_connected(fd, nc_fd_mode(fd) == NC_ST_CONN_SMALL);
-	if (spare >= 0) {
-		uint64_t id;
-
-		if (req.arg[2] && rep.optlen == sizeof(id)) {
-			memcpy(&id, rep.opt, sizeof(id));
-			nc_client_keep_spare(info.domain, spare, id);
-		} else {
-			nc_libc.close(spare);
-		}
-	}
-	return result(r, saved);
+	return result(nc_op_connect(fd, &info, addr, len, NULL), saved);
 }
 
 static int name_call(enum nc_op op, int fd, struct sockaddr *addr, socklen_t *addrlen,
 		     int (*real)(int, struct sockaddr *, socklen_t *))
 {
-	int saved = errno, r;
-	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
+	int saved = errno;
+	struct nc_sock_info info;
 
 	nc_libc_init();
 	if (!lookup(fd, &info)) {
 		errno = saved;
 		return real(fd, addr, addrlen);
 	}
-	if (!addr || !addrlen)
-		return fail(EFAULT);
-	if ((int)*addrlen < 0)
-		return fail(EINVAL);
-	nc_rpc_init_request(&req, op, info.id);
-	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r < 0)
-		return fail(r);
-	copy_addr(addr, addrlen, rep.addr, rep.addrlen);
-	errno = saved;
-	return 0;
+	return result(nc_op_name(op, fd, &info, addr, addrlen), saved);
 }
 
 EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen)
@@ -733,32 +229,6 @@ EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 	return name_call(NC_OP_GETPEERNAME, fd, addr, addrlen, nc_libc.getpeername);
 }
 
-/* on_real_fd() - options that act on the descriptor itself, not the connection. */
-static bool on_real_fd(int level, int name)
-{
-	return level == SOL_SOCKET &&
-	       (name == SO_RCVTIMEO_OLD || name == SO_SNDTIMEO_OLD || name == SO_RCVTIMEO_NEW ||
-		name == SO_SNDTIMEO_NEW || name == SO_RCVLOWAT || name == SO_SNDLOWAT ||
-		name == SO_PASSCRED || name == SO_PEEK_OFF);
-}
-
-
-/*
- * pending_error() - the error a netcon stream connection ended with, as the
- * service reports it once (NC_OP_EOF: a reset, a refused connect...), or 0
- * when there is none left, the service forgot the socket, or none answers.
- */
-static int pending_error(int fd, const struct sock_info *info)
-{
-	struct nc_request req;
-	struct nc_reply rep;
-	int r;
-
-	nc_rpc_init_request(&req, NC_OP_EOF, info->id);
-	r = nc_call(&req, &rep, fd, NULL, false);
-	return r < 0 && r != -ENETDOWN && r != -EBADF ? r : 0;
-}
-
 /*
  * stream_error() - a receive on a netcon stream socket failed with
  * ECONNRESET: that is the Unix socket's flag for a connection the service
@@ -767,164 +237,52 @@ static int pending_error(int fd, const struct sock_info *info)
  */
 static ssize_t stream_error(int fd, int err)
 {
-	struct sock_info info;
+	struct nc_sock_info info;
 	int r;
 
 	if (err != ECONNRESET || !lookup(fd, &info) || info.type != SOCK_STREAM)
 		return fail(err);
-	r = pending_error(fd, &info);
+	r = nc_op_pending_error(fd, &info);
 	return r ? fail(r) : 0;	/* no error left (read already, or forgotten): end-of-file */
 }
 
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
-	int saved = errno, r;
-	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
-	socklen_t n;
+	int saved = errno;
+	struct nc_sock_info info;
 
 	nc_libc_init();
-	if (!lookup(fd, &info) || on_real_fd(level, name)) {
+	if (!lookup(fd, &info) || nc_op_on_real_fd(level, name)) {
 		errno = saved;
 		return nc_libc.getsockopt(fd, level, name, val, len);
 	}
-	if (!len)
-		return fail(EFAULT);
-	if ((int)*len < 0)
-		return fail(EINVAL);
-	nc_rpc_init_request(&req, NC_OP_GETSOCKOPT, info.id);
-	req.arg[0] = level;
-	req.arg[1] = name;
-	req.arg[2] = (int)*len;
-	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r < 0)
-		return fail(r);
-	n = *len < rep.optlen ? *len : rep.optlen;
-	if (n && !val)
-		return fail(EFAULT);
-	memcpy(val, rep.opt, n);
-	*len = n;
-	if (level == SOL_SOCKET && name == SO_ERROR && n >= sizeof(int)) {
-		int e;
-
-		memcpy(&e, rep.opt, sizeof(e));
-		if (e)
-			clear_real_error(fd);	/* only a failure set it: no syscall after a success */
-	}
-	errno = saved;
-	return 0;
+	return result(nc_op_getsockopt(fd, &info, level, name, val, len), saved);
 }
-
 
 EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
-	int saved = errno, r;
-	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
+	int saved = errno;
+	struct nc_sock_info info;
 
 	nc_libc_init();
-	if (!lookup(fd, &info) || on_real_fd(level, name)) {
+	if (!lookup(fd, &info) || nc_op_on_real_fd(level, name)) {
 		errno = saved;
 		return nc_libc.setsockopt(fd, level, name, val, len);
 	}
-	if ((int)len < 0)
-		return fail(EINVAL);
-	if (len && !val)
-		return fail(EFAULT);
-	nc_rpc_init_request(&req, NC_OP_SETSOCKOPT, info.id);
-	req.arg[0] = level;
-	req.arg[1] = name;
-	req.optlen = len > NC_OPT_MAX ? NC_OPT_MAX : len;
-	memcpy(req.opt, val, req.optlen);
-	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r == 0 && info.type == SOCK_DGRAM && len >= sizeof(int)) {
-		int on;
-
-		memcpy(&on, val, sizeof(on));
-		if (nc_dgram_report_of(level, name))
-			nc_dgram_set_report(fd, nc_dgram_report_of(level, name), on != 0);
-		else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
-			nc_dgram_set_flag(fd, NC_DGF_V6ONLY, on != 0);
-		else if (level == SOL_SOCKET && name == SO_BROADCAST)
-			nc_dgram_set_flag(fd, NC_DGF_BROADCAST, on != 0);
-	}
-	return result(r, saved);
-}
-
-/*
- * shutdown() - checked by the service, then done on the fd itself: the
- * end-of-file it causes is what tells the service to send FIN.
- */
-/*
- * shutdown_needs_service() - only the service knows when shutdown() must
- * fail with ENOTCONN (never connected, reset, or closed both ways). A socket
- * known connected whose peer has not ended its stream (no end-of-file waits
- * in our end: the service ends it after a FIN or a reset) is still connected
- * in the service, which would answer 0: the program's own end is all there
- * is to shut, with no round trip.
- */
-static bool shutdown_needs_service(int fd, const struct sock_info *info, int how)
-{
-	char c;
-	ssize_t n;
-
-	/*
-	 * Shutting the reading side shows on the service's end as a hang-up, as
-	 * a close would: the service must hear of it first (tcp.c keeps the
-	 * socket for the program then).
-	 */
-	if (!info->connected || how != SHUT_WR)
-		return true;
-	n = nc_libc.recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	return !(n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)));
+	return result(nc_op_setsockopt(fd, &info, level, name, val, len), saved);
 }
 
 EXPORT int shutdown(int fd, int how)
 {
-	int saved = errno, r;
-	struct sock_info info;
-	struct nc_request req;
-	struct nc_reply rep;
+	int saved = errno;
+	struct nc_sock_info info;
 
 	nc_libc_init();
 	if (!lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.shutdown(fd, how);
 	}
-	if (info.type == SOCK_DGRAM) {
-		/*
-		 * Linux shuts an unconnected UDP socket too, and says ENOTCONN:
-		 * our end is shut whatever the service answers.
-		 */
-		nc_rpc_init_request(&req, NC_OP_SHUTDOWN, info.id);
-		req.arg[0] = how;
-		r = nc_call(&req, &rep, fd, NULL, false);
-		if (r == -EINVAL || r == -EBADF || r == -ENETDOWN)
-			return fail(r);
-		if (how == SHUT_RD || how == SHUT_RDWR)
-			nc_dgram_set_flag(fd, NC_DGF_RDSHUT, true);
-		nc_libc.shutdown(fd, how);
-		return result(r, saved);
-	}
-	if (!shutdown_needs_service(fd, &info, how)) {
-		if (nc_libc.shutdown(fd, how))
-			return -1;
-		errno = saved;
-		return 0;
-	}
-	nc_rpc_init_request(&req, NC_OP_SHUTDOWN, info.id);
-	req.arg[0] = how;
-	r = nc_call(&req, &rep, fd, NULL, false);
-	if (r < 0)
-		return fail(r);
-	if (info.listening && how != SHUT_WR)	/* it stopped listening (tcp_listen.c) */
-		remember(info.id, info.domain, SOCK_STREAM, false, false);
-	if (!info.listening && nc_libc.shutdown(fd, how) && errno != ENOTCONN)
-		return -1;
-	errno = saved;
-	return 0;
+	return result(nc_op_shutdown(fd, &info, how), saved);
 }
 
 /*
@@ -979,11 +337,11 @@ static bool idle_send(int fd, int flags)
  */
 static ssize_t stream_send_failed(int fd, int flags)
 {
-	struct sock_info info;
+	struct nc_sock_info info;
 	int r;
 
-	if (lookup(fd, &info) && info.type == SOCK_STREAM && (r = pending_error(fd, &info))) {
-		clear_real_error(fd);
+	if (lookup(fd, &info) && info.type == SOCK_STREAM && (r = nc_op_pending_error(fd, &info))) {
+		nc_sock_clear_error(fd);
 		if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
 			raise(SIGPIPE);	/* Linux signals an EPIPE even when it was the pending error */
 		return fail(r);
@@ -1057,7 +415,7 @@ static ssize_t stream_send(int fd, const void *buf, size_t len, int flags, bool 
 EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		      const struct sockaddr *addr, socklen_t addrlen)
 {
-	struct sock_info info;
+	struct nc_sock_info info;
 	int saved = errno;
 
 	nc_libc_init();
@@ -1092,7 +450,7 @@ EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 
 EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	struct sock_info info;
+	struct nc_sock_info info;
 	int saved = errno;
 
 	nc_libc_init();
@@ -1179,7 +537,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
  */
 EXPORT int ioctl(int fd, IOCTL_REQ_T request, ...)
 {
-	struct sock_info info;
+	struct nc_sock_info info;
 	va_list ap;
 	void *arg;
 	int saved = errno;
@@ -1208,14 +566,14 @@ EXPORT int ioctl(int fd, IOCTL_REQ_T request, ...)
  */
 static ssize_t eof_result(int fd, ssize_t n, size_t asked, int saved)
 {
-	struct sock_info info;
+	struct nc_sock_info info;
 	int r;
 
 	if (n != 0 || asked == 0 || !lookup(fd, &info) || info.listening) {
 		errno = saved;
 		return n;
 	}
-	r = pending_error(fd, &info);
+	r = nc_op_pending_error(fd, &info);
 	if (r)
 		return fail(r);	/* the connection's error (a reset...), once */
 	errno = saved;
@@ -1230,7 +588,7 @@ static ssize_t eof_result(int fd, ssize_t n, size_t asked, int saved)
 static void note_passed_fds(const struct msghdr *msg)
 {
 	struct cmsghdr *c;
-	struct sock_info info;
+	struct nc_sock_info info;
 
 	for (c = CMSG_FIRSTHDR((struct msghdr *)msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
 		size_t i, n;
