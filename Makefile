@@ -58,6 +58,17 @@ INTERCEPT_BIN := $(B)/bin/intercept
 LIBNETCON := $(B)/lib/netcon/libnetcon.so
 LAUNCH_BIN := $(B)/bin/netcon $(B)/bin/netcon-runtime $(B)/libexec/netcon/netcon-oci
 
+# netcon-supervise (src/seccomp/): the seccomp path. It does each call with
+# libnetcon's own operations, client and datagram path (not its wrappers).
+SECCOMP_SRC := $(wildcard src/seccomp/*.c)
+SECCOMP_OBJ := $(patsubst src/%.c,$(B)/%.o,$(SECCOMP_SRC))
+SUPERVISE_OPS := $(addprefix $(B)/pic/intercept/,ops.o client.o dgram.o libc.o)
+SUPERVISE_BIN := $(B)/bin/netcon-supervise
+# The test programs built static, for the seccomp suite (no sanitizers: no static runtime).
+STATIC_APPS := conformance conformance_udp conformance_tcp_matrix test_tx test_rx connloop
+STATIC_TESTS := $(addprefix $(B)/tests/static/,$(STATIC_APPS))
+STATIC_CFLAGS := -O2 -g -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing
+
 # musl-gcc (musl-tools) present: `all` also builds the musl libnetcon (see musl: below).
 MUSL_CC ?= musl-gcc
 MUSL_FOUND := $(shell command -v $(MUSL_CC) 2>/dev/null)
@@ -66,8 +77,8 @@ MUSL_FOUND := $(shell command -v $(MUSL_CC) 2>/dev/null)
 all: service lib tests $(if $(MUSL_FOUND),musl)
 
 service: $(SERVICE_BIN)
-lib: $(LIBNETCON) $(INTERCEPT_BIN) $(LAUNCH_BIN)
-tests: $(TEST_APPS) $(UNIT_TESTS)
+lib: $(LIBNETCON) $(INTERCEPT_BIN) $(LAUNCH_BIN) $(SUPERVISE_BIN)
+tests: $(TEST_APPS) $(UNIT_TESTS) $(STATIC_TESTS)
 
 deps:
 	scripts/deps.sh all
@@ -146,6 +157,19 @@ $(B)/musl/include/linux:
 $(B)/musl/tests/%: tests/apps/%.c tests/apps/stream.h tests/apps/args.h tests/apps/conformance.h tests/apps/conformance_tcp.h src/common/*.h | $(B)/musl/include/linux
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_ALL_CFLAGS) $(WARN) -idirafter $(B)/musl/include -o $@ $< -lpthread
+
+$(B)/seccomp/%.o: src/seccomp/%.c src/seccomp/*.h src/intercept/*.h src/common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(if $(wildcard src/seccomp/agent.c),-DHAVE_AGENT) -c $< -o $@
+
+$(SUPERVISE_BIN): $(SECCOMP_OBJ) $(SUPERVISE_OPS) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -ldl -lpthread
+
+$(B)/tests/static/%: tests/apps/%.c tests/apps/stream.h tests/apps/args.h tests/apps/conformance.h tests/apps/conformance_tcp.h src/common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(STATIC_CFLAGS) $(WARN) -static -o $@ $< -lpthread 2>$@.log || { cat $@.log; exit 1; }
+	@grep -v 'statically linked applications requires at runtime' $@.log >&2 || true
 
 $(INTERCEPT_BIN): src/intercept/intercept.sh
 	@mkdir -p $(dir $@)
@@ -244,6 +268,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/netcon
 	install -m 755 $(SERVICE_BIN) $(DESTDIR)$(PREFIX)/bin/netcon-service
 	install -m 755 $(INTERCEPT_BIN) $(DESTDIR)$(PREFIX)/bin/intercept
+	install -m 755 $(SUPERVISE_BIN) $(DESTDIR)$(PREFIX)/bin/netcon-supervise
 	install -m 644 $(LIBNETCON) $(DESTDIR)$(PREFIX)/lib/netcon/libnetcon.so
 	install -d $(DESTDIR)$(PREFIX)/libexec/netcon $(DESTDIR)$(PREFIX)/share/containers/oci/hooks.d
 	install -m 755 $(B)/bin/netcon $(DESTDIR)$(PREFIX)/bin/netcon

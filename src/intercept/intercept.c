@@ -202,7 +202,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		errno = saved;
 		return nc_libc.connect(fd, addr, len);
 	}
-	return result(nc_op_connect(fd, &info, addr, len, NULL), saved);
+	return result(nc_op_connect(fd, &info, addr, len), saved);
 }
 
 static int name_call(enum nc_op op, int fd, struct sockaddr *addr, socklen_t *addrlen,

@@ -31,7 +31,6 @@
 #include "../common/rpc.h"
 
 #define CACHE_SIZE 4096		/* power of two */
-#define WAIT_SLICE_MS 200	/* how often a supervised wait asks whether it is still wanted */
 
 /* The kernel's names for both forms of the timeouts (musl's headers name only one). */
 #ifndef SO_RCVTIMEO_OLD
@@ -480,41 +479,18 @@ static int send_timeout_ms(int fd)
 }
 
 /*
- * wait_writable() - poll @fd for POLLOUT up to @timeout_ms (< 0: no limit);
- * under a supervisor, in slices, giving up (-ECANCELED) once the caller is
- * gone. 1 when writable, 0 on timeout, -errno.
- */
-static int wait_writable(int fd, int timeout_ms, const struct nc_wait *wait)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	int n, slice;
-
-	for (;;) {
-		slice = timeout_ms;
-		if (wait && (slice < 0 || slice > WAIT_SLICE_MS))
-			slice = WAIT_SLICE_MS;
-		n = poll(&pfd, 1, slice);
-		if (n != 0)
-			return n < 0 ? -errno : 1;
-		if (timeout_ms >= 0 && (timeout_ms -= slice) <= 0)
-			return 0;
-		if (wait && !wait->still_wanted(wait->arg))
-			return -ECANCELED;
-	}
-}
-
-/*
- * connect_wait() - a blocking connect() went to the service as a
- * non-blocking one (it has SO_SNDTIMEO, or a supervisor must not be held):
- * wait up to @timeout_ms (0: no limit) for the outcome, as the kernel does;
+ * connect_wait() - a blocking connect() with SO_SNDTIMEO went to the service
+ * as a non-blocking one: wait up to @timeout_ms for the outcome, as the
+ * kernel does;
  * still connecting then is EINPROGRESS (a later connect() says EALREADY). The
  * outcome is asked with the same request again, which the service answers 0
  * or with the error, once.
  */
-static int connect_wait(int fd, struct nc_request *req, int timeout_ms, const struct nc_wait *wait)
+static int connect_wait(int fd, struct nc_request *req, int timeout_ms)
 {
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	struct nc_reply rep;
-	int n = wait_writable(fd, timeout_ms > 0 ? timeout_ms : -1, wait);
+	int n = poll(&pfd, 1, timeout_ms);
 
 	if (n < 0)
 		return n;
@@ -531,7 +507,7 @@ static int connect_wait(int fd, struct nc_request *req, int timeout_ms, const st
  * borrows a copy of the fd to hold it unwritable until the outcome is known.
  */
 int nc_op_connect(int fd, const struct nc_sock_info *info, const struct sockaddr *addr,
-		  socklen_t len, const struct nc_wait *wait)
+		  socklen_t len)
 {
 	struct nc_request req;
 	struct nc_reply rep;
@@ -552,12 +528,12 @@ int nc_op_connect(int fd, const struct nc_sock_info *info, const struct sockaddr
 	nc_rpc_init_request(&req, NC_OP_CONNECT, info->id);
 	memcpy(req.addr, addr, send_len);
 	req.addrlen = send_len;
-	req.arg[0] = nonblocking || timeout_ms > 0 || wait;
+	req.arg[0] = nonblocking || timeout_ms > 0;
 	req.arg[2] = nc_client_wants_spare(info->domain);
 	r = nc_call(&req, &rep, fd, &spare, true);
 	if (r == -EINPROGRESS && !nonblocking)
-		r = connect_wait(fd, &req, timeout_ms, wait);
-	if (r < 0 && r != -EINPROGRESS && r != -EALREADY && r != -EISCONN && r != -ECANCELED)
+		r = connect_wait(fd, &req, timeout_ms);
+	if (r < 0 && r != -EINPROGRESS && r != -EALREADY && r != -EISCONN)
 		nc_sock_clear_error(fd);	/* connect() reported the error: it is read */
 	if (r == 0)
 		remember(info->id, info->domain, SOCK_STREAM, false, true);

@@ -7,8 +7,8 @@
  * trapped call on its own copy of the program's descriptor (the same open
  * file, got with pidfd_getfd()). Both come here, so the two cannot drift
  * apart. An operation works on a descriptor of the calling process, takes
- * and fills plain memory, never touches errno, and returns its result: a
- * value >= 0, or -errno as the kernel's call would fail.
+ * and fills plain memory, and returns its result: a value >= 0, or -errno
+ * as the kernel's call would fail (errno itself is the caller's to keep).
  *
  * Per-descriptor state (a datagram socket's framing, a stream socket's
  * marks; see dgram.h) is noted against the descriptor number it was done on;
@@ -31,16 +31,6 @@ struct nc_sock_info {
 	bool connected;		/* came from accept() or a connect() that succeeded */
 	int domain;
 	int type;		/* SOCK_STREAM or SOCK_DGRAM */
-};
-
-/*
- * How an operation that must wait (a blocking connect) waits: in poll(),
- * giving up when @still_wanted says the caller is gone (the supervisor's
- * program died or its call was superseded). NULL: wait as the kernel would.
- */
-struct nc_wait {
-	bool (*still_wanted)(void *arg);
-	void *arg;
 };
 
 /* accept's internal flag: never block (the supervisor waited for readiness itself). */
@@ -69,8 +59,9 @@ int nc_op_listen(int fd, const struct nc_sock_info *info, int backlog);
 /* accept4(): the new descriptor or -errno; @flags: SOCK_NONBLOCK, SOCK_CLOEXEC, NC_ACCEPT_DONTWAIT. */
 int nc_op_accept(int fd, const struct nc_sock_info *info, struct sockaddr *addr,
 		 socklen_t *addrlen, int flags);
+/* connect(): a blocking one waits in the service's reply (call it where waiting is allowed). */
 int nc_op_connect(int fd, const struct nc_sock_info *info, const struct sockaddr *addr,
-		  socklen_t len, const struct nc_wait *wait);
+		  socklen_t len);
 /* getsockname() (@op NC_OP_GETSOCKNAME) or getpeername() (NC_OP_GETPEERNAME). */
 int nc_op_name(enum nc_op op, int fd, const struct nc_sock_info *info, struct sockaddr *addr,
 	       socklen_t *addrlen);
