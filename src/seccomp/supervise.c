@@ -11,11 +11,13 @@
  * installs it and answers in one step. Nothing is ever checked and then
  * continued: the program could change its memory in between.
  *
- * The loop never waits for a program's socket: a call that would block (a
- * blocking connect, accept, or datagram receive or send) goes to a worker
- * thread, which waits in slices and gives up when the notification is no
- * longer valid (the thread died; with WAIT_KILLABLE_RECV only a fatal signal
- * can interrupt a call once we have it).
+ * Calls are taken by a pool of receiver threads per listener; a call that
+ * would block (a blocking connect, accept, or datagram receive or send)
+ * waits in the thread that took it, once another thread receives, in slices
+ * that give up when the notification is no longer valid (the thread died;
+ * with WAIT_KILLABLE_RECV only a fatal signal can interrupt a call once we
+ * have it). The main loop only watches listeners for their end and the
+ * agent's socket.
  *
  * Per-descriptor state libnetcon keeps (a datagram socket's framing, peer,
  * flags; dgram.h) lives here by socket id across the short-lived copies.
@@ -25,6 +27,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +51,7 @@
 #include "../common/rpc.h"
 
 #define MAX_FDS		1024		/* listeners and watches */
-#define MAX_WORKERS	256		/* threads waiting for blocking calls */
+#define MAX_WORKERS	256		/* receiver threads per listener */
 #define STATES		4096		/* datagram sockets whose bookkeeping is kept (power of two) */
 #define DGRAM_ROOM	65536		/* the largest datagram payload, and then some */
 #define CONTROL_ROOM	4096		/* ancillary data we carry for a datagram call */
@@ -62,25 +65,19 @@
 struct watch {
 	int fd;
 	bool listener;
-	char name[64];
 	void (*ready)(struct nc_sup *sup, int fd, void *arg);
 	void *arg;
 };
 
 struct nc_sup {
-	struct watch w[MAX_FDS];
+	struct watch w[MAX_FDS];	/* listeners (arg: struct listener) and watches */
 	unsigned n;
 	unsigned listeners;
 	size_t notif_size;		/* the kernel's struct seccomp_notif */
-	pthread_mutex_t lock;		/* the work queue */
-	pthread_cond_t work;
-	struct call *queue, *queue_tail;
-	unsigned workers, idle;
 };
 
 /* One trapped call, from its notification to its answer. */
 struct call {
-	struct call *next;
 	struct nc_sup *sup;
 	int listener;
 	uint64_t id;			/* the notification's */
@@ -806,74 +803,114 @@ static void perform(struct call *c, bool blocking_wait)
 	pass_on(c);
 }
 
-/* ------------------------------------------------------------- workers -- */
-
-static void *worker(void *arg)
-{
-	struct nc_sup *sup = arg;
-	struct call *c;
-
-	for (;;) {
-		pthread_mutex_lock(&sup->lock);
-		sup->idle++;
-		while (!sup->queue)
-			pthread_cond_wait(&sup->work, &sup->lock);
-		sup->idle--;
-		c = sup->queue;
-		sup->queue = c->next;
-		if (!sup->queue)
-			sup->queue_tail = NULL;
-		pthread_mutex_unlock(&sup->lock);
-		perform(c, true);
-		release(c);
-		free(c);
-	}
-	return NULL;
-}
+/* ----------------------------------------------------------- receivers -- */
 
 /*
- * hand_over() - give @c to a worker, starting one if none is idle. False
- * when no thread can be had (the loop then does the call itself).
+ * A listener is served by a pool of receiver threads, each blocked in
+ * SECCOMP_IOCTL_NOTIF_RECV until a call comes; the thread that takes a call
+ * does it, so no call crosses threads. One that is about to wait (a
+ * blocking accept, connect or receive) first makes sure another thread is
+ * receiving. Threads above one idle receiver leave after their call.
  */
-static bool hand_over(struct nc_sup *sup, struct call *c)
+struct listener {
+	struct nc_sup *sup;
+	int fd;
+	char name[64];
+	pthread_mutex_t lock;
+	unsigned threads, idle;
+	bool dead;			/* nobody is under the filter any more */
+	pthread_t tid[MAX_WORKERS];
+	bool used[MAX_WORKERS];
+};
+
+static void *receiver(void *arg);
+
+/* spawn() - one more receiver for @l (its lock held); false when none can be had. */
+static bool spawn(struct listener *l)
 {
 	pthread_attr_t attr;
-	pthread_t t;
-	bool ok = true;
+	unsigned i;
+	bool ok;
 
-	pthread_mutex_lock(&sup->lock);
-	if (sup->idle == 0) {
-		ok = sup->workers < MAX_WORKERS;
-		if (ok) {
-			pthread_attr_init(&attr);
-			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-			pthread_attr_setstacksize(&attr, 256 * 1024);
-			ok = pthread_create(&t, &attr, worker, sup) == 0;
-			pthread_attr_destroy(&attr);
-			if (ok)
-				sup->workers++;
-		}
-	}
+	for (i = 0; i < MAX_WORKERS && l->used[i]; i++)
+		;
+	if (i == MAX_WORKERS)
+		return false;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	ok = pthread_create(&l->tid[i], &attr, receiver, l) == 0;
+	pthread_attr_destroy(&attr);
 	if (ok) {
-		c->next = NULL;
-		if (sup->queue_tail)
-			sup->queue_tail->next = c;
-		else
-			sup->queue = c;
-		sup->queue_tail = c;
-		pthread_cond_signal(&sup->work);
+		l->used[i] = true;
+		l->threads++;
 	}
-	pthread_mutex_unlock(&sup->lock);
 	return ok;
 }
 
-/* ---------------------------------------------------------------- loop -- */
+/* leave() - the calling receiver is done; the last one out closes the listener. */
+static void leave(struct listener *l)
+{
+	pthread_t self = pthread_self();
+	unsigned i;
+	bool last;
+
+	pthread_mutex_lock(&l->lock);
+	for (i = 0; i < MAX_WORKERS; i++)
+		if (l->used[i] && pthread_equal(l->tid[i], self))
+			l->used[i] = false;
+	last = --l->threads == 0 && l->dead;
+	pthread_mutex_unlock(&l->lock);
+	if (last) {
+		close(l->fd);
+		free(l);
+	}
+}
+
+/* take() - one notification into @c; false when the listener is dead or failing. */
+static bool take(struct listener *l, struct seccomp_notif *n, struct call *c)
+{
+	for (;;) {
+		memset(n, 0, l->sup->notif_size);
+		if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, n) == 0)
+			break;
+		if (errno == ENOENT)
+			continue;	/* the thread died before we read its call */
+		if (errno != EINTR || __atomic_load_n(&l->dead, __ATOMIC_ACQUIRE))
+			return false;
+	}
+	memset(c, 0, sizeof(*c));
+	c->sup = l->sup;
+	c->listener = l->fd;
+	c->id = n->id;
+	c->tid = (pid_t)n->pid;
+	c->nr = n->data.nr;
+	memcpy(c->args, n->data.args, sizeof(c->args));
+	c->local = -1;
+	return true;
+}
+
+/*
+ * about_to_block() - @c may wait: keep a receiver free for everyone else.
+ * False when no thread can be had: the call is then done without waiting
+ * (answered EAGAIN-like by the operation itself, never stalling the rest).
+ */
+static bool about_to_block(struct listener *l)
+{
+	bool ok = true;
+
+	pthread_mutex_lock(&l->lock);
+	if (l->idle == 0)
+		ok = spawn(l);
+	pthread_mutex_unlock(&l->lock);
+	return ok;
+}
 
 /*
  * dispatch() - one notification: socket() is ours to make; a call on a
  * descriptor is ours only if the descriptor is a netcon socket.
  */
-static void dispatch(struct nc_sup *sup, struct call *c)
+static void dispatch(struct listener *l, struct call *c)
 {
 	static bool said_eperm;
 	struct stat st;
@@ -881,19 +918,15 @@ static void dispatch(struct nc_sup *sup, struct call *c)
 
 	if (c->nr == SYS_socket) {
 		do_socket(c);
-		free(c);
 		return;
 	}
 	c->local = nc_target_getfd(c->tid, (int)c->args[0]);
 	if (c->local < 0) {
-		if (c->local == -EPERM && !said_eperm) {
-			said_eperm = true;
-			nc_warn("not allowed to reach thread %d's descriptors "
-			       "(ptrace access): its calls go to the kernel", (int)c->tid);
-		}
+		if (c->local == -EPERM && !__atomic_exchange_n(&said_eperm, true, __ATOMIC_RELAXED))
+			nc_warn("not allowed to reach thread %d's descriptors (ptrace access): "
+				"its calls go to the kernel", (int)c->tid);
 		c->local = -1;
 		pass_on(c);	/* EBADF and the like: the kernel says it */
-		free(c);
 		return;
 	}
 	if (fstat(c->local, &st) == 0 && S_ISSOCK(st.st_mode))
@@ -902,53 +935,55 @@ static void dispatch(struct nc_sup *sup, struct call *c)
 		c->info.ours = false;
 		pass_on(c);
 		release(c);
-		free(c);
 		return;
 	}
 	fl = fcntl(c->local, F_GETFL);
 	c->nonblocking = fl >= 0 && (fl & O_NONBLOCK);
-	if (may_block(c) && hand_over(sup, c))
-		return;
-	perform(c, false);
+	perform(c, may_block(c) && about_to_block(l));
 	release(c);
-	free(c);
 }
 
-/* take_notification() - read one notification from @listener; false if there was none. */
-static bool take_notification(struct nc_sup *sup, int listener)
+static void *receiver(void *arg)
 {
-	struct seccomp_notif *n = calloc(1, sup->notif_size);
-	struct call *c;
+	struct listener *l = arg;
+	struct seccomp_notif *n = calloc(1, l->sup->notif_size);
+	struct call c;
+	bool surplus;
 
-	if (!n)
-		return false;
-	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n) < 0) {
-		free(n);
-		return false;	/* ENOENT: the thread died before we read it */
+	while (n) {
+		pthread_mutex_lock(&l->lock);
+		l->idle++;
+		pthread_mutex_unlock(&l->lock);
+		surplus = !take(l, n, &c);
+		pthread_mutex_lock(&l->lock);
+		l->idle--;
+		pthread_mutex_unlock(&l->lock);
+		if (surplus)
+			break;
+		dispatch(l, &c);
+		pthread_mutex_lock(&l->lock);
+		surplus = l->idle > 0;	/* another receives already: this one goes */
+		pthread_mutex_unlock(&l->lock);
+		if (surplus)
+			break;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		struct seccomp_notif_resp resp = { .id = n->id, .error = -ENOMEM };
-
-		ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-		free(n);
-		return true;
-	}
-	c->sup = sup;
-	c->listener = listener;
-	c->id = n->id;
-	c->tid = (pid_t)n->pid;
-	c->nr = n->data.nr;
-	memcpy(c->args, n->data.args, sizeof(c->args));
-	c->local = -1;
 	free(n);
-	dispatch(sup, c);
-	return true;
+	leave(l);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- loop -- */
+
+/* on_signal() - only interrupts a receiver's wait (see listener_gone()). */
+static void on_signal(int sig)
+{
+	(void)sig;
 }
 
 struct nc_sup *nc_sup_new(void)
 {
 	struct seccomp_notif_sizes sizes;
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
 	struct nc_sup *sup;
 
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes))
@@ -958,8 +993,7 @@ struct nc_sup *nc_sup_new(void)
 		return NULL;
 	sup->notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ?
 			  sizes.seccomp_notif : sizeof(struct seccomp_notif);
-	pthread_mutex_init(&sup->lock, NULL);
-	pthread_cond_init(&sup->work, NULL);
+	sigaction(SIGURG, &sa, NULL);
 	nc_ops_init();
 	return sup;
 }
@@ -976,13 +1010,32 @@ static int add(struct nc_sup *sup, const struct watch *w)
 
 int nc_sup_add_listener(struct nc_sup *sup, int listener, const char *name)
 {
+	struct listener *l = calloc(1, sizeof(*l));
 	struct watch w = { .fd = listener, .listener = true };
-	int r;
+	int r = l ? 0 : -ENOMEM;
 
-	snprintf(w.name, sizeof(w.name), "%s", name ? name : "program");
-	r = add(sup, &w);
-	if (r)
+	if (l) {
+		l->sup = sup;
+		l->fd = listener;
+		snprintf(l->name, sizeof(l->name), "%s", name ? name : "program");
+		pthread_mutex_init(&l->lock, NULL);
+		w.arg = l;
+		r = add(sup, &w);
+	}
+	if (r == 0) {
+		pthread_mutex_lock(&l->lock);
+		if (!spawn(l))
+			r = -EAGAIN;
+		pthread_mutex_unlock(&l->lock);
+		if (r) {
+			sup->n--;	/* add() put it last */
+			sup->listeners--;
+		}
+	}
+	if (r) {
+		free(l);
 		close(listener);
+	}
 	return r;
 }
 
@@ -999,12 +1052,22 @@ unsigned nc_sup_listeners(const struct nc_sup *sup)
 	return sup->listeners;
 }
 
-/* drop() - listener @i has no program left under it (POLLHUP): close it. */
-static void drop(struct nc_sup *sup, unsigned i)
+/*
+ * listener_gone() - nobody is under listener @i's filter any more (POLLHUP):
+ * its receivers are woken from their wait and leave; the last closes it.
+ */
+static void listener_gone(struct nc_sup *sup, unsigned i)
 {
-	if (sup->w[i].listener)
-		sup->listeners--;
-	close(sup->w[i].fd);
+	struct listener *l = sup->w[i].arg;
+	unsigned k;
+
+	pthread_mutex_lock(&l->lock);
+	__atomic_store_n(&l->dead, true, __ATOMIC_RELEASE);
+	for (k = 0; k < MAX_WORKERS; k++)
+		if (l->used[k])
+			pthread_kill(l->tid[k], SIGURG);
+	pthread_mutex_unlock(&l->lock);
+	sup->listeners--;
 	sup->w[i] = sup->w[--sup->n];
 }
 
@@ -1017,7 +1080,7 @@ int nc_sup_run(struct nc_sup *sup)
 		n = sup->n;
 		for (i = 0; i < n; i++) {
 			pfd[i].fd = sup->w[i].fd;
-			pfd[i].events = POLLIN;
+			pfd[i].events = sup->w[i].listener ? 0 : POLLIN;	/* receivers take the calls */
 			pfd[i].revents = 0;
 		}
 		if (poll(pfd, n, -1) < 0) {
@@ -1025,18 +1088,14 @@ int nc_sup_run(struct nc_sup *sup)
 				continue;
 			return -errno;
 		}
-		/* Backwards: drop() moves the last entry into the dropped one's place. */
+		/* Backwards: listener_gone() moves the last entry into the gone one's place. */
 		for (i = n; i-- > 0;) {
 			if (!pfd[i].revents)
 				continue;
-			if (!sup->w[i].listener) {
+			if (!sup->w[i].listener)
 				sup->w[i].ready(sup, sup->w[i].fd, sup->w[i].arg);
-				continue;
-			}
-			if (pfd[i].revents & POLLIN && take_notification(sup, pfd[i].fd))
-				continue;
-			if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
-				drop(sup, i);
+			else if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+				listener_gone(sup, i);
 		}
 	}
 	return 0;

@@ -51,16 +51,43 @@ static int pidfd_of(pid_t tid)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * Each receiver thread keeps the pidfd of the last thread it served: most
+ * calls come from the thread before. A pidfd names one task for good, so a
+ * number reused by a new thread cannot be confused with it: any failure on
+ * a kept pidfd is asked again with a fresh one.
+ */
+static __thread pid_t cached_tid;
+static __thread int cached_pidfd = -1;
+
 int nc_target_getfd(pid_t tid, int fd)
 {
-	int pidfd = pidfd_of(tid), copy, err;
+	int copy, tries;
+	bool fresh;
 
-	if (pidfd < 0)
-		return pidfd;
-	copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	err = errno;
-	close(pidfd);
-	return copy < 0 ? -err : copy;
+	for (tries = 0; tries < 2; tries++) {
+		fresh = cached_pidfd < 0 || cached_tid != tid;
+		if (fresh) {
+			if (cached_pidfd >= 0)
+				close(cached_pidfd);
+			cached_pidfd = pidfd_of(tid);
+			cached_tid = tid;
+			if (cached_pidfd < 0) {
+				copy = cached_pidfd;
+				cached_pidfd = -1;
+				return copy;
+			}
+		}
+		copy = (int)syscall(SYS_pidfd_getfd, cached_pidfd, fd, 0);
+		if (copy >= 0)
+			return copy;
+		if (fresh)
+			return -errno;
+		/* A kept pidfd's task may be gone (ESRCH, or EBADF for a zombie): ask again. */
+		close(cached_pidfd);
+		cached_pidfd = -1;
+	}
+	return -ESRCH;
 }
 
 int nc_target_read(pid_t tid, uint64_t addr, void *buf, size_t len)
