@@ -26,6 +26,7 @@ TITLES = [
     ("redis", "redis-server under redis-benchmark (-q, 20 clients)"),
     ("published", "Published ports: a kernel client on the loopback ↔ a server inside "
                   "(netcon --publish, pasta -t, slirp4netns add_hostfwd)"),
+    ("seccomp", "The seccomp path (intercept --seccomp) beside LD_PRELOAD: trapped calls and untrapped data"),
     ("udp", "UDP throughput: iperf3 -u, datagrams/s received at the highest offered rate losing under 1%"),
     ("udp-latency", "UDP request/response latency: 64-byte ping-pong over connected sockets, round trip"),
     ("mem", "Service memory per idle connection"),
@@ -34,7 +35,7 @@ TITLES = [
 ]
 SHORT = {"bulk-same": "Same service", "bulk-switch": "Switch", "bulk-tap": "Tap",
          "bulk-peers": "Peers", "latency": "Ping-pong", "conn": "Connections/s",
-         "wrk": "nginx + wrk", "redis": "redis", "published": "Published ports", "udp": "UDP datagrams/s", "udp-latency": "UDP ping-pong", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
+         "wrk": "nginx + wrk", "redis": "redis", "published": "Published ports", "seccomp": "seccomp", "udp": "UDP datagrams/s", "udp-latency": "UDP ping-pong", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
 NOISY = 0.30  # spread (max - min) / median above which a figure is marked noisy
 
 
@@ -247,7 +248,7 @@ def main():
       "TCP_NODELAY, after 1,000 warm-up round trips; `-u`: the same over a pair of connected UDP "
       "sockets). \"Measured\" is through netcon, or through the tool a row names (pasta, slirp4netns)."
       % round(100 * NOISY))
-    if meta.get("sections") and meta["sections"].split() != "bulk latency conn published udp mem time".split():
+    if meta.get("sections") and meta["sections"].split() != "bulk latency conn published seccomp udp mem time".split():
         w("")
         w("Only these sections were run: %s (`SECTIONS`)." % meta["sections"])
     w("")

@@ -3,7 +3,7 @@
 # on the kernel's loopback in the same run (ratios pair by pair), and pasta and
 # slirp4netns carry the same loads for comparison. Writes docs/benchmarks.md.
 #
-#   [B=DIR] [SECTIONS="bulk latency conn published udp mem time"] bench/run.sh [--quick] [--runs N] [--out FILE]
+#   [B=DIR] [SECTIONS="bulk latency conn published seccomp udp mem time"] bench/run.sh [--quick] [--runs N] [--out FILE]
 #
 # --quick: one run each, shorter durations, no peers and no wrk (< 2 minutes).
 # SECTIONS: run only these sections (default all): bulk (TCP throughput),
@@ -35,10 +35,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $OUT in /*) ;; *) OUT="$PWD/$OUT" ;; esac
-SECTIONS=${SECTIONS:-bulk latency conn published udp mem time}
+SECTIONS=${SECTIONS:-bulk latency conn published seccomp udp mem time}
 for s in $SECTIONS; do
-	case $s in bulk | latency | conn | published | udp | mem | time) ;;
-	*) echo "bench: unknown section $s (bulk latency conn published udp mem time)" >&2; exit 2 ;;
+	case $s in bulk | latency | conn | published | seccomp | udp | mem | time) ;;
+	*) echo "bench: unknown section $s (bulk latency conn published seccomp udp mem time)" >&2; exit 2 ;;
 	esac
 done
 # want SECTION...: true when SECTIONS names one of them.
@@ -52,11 +52,11 @@ want() {
 
 if [ "$QUICK" = 1 ]; then
 	: "${RUNS:=1}"
-	DUR=1 PPDUR=0.5 CONNS=500 REDIS_N=5000 IDLE=2000 CPU_BYTES=256M PERF_S=1 WRK_S=1
+	DUR=1 PPDUR=0.5 CONNS=500 OPTS=2000 REDIS_N=5000 IDLE=2000 CPU_BYTES=256M PERF_S=1 WRK_S=1
 	UPROBES=5 PEERS=0 WRK=0 EXTRAS=0 BUDGET=120
 else
 	: "${RUNS:=3}"
-	DUR=2 PPDUR=1 CONNS=2000 REDIS_N=20000 IDLE=10000 CPU_BYTES=1G PERF_S=2 WRK_S=2
+	DUR=2 PPDUR=1 CONNS=2000 OPTS=10000 REDIS_N=20000 IDLE=10000 CPU_BYTES=1G PERF_S=2 WRK_S=2
 	UPROBES=7 PEERS=1 WRK=1 EXTRAS=1 BUDGET=720
 fi
 
@@ -110,8 +110,9 @@ source "$TOP/tests/lib.sh"	# T, NETCON_DIR, PIDS, start_service, service_ip, wai
 # Run a private copy of the build: other work may rebuild build/ meanwhile, and
 # perf needs the very binaries that ran to name their functions.
 mkdir -p "$T/nc/bin" "$T/nc/lib/netcon" "$T/nc/tests"
-cp "$SVC" "$INTERCEPT" "$T/nc/bin/" && cp "$TOP/$B/lib/netcon/libnetcon.so" "$T/nc/lib/netcon/" &&
-	cp "$APPS"/test_tx "$APPS"/test_rx "$APPS"/connloop "$T/nc/tests/" ||
+cp "$SVC" "$INTERCEPT" "$TOP/$B/bin/netcon-supervise" "$T/nc/bin/" &&
+	cp "$TOP/$B/lib/netcon/libnetcon.so" "$T/nc/lib/netcon/" &&
+	cp "$APPS"/test_tx "$APPS"/test_rx "$APPS"/connloop "$APPS"/optloop "$T/nc/tests/" ||
 	{ echo "bench: cannot copy the build" >&2; exit 1; }
 SVC="$T/nc/bin/netcon-service"
 INTERCEPT="$T/nc/bin/intercept"
@@ -153,6 +154,7 @@ section() { echo "bench: [$((SECONDS - START)) s] $1"; meta "t_$1" "$((SECONDS -
 
 # prefix CTX: the command prefix for a context, in PRE.
 #   svc:NAME  through service NAME (intercepted, in a fresh namespace)
+#   sec:NAME  the same through the seccomp path (intercept --seccomp)
 #   k         the kernel, in our loopback namespace
 #   x         the kernel, in the tap peer's namespace
 #   host      the host (the servers pasta and slirp4netns reach)
@@ -160,6 +162,7 @@ section() { echo "bench: [$((SECONDS - START)) s] $1"; meta "t_$1" "$((SECONDS -
 prefix() {
 	case $1 in
 	svc:*) PRE=(env "NETCON_SOCKET=$T/${1#svc:}.sock" "${NS[@]}" "$INTERCEPT") ;;
+	sec:*) PRE=(env "NETCON_SOCKET=$T/${1#sec:}.sock" "${NS[@]}" "$INTERCEPT" --seccomp) ;;
 	k) PRE=(ip netns exec "$KNS") ;;
 	x) PRE=(ip netns exec "$XNS") ;;
 	host) PRE=() ;;
@@ -373,6 +376,11 @@ sockperf_pp() {
 # connloop CTX HOST PORT: connections per second.
 connloop() {
 	run_in "$1" timeout 120 "$APPS/connloop" "$2" "$3" "$CONNS" 2>/dev/null |
+		sed -n 's/.*(\([0-9]*\)\/s).*/\1/p'
+}
+# optloop CTX HOST PORT: control calls per second (options and names on one connection).
+optloop() {
+	run_in "$1" timeout 120 "$APPS/optloop" "$2" "$3" "$OPTS" 2>/dev/null |
 		sed -n 's/.*(\([0-9]*\)\/s).*/\1/p'
 }
 # wrk_rps CTX URL: requests per second (keep-alive, 32 connections).
@@ -1000,6 +1008,38 @@ done
 alive pub || note published "the service with --publish stopped answering"
 }
 
+# --- 3d. the seccomp path: what a trapped call costs -----------------------------
+
+sec_seccomp() {
+section seccomp
+# The same dynamic programs through service a, caught by LD_PRELOAD and by
+# seccomp user notification (intercept --seccomp): new connections (two
+# trapped calls each), control calls on one connection (each one trapped),
+# and bulk data, which is never trapped.
+server echo k; KEC=$SPORT
+server echo svc:a; AEC=$SPORT
+server iperf k; KIP=$SPORT
+server iperf svc:a; AIP=$SPORT
+if ! run_in sec:a true 2>/dev/null; then
+	note seccomp "the seccomp path cannot run here: $("$T/nc/bin/netcon-supervise" --check 2>&1)"
+	return
+fi
+local r k ctx how
+for ((r = 1; r <= RUNS; r++)); do
+	[ "$r" -gt 1 ] && over_budget && { note seccomp "skipped runs from $r on: time budget"; break; }
+	for ctx in svc:a sec:a; do
+		how=$([ "$ctx" = svc:a ] && echo LD_PRELOAD || echo seccomp)
+		k=$(connloop k 127.0.0.1 "$KEC")
+		rec seccomp "$how: new connections" conn/s "$r" "$(connloop "$ctx" 127.0.0.1 "$AEC")" "$k" - "sec-conn"
+		k=$(optloop k 127.0.0.1 "$KEC")
+		rec seccomp "$how: control calls (setsockopt, getsockopt ×2, getsockname, getpeername)" calls/s \
+			"$r" "$(optloop "$ctx" 127.0.0.1 "$AEC")" "$k" - "sec-opt"
+		k=$(iperf k 127.0.0.1 "$KIP")
+		rec seccomp "$how: 1 stream, client → server" Gbit/s "$r" "$(iperf "$ctx" 127.0.0.1 "$AIP")" "$k" - "sec-bulk"
+	done
+done
+}
+
 # --- 4. memory per idle connection, CPU per GiB ---------------------------------
 
 sec_mem() {
@@ -1174,7 +1214,7 @@ fi
 }
 
 # UDP last: a service wedged by a UDP run (see udp) cannot spoil the others.
-for s in bulk latency conn published mem time udp; do
+for s in bulk latency conn published seccomp mem time udp; do
 	want "$s" && "sec_$s"
 done
 
