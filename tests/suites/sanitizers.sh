@@ -73,6 +73,22 @@ for t in timewait-held spare-fork; do
 		python3 "$TOP/tests/apps/lifecycle.py" "$t" 127.0.0.1 7310
 done
 
+# The seccomp path: the conformance programs built static, through the
+# instrumented supervisor (it copies the program's descriptors, reads and
+# writes its memory, unpacks its messages) and service; its log joins the
+# others for the report check below.
+for spec in conformance:40 conformance_tcp_matrix:850 conformance_udp:55; do
+	prog=${spec%:*} least=${spec#*:}
+	NETCON_SOCKET="$T/a.sock" timeout 300 "${NS[@]}" "$TOP/$SAN_B/bin/netcon-supervise" \
+		"$TOP/$SAN_B/tests/static/$prog" >"$T/sec-$prog.txt" 2>"$T/sec-$prog.log"
+	if [ "$(grep -c : "$T/sec-$prog.txt")" -ge "$least" ] &&
+		! grep -q "CRASH\|TIMEOUT\|EXIT(" "$T/sec-$prog.txt"; then
+		pass "san-seccomp-$prog" "$(wc -l <"$T/sec-$prog.txt") cases ran through netcon-supervise"
+	else
+		fail "san-seccomp-$prog" "$(grep -c : "$T/sec-$prog.txt") cases, $(grep -c "CRASH\|TIMEOUT\|EXIT(" "$T/sec-$prog.txt") crashed or hung"
+	fi
+done
+
 # Stop the services cleanly: leaks and errors are reported at exit.
 kill -TERM "$PID_a" "$PID_b"
 wait "$PID_a" "$PID_b" 2>/dev/null
