@@ -57,6 +57,7 @@
 #define CONTROL_ROOM	4096		/* ancillary data we carry for a datagram call */
 #define STREAM_CHUNK	(256 * 1024)	/* a stream send we carry (sendto with an address) */
 #define SLICE_MS	200
+#define SPARE_RECEIVERS	2		/* idle receivers kept: a blocking call then starts no thread */
 
 #ifndef SECCOMP_ADDFD_FLAG_SEND
 #define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
@@ -810,7 +811,7 @@ static void perform(struct call *c, bool blocking_wait)
  * SECCOMP_IOCTL_NOTIF_RECV until a call comes; the thread that takes a call
  * does it, so no call crosses threads. One that is about to wait (a
  * blocking accept, connect or receive) first makes sure another thread is
- * receiving. Threads above one idle receiver leave after their call.
+ * receiving. Threads beyond SPARE_RECEIVERS idle ones leave after their call.
  */
 struct listener {
 	struct nc_sup *sup;
@@ -962,7 +963,7 @@ static void *receiver(void *arg)
 			break;
 		dispatch(l, &c);
 		pthread_mutex_lock(&l->lock);
-		surplus = l->idle > 0;	/* another receives already: this one goes */
+		surplus = l->idle >= SPARE_RECEIVERS;	/* enough receive already: this one goes */
 		pthread_mutex_unlock(&l->lock);
 		if (surplus)
 			break;
