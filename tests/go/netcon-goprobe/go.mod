@@ -1,0 +1,3 @@
+module netcon/tests/goprobe
+
+go 1.19
