@@ -584,4 +584,134 @@ rootless() {
 }
 
 if command -v podman >/dev/null; then rootless; else echo "     rootless podman: not run (no podman: make deps)"; fi
+
+# --- The OCI seccomp agent (static programs, no preload) ----------------------
+# Containers started with only --network none --security-opt seccomp=PROFILE:
+# the profile (netcon-oci seccomp-profile, from Podman's default) hands the
+# socket calls to `netcon-supervise --agent` (stopped by PID), which gives them
+# the network of service sc. Nothing of netcon's is in the image or mounted:
+# the programs are static (test_tx/test_rx built static, Debian's static
+# /bin/busybox). Docker 20.10 drops a profile's listenerPath (runc then says
+# "listenerPath is not set"), so its containers use the runtime wrapper, which
+# puts the agent's socket (DIR/agent.sock) back. (Debian 12's static busybox
+# wget crashes with -T, with or without netcon: not used.) Cases:
+#   seccomp-{docker,podman}-64M: a test_tx container, a test_rx container, 64 MiB compared;
+#   seccomp-{docker,podman}-busybox: busybox httpd in one, busybox wget in the other;
+#   seccomp-docker-20.10-drops-listenerPath: without the wrapper, refused in one line;
+#   seccomp-{docker,podman}-no-agent: with no agent, refused in one line.
+AGENT_SOCK=$NETCON_DIR/agent.sock
+SUPERVISE=$TOP/$B/bin/netcon-supervise
+
+# make_static_rootfs OUT.tar: the static test programs and busybox, nothing else.
+make_static_rootfs() {
+	local r
+	[ -x "$APPS/static/test_tx" ] && [ -x "$APPS/static/test_rx" ] && [ -x /bin/busybox ] || return 1
+	file -L /bin/busybox | grep -q 'statically linked' || return 1
+	r=$(mktemp -d "$T/static-root.XXXXXX")
+	chmod 755 "$r"
+	mkdir -p "$r/bin" "$r/etc" "$r/tmp" "$r/proc" "$r/sys" "$r/dev" "$r/run"
+	cp "$APPS/static/test_tx" "$APPS/static/test_rx" /bin/busybox "$r/bin/"
+	ln -s busybox "$r/bin/sh"
+	printf 'root:x:0:0:root:/:/bin/sh\n' >"$r/etc/passwd"
+	tar --owner=0 --group=0 --numeric-owner -C "$r" -cf "$1" . && rm -rf "$r"
+}
+
+AGENT_PID=
+agent_start() {
+	"$SUPERVISE" --agent "$AGENT_SOCK" --socket "$T/sc.sock" >>"$T/agent.log" 2>&1 &
+	AGENT_PID=$!
+	STOP_PIDS+=($AGENT_PID)
+	wait_for 10 test -S "$AGENT_SOCK" && kill -0 "$AGENT_PID" 2>/dev/null
+}
+
+# seccomp_pair PREFIX PORT RUN...: a server and a client container through
+# RUN (the runtime's `run` with its options, the image last but one word);
+# 64 MiB compared, then busybox httpd and wget.
+seccomp_pair() {
+	local pfx=$1 port=$2 srv out
+	shift 2
+	"$@" --name "$pfx-srv-$$" "$SIMG" /bin/test_tx -p "$port" -n 64M -c 1 >"$T/$pfx-srv.txt" 2>&1 &
+	srv=$!
+	STOP_PIDS+=($srv)
+	check "$pfx-64M" "$@" "$SIMG" /bin/test_rx -w 20 -p "$port" -n 64M "$SC_IP"
+	grep -h OK "$T/check.out" | sed "s/^/     /; s/\$/, static test_tx and test_rx/"
+	wait "$srv" || fail "$pfx-server" "$(tail -n 2 "$T/$pfx-srv.txt" | tr '\n' ' ')"
+	"$@" --name "$pfx-httpd-$$" "$SIMG" /bin/busybox sh -c \
+		"mkdir -p /www && echo netcon-static-$pfx >/www/index.html && exec busybox httpd -f -p $((port + 1)) -h /www" \
+		>"$T/$pfx-httpd.txt" 2>&1 &
+	srv=$!
+	STOP_PIDS+=($srv)
+	out=$("$@" "$SIMG" /bin/busybox sh -c "i=0; until busybox wget -q -O - http://$SC_IP:$((port + 1))/ 2>/tmp/err; do i=\$((i+1)); [ \$i -lt 50 ] || { cat /tmp/err; exit 1; }; sleep 0.2; done" 2>&1)
+	if [ "$out" = "netcon-static-$pfx" ]; then
+		pass "$pfx-busybox" "busybox wget got \"$out\" from busybox httpd"
+	else
+		fail "$pfx-busybox" "$(tr '\n' ' ' <<<"$out" | cut -c1-200)"
+	fi
+}
+
+# no_agent NAME TEXT COMMAND...: refused, in a line that says TEXT.
+no_agent() {
+	local name=$1 text=$2
+	shift 2
+	if "$@" >"$T/check.out" 2>&1; then
+		fail "$name" "it ran"
+	elif grep -q "$text" "$T/check.out"; then
+		pass "$name" "$(grep -m 1 "$text" "$T/check.out" | sed 's/^.*\(runc create failed\)/… \1/' | cut -c1-220)"
+	else
+		fail "$name" "$(tail -n 2 "$T/check.out" | tr '\n' ' ')"
+	fi
+}
+
+seccomp_cases() {
+	local dver
+	SIMG=netcon-ct-static:$$
+	if ! make_static_rootfs "$T/static.tar"; then
+		fail seccomp-image "no static test programs ($APPS/static) or no static /bin/busybox (busybox-static)"
+		return
+	fi
+	if ! start_service sc; then
+		fail seccomp-service "the service did not start"
+		return
+	fi
+	SC_IP=$(service_ip sc)
+	if ! agent_start; then
+		fail seccomp-agent "netcon-supervise --agent did not listen: $(tail -n 1 "$T/agent.log")"
+		return
+	fi
+	"$OCI" --dir "$NETCON_DIR" seccomp-profile >"$T/seccomp.json" 2>"$T/seccomp-gen.txt" &&
+		"$OCI" --dir "$NETCON_DIR" seccomp-profile --metadata name=sc-podman >"$T/seccomp-p.json" 2>>"$T/seccomp-gen.txt" ||
+		{ fail seccomp-profile "$(tail -n 1 "$T/seccomp-gen.txt")"; return; }
+	if [ -n "$DOCKERD_PID" ] && "$DOCKER" import "$T/static.tar" "$SIMG" >/dev/null 2>&1; then
+		seccomp_pair seccomp-docker 7201 timeout 60 "$DOCKER" run --rm --runtime netcon --network none \
+			--security-opt "seccomp=$T/seccomp.json"
+		dver=$("$DOCKER" version -f '{{.Server.Version}}' 2>/dev/null)
+		case $dver in
+		20.*) no_agent seccomp-docker-20.10-drops-listenerPath "listenerPath is not set" \
+			timeout 60 "$DOCKER" run --rm --network none --security-opt "seccomp=$T/seccomp.json" "$SIMG" /bin/busybox true ;;
+		esac
+	fi
+	if [ -n "$PODMAN_OK" ] && "${P[@]}" import "$T/static.tar" "$SIMG" >/dev/null 2>&1; then
+		seccomp_pair seccomp-podman 7203 timeout 60 "${P[@]}" run --rm "${UL[@]}" --network none \
+			--security-opt "seccomp=$T/seccomp-p.json"
+		if grep -q "container sc-podman" "$T/agent.log"; then
+			pass seccomp-podman-metadata "the agent named the container by listenerMetadata name=sc-podman"
+		else
+			fail seccomp-podman-metadata "$(grep agent: "$T/agent.log" | tail -n 1)"
+		fi
+	fi
+	# No agent: the runtime cannot hand the listener over and refuses the container.
+	stop_pid "$AGENT_PID"
+	if [ -n "$DOCKERD_PID" ]; then
+		no_agent seccomp-docker-no-agent "failed to connect with seccomp agent" \
+			timeout 60 "$DOCKER" run --rm --runtime netcon --network none --security-opt "seccomp=$T/seccomp.json" \
+			"$SIMG" /bin/busybox true
+	fi
+	if [ -n "$PODMAN_OK" ]; then
+		no_agent seccomp-podman-no-agent "failed to connect with seccomp agent" \
+			timeout 60 "${P[@]}" run --rm "${UL[@]}" --network none --security-opt "seccomp=$T/seccomp-p.json" \
+			"$SIMG" /bin/busybox true
+	fi
+}
+
+if [ -n "$DOCKERD_PID" ] || [ -n "$PODMAN_OK" ]; then seccomp_cases; fi
 summary
