@@ -160,7 +160,7 @@ $(B)/musl/tests/%: tests/apps/%.c tests/apps/stream.h tests/apps/args.h tests/ap
 
 $(B)/seccomp/%.o: src/seccomp/%.c src/seccomp/*.h src/intercept/*.h src/common/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) $(if $(wildcard src/seccomp/agent.c),-DHAVE_AGENT) -c $< -o $@
+	$(CC) $(CFLAGS) $(WARN) -c $< -o $@
 
 $(SUPERVISE_BIN): $(SECCOMP_OBJ) $(SUPERVISE_OPS) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -213,7 +213,7 @@ FUZZ_LWIP_OBJ := $(addprefix $(FUZZ_B)/lwip/,$(addsuffix .o,$(LWIP_FILES))) \
 FUZZ_SERVICE_OBJ := $(patsubst src/%.c,$(FUZZ_B)/%.o,$(filter-out src/service/main.c src/service/server.c,$(SERVICE_SRC)))
 FUZZ_COMMON_OBJ := $(patsubst src/%.c,$(FUZZ_B)/%.o,$(COMMON_SRC))
 .PHONY: fuzz
-fuzz: $(FUZZ_B)/fuzz_rpc $(FUZZ_B)/fuzz_frame
+fuzz: $(FUZZ_B)/fuzz_rpc $(FUZZ_B)/fuzz_frame $(FUZZ_B)/fuzz_agent
 
 $(FUZZ_B)/lwip/%.o: $(LWIP_SRC)/src/%.c src/service/lwipopts.h | lwip-check
 	@mkdir -p $(dir $@)
@@ -230,6 +230,14 @@ $(FUZZ_B)/common/%.o: src/common/%.c src/common/*.h
 $(FUZZ_B)/service/%.o: src/service/%.c src/service/*.h src/common/*.h | lwip-check
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -fvisibility=hidden $(LWIP_INC) -c $< -o $@
+
+$(FUZZ_B)/seccomp/%.o: src/seccomp/%.c src/seccomp/*.h src/common/*.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -c $< -o $@
+
+# The OCI agent's reader of a runtime's state (src/seccomp/agent.c).
+$(FUZZ_B)/fuzz_agent: tests/fuzz/fuzz_agent.c $(FUZZ_B)/seccomp/agent.o $(FUZZ_COMMON_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_WARN) -Isrc -o $@ $^
 
 $(FUZZ_B)/fuzz_rpc: tests/fuzz/fuzz_rpc.c $(FUZZ_COMMON_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_WARN) -Isrc -o $@ $^

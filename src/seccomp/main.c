@@ -35,9 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifdef HAVE_AGENT	/* being written */
 #include "agent.h"
-#endif
 #include "filter.h"
 #include "supervise.h"
 #include "../common/log.h"
@@ -235,7 +233,6 @@ static int check(void)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-#ifdef HAVE_AGENT
 /* agent_ready() - a runtime brings a container's listener. */
 static void agent_ready(struct nc_sup *sup, int fd, void *arg)
 {
@@ -272,9 +269,6 @@ static int agent(const char *path)
 	nc_info("OCI seccomp agent on %s", path);
 	return nc_sup_run(sup) ? 1 : 0;
 }
-#else
-static int agent(const char *path) { (void)path; nc_err("no agent yet"); return 1; }
-#endif
 
 int main(int argc, char **argv)
 {

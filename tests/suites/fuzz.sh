@@ -1,6 +1,6 @@
 #!/bin/bash
-# libFuzzer harnesses under ASan/UBSan (make fuzz): the RPC checks and the
-# service's frame input, first over every regression case in
+# libFuzzer harnesses under ASan/UBSan (make fuzz): the RPC checks, the
+# service's frame input and the seccomp agent's state reader, first over every regression case in
 # tests/fuzz/regress/, then for a bounded number of executions from the
 # committed seed corpus. Then runts and malformed frames from the virtual
 # network (tests/apps/link_garbage.py) against ASan services, which must log
@@ -82,6 +82,8 @@ regress rpc
 regress frame
 fuzz rpc "$RUNS_RPC"
 fuzz frame "$RUNS_FRAME" -max_len=9300
+# The OCI agent's reader of what a container runtime sends (netcon-supervise --agent).
+fuzz agent "${FUZZ_RUNS_AGENT:-1000000}" -max_len=4096
 
 # --- runts and malformed frames from the switch, against ASan services -------
 PY=$(python3 -c 'import sys; print(sys.executable)')
