@@ -248,7 +248,16 @@ static void agent_ready(struct nc_sup *sup, int fd, void *arg)
 		nc_info("container %s: supervised", name);
 }
 
-/* agent() - serve the listeners runtimes send to @path, for good. */
+static const char *agent_socket;
+
+/* agent_stop() - SIGTERM or SIGINT: the socket goes with us, so runtimes are refused at once. */
+static void agent_stop(int sig)
+{
+	unlink(agent_socket);
+	_exit(128 + sig);
+}
+
+/* agent() - serve the listeners runtimes send to @path until stopped. */
 static int agent(const char *path)
 {
 	struct nc_sup *sup;
@@ -265,6 +274,9 @@ static int agent(const char *path)
 		nc_err("cannot listen on %s: %s", path, strerror(-fd));
 		return 1;
 	}
+	agent_socket = path;
+	signal(SIGTERM, agent_stop);
+	signal(SIGINT, agent_stop);
 	nc_sup_watch(sup, fd, agent_ready, NULL);
 	nc_info("OCI seccomp agent on %s", path);
 	return nc_sup_run(sup) ? 1 : 0;

@@ -39,6 +39,7 @@
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 
 #include "supervise.h"
@@ -58,6 +59,12 @@
 #define STREAM_CHUNK	(256 * 1024)	/* a stream send we carry (sendto with an address) */
 #define SLICE_MS	200
 #define SPARE_RECEIVERS	2		/* idle receivers kept: a blocking call then starts no thread */
+
+#if defined(__x86_64__)
+#define NC_NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NC_NATIVE_ARCH AUDIT_ARCH_AARCH64
+#endif
 
 #ifndef SECCOMP_ADDFD_FLAG_SEND
 #define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
@@ -84,6 +91,7 @@ struct call {
 	uint64_t id;			/* the notification's */
 	pid_t tid;
 	int nr;
+	uint32_t arch;			/* the call's ABI (AUDIT_ARCH_*) */
 	uint64_t args[6];
 	int local;			/* our copy of the program's descriptor, -1 */
 	struct nc_sock_info info;
@@ -886,6 +894,7 @@ static bool take(struct listener *l, struct seccomp_notif *n, struct call *c)
 	c->id = n->id;
 	c->tid = (pid_t)n->pid;
 	c->nr = n->data.nr;
+	c->arch = n->data.arch;
 	memcpy(c->args, n->data.args, sizeof(c->args));
 	c->local = -1;
 	return true;
@@ -917,6 +926,14 @@ static void dispatch(struct listener *l, struct call *c)
 	struct stat st;
 	int fl;
 
+	/*
+	 * Our filter traps only native calls, but an OCI profile covers every
+	 * ABI it lists (i386, x32): their numbers and structures are not ours.
+	 */
+	if (c->arch != NC_NATIVE_ARCH) {
+		pass_on(c);
+		return;
+	}
 	if (c->nr == SYS_socket) {
 		do_socket(c);
 		return;
