@@ -1271,6 +1271,12 @@ static void filter(struct nc_names_addrs *a, int family)
 		a->n4 = 0;
 }
 
+/* covers() - does entry @e know the addresses of @family (AF_UNSPEC: both)? */
+static bool covers(const struct centry *e, int family)
+{
+	return e && (family == AF_INET6 || e->known4) && (family == AF_INET || e->known6);
+}
+
 /*
  * from_cache() - can @q be answered from what we know (its own name and
  * addresses, the cache)? Fills the answer and returns true if so. What
@@ -1322,10 +1328,15 @@ found:
 		return q->got.n4 + q->got.n6 > 0;
 	}
 	nc_mdns_local_name(q->name, local, sizeof(local));
+	/*
+	 * The name's own entry may hold one family only (an earlier lookup
+	 * of the other family cached its answer there): NAME.local, which mDNS
+	 * fills, may hold this one.
+	 */
 	e = cache_find(q->name, false);
-	if (!e && mdns_ok && strcmp(local, q->name))
+	if (!covers(e, q->family) && mdns_ok && strcmp(local, q->name))
 		e = cache_find(local, false);
-	if (!e || (q->family != AF_INET6 && !e->known4) || (q->family != AF_INET && !e->known6))
+	if (!covers(e, q->family))
 		return false;
 	a = e->a;
 	filter(&a, q->family);

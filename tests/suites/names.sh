@@ -316,6 +316,10 @@ check stub-aaaa eval "[ \"\$(dig_k +short @$C4 db.example.test AAAA)\" = fd00:6e
 check stub-ipv6 eval "[ \"\$(dig_k +short @$C6 db.example.test A)\" = 198.18.250.10 ]"
 check stub-cname eval "dig_k +short @$C4 alias.example.test A | tr '\n' ' ' | grep -qx 'db.example.test. 198.18.250.10 '"
 check stub-mdns-name eval "[ \"\$(dig_k +short @$C4 beta A)\" = $B4 ] && [ \"\$(dig_k +short @$C4 gamma AAAA)\" = $C6 ]"
+# A peer's two families asked one after the other, as Go's and musl's
+# resolvers do: the first answer, cached under the bare name, must not hide
+# the other family that mDNS taught under NAME.local.
+check stub-mdns-both-families eval "[ \"\$(dig_k +short @$C4 beta AAAA)\" = $B6 ] && [ \"\$(dig_k +short @$C4 beta A)\" = $B4 ]"
 check stub-reverse eval "[ \"\$(dig_k +short @$C4 -x 198.18.250.10)\" = db.example.test. ] &&
 	[ \"\$(dig_k +short @$C4 -x $B4)\" = beta.local. ]"
 check stub-nxdomain eval "dig_k @$C4 nothere.example.test | grep -q 'status: NXDOMAIN'"
