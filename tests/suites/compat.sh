@@ -14,7 +14,7 @@
 source "$(dirname "$0")/../lib.sh"
 CT=$TOP/tests/compat
 DOC=$TOP/docs/compatibility.md
-ORDER=(redis http ssh apache mariadb postgres vsftpd pureftpd node java tomcat dnsmasq udp ping)
+ORDER=(redis http ssh apache mariadb postgres vsftpd pureftpd node java tomcat dnsmasq udp ping seccomp)
 
 # One entry per row of the document: the seed's name and status, and ours.
 declare -A ROW_STATUS ROW_NOTE ROW_PKG
@@ -213,6 +213,10 @@ seed_rows=(
 	"-|-||iperf3"
 	"-|-||memcached"
 	"-|-||ping"
+	"-|-||caddy (Go)"
+	"-|-||busybox httpd (static)"
+	"-|-||busybox wget (static)"
+	"-|-||Go net/http client"
 )
 if [ "$*" = "" ]; then
 	{
