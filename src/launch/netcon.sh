@@ -4,12 +4,17 @@
 #   netcon run [--name N] [--network NET] [--publish SPEC]... [--nat|--no-nat]
 #              [--allow-host-loopback] [--runtime docker|podman|PATH]
 #              [--global-opt OPT]... [--socket-mode MODE] [--service-opt OPT]...
-#              [--musl] [RUNTIME-RUN-OPTIONS...] IMAGE [CMD...]
+#              [--musl] [--seccomp] [RUNTIME-RUN-OPTIONS...] IMAGE [CMD...]
 #       starts a netcon-service for the container on network NET's switch,
 #       runs the container with --network none and the service's folder
 #       mounted (socket, libnetcon, /etc/ld.so.preload, /etc/resolv.conf),
 #       stops the service when the container exits; exits with its status.
 #       --musl: a musl image (Alpine): LD_PRELOAD names the musl build.
+#       --seccomp: nothing mounted but resolv.conf, no preload: the container's
+#       seccomp profile hands its socket calls to an OCI seccomp agent
+#       (netcon-supervise --agent) for that service, so static and Go
+#       programs have the network too (Podman; Docker 20.10 drops the
+#       profile's agent socket: use netcon serve and the runtime wrapper).
 #   netcon serve NET [--name N] [--publish SPEC]... [--nat|--no-nat]
 #              [--allow-host-loopback] [--socket-mode MODE] [--service-opt OPT]...
 #       a long-running service for network NET whose folder DIR/NET/ the OCI
@@ -46,6 +51,9 @@ find_first() {
 	return 1
 }
 
+supervise=$(find_first "$here/netcon-supervise" "$here/../bin/netcon-supervise") ||
+	supervise=$(command -v netcon-supervise) || supervise=
+oci=$(find_first "$here/../libexec/netcon/netcon-oci" "$here/netcon-oci") || oci=
 svc=${NETCON_SERVICE_BIN:-$(find_first "$here/netcon-service" "$here/../bin/netcon-service")} ||
 	svc=$(command -v netcon-service) || svc=
 lib=${NETCON_LIB:-$(find_first "$here/../lib/netcon/libnetcon.so" "$here/libnetcon.so")} || lib=
@@ -161,9 +169,37 @@ stop_service() {
 	SVC_PID=
 }
 
+# start_agent: the container's OCI seccomp agent on FOLDER/agent.sock, serving
+# its service, and the profile naming it (FOLDER/seccomp.json).
+start_agent() {
+	case $(basename "$RUNTIME") in
+	docker*) stop_service; rm -rf "$FOLDER"; die "--seccomp: Docker 20.10 drops a seccomp profile's listenerPath; use Podman, or 'netcon serve' with the netcon runtime and 'netcon-oci seccomp-profile'" ;;
+	esac
+	[ -n "$supervise" ] || { stop_service; rm -rf "$FOLDER"; die "--seccomp: netcon-supervise not found"; }
+	[ -n "$oci" ] || { stop_service; rm -rf "$FOLDER"; die "--seccomp: netcon-oci not found"; }
+	"$supervise" --agent "$FOLDER/agent.sock" --socket "$FOLDER/service.sock" >>"$LOG" 2>&1 &
+	AGENT_PID=$!
+	i=0
+	until [ -S "$FOLDER/agent.sock" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$AGENT_PID" 2>/dev/null; then
+			stop_service
+			rm -rf "$FOLDER"
+			die "--seccomp: the agent did not start: $(tail -n 1 "$LOG")"
+		fi
+		sleep 0.05
+	done
+	"$oci" --dir "$BASE" seccomp-profile --agent "$FOLDER/agent.sock" \
+		${NAME:+--metadata "name=$NAME"} >"$FOLDER/seccomp.json" 2>>"$LOG" || {
+		stop_service
+		rm -rf "$FOLDER"
+		die "--seccomp: no profile: $(tail -n 1 "$LOG")"
+	}
+}
+
 # Options shared by run and serve (parse_common), turned into the service's
 # command line by build_service_args.
-MUSL= NAME= NETWORK=default NAT=auto LOOPBACK= SOCKET_MODE=0666 CHMOD_SOCKET= RUNTIME= GLOBAL_N=0 SVCOPT_N=0 PUBLISH_N=0
+MUSL= SECCOMP= AGENT_PID= NAME= NETWORK=default NAT=auto LOOPBACK= SOCKET_MODE=0666 CHMOD_SOCKET= RUNTIME= GLOBAL_N=0 SVCOPT_N=0 PUBLISH_N=0
 
 # quote WORD: WORD for eval, single-quoted.
 quote() {
@@ -218,6 +254,7 @@ parse_common() {
 	--socket-mode) SOCKET_MODE=${2?}; SHIFT=2 ;;
 	--socket-mode=*) SOCKET_MODE=${1#*=} ;;
 	--musl) MUSL=1 ;;
+	--seccomp) SECCOMP=1 ;;
 	--service-opt) eval "SVCOPT_$SVCOPT_N=\${2?}"; SVCOPT_N=$((SVCOPT_N + 1)); SHIFT=2 ;;
 	--service-opt=*) eval "SVCOPT_$SVCOPT_N=\${1#*=}"; SVCOPT_N=$((SVCOPT_N + 1)) ;;
 	*) SHIFT=0 ;;
@@ -320,6 +357,7 @@ cmd_run() {
 	trap 'finish 129' HUP
 	fill_folder "$FOLDER"
 	eval "start_service \"\$FOLDER\" \"\$LOG\" $SARGS" || { rm -rf "$FOLDER"; exit 125; }
+	[ -n "$SECCOMP" ] && start_agent
 
 	# "$@" is GLOBAL... RUNOPTS... IMAGE CMD...; insert "run" and our options
 	# after the global ones.
@@ -335,11 +373,16 @@ cmd_run() {
 		eval "set -- \"\$@\" \"\$ARG_$i\""
 		i=$((i + 1))
 	done
-	set -- "$@" run --network none \
-		-v "$FOLDER:/run/netcon:ro" \
-		-v "$FOLDER/ld.so.preload:/etc/ld.so.preload:ro" \
-		-v "$FOLDER/resolv.conf:/etc/resolv.conf:ro" \
-		-e NETCON_SOCKET=/run/netcon/service.sock
+	if [ -n "$SECCOMP" ]; then
+		set -- "$@" run --network none --security-opt "seccomp=$FOLDER/seccomp.json" \
+			-v "$FOLDER/resolv.conf:/etc/resolv.conf:ro"
+	else
+		set -- "$@" run --network none \
+			-v "$FOLDER:/run/netcon:ro" \
+			-v "$FOLDER/ld.so.preload:/etc/ld.so.preload:ro" \
+			-v "$FOLDER/resolv.conf:/etc/resolv.conf:ro" \
+			-e NETCON_SOCKET=/run/netcon/service.sock
+	fi
 	[ -n "$NAME" ] && set -- "$@" --name "$NAME"
 	# musl's loader reads no /etc/ld.so.preload: the environment names the
 	# musl build (and a glibc program in such a container would not start).
@@ -376,6 +419,10 @@ finish() {
 		wait "$RT_PID" 2>/dev/null
 	fi
 	stop_service
+	if [ -n "${AGENT_PID:-}" ]; then
+		kill "$AGENT_PID" 2>/dev/null
+		wait "$AGENT_PID" 2>/dev/null
+	fi
 	[ -n "${FOLDER:-}" ] && rm -rf "$FOLDER"
 	[ -n "${LOG:-}" ] && rm -f "$LOG"
 	exit "$status"

@@ -699,6 +699,27 @@ seccomp_cases() {
 			fail seccomp-podman-metadata "$(grep agent: "$T/agent.log" | tail -n 1)"
 		fi
 	fi
+	# netcon run --seccomp: a service and an agent of its own per container,
+	# nothing mounted but resolv.conf; two static containers find each other
+	# by name (busybox's resolver, through the service's DNS stub).
+	if [ -n "$PODMAN_OK" ]; then
+		local srv got want
+		nrun_podman --seccomp --rm --name sr-srv-$$ "$SIMG" /bin/busybox sh -c \
+			"mkdir -p /www && busybox seq 1 300000 >/www/f && exec busybox httpd -f -p 7211 -h /www" \
+			>"$T/sr-srv.txt" 2>&1 &
+		srv=$!
+		STOP_PIDS+=($srv)
+		want=$(seq 1 300000 | md5sum | cut -d' ' -f1)
+		got=$(nrun_podman --seccomp --rm --name sr-cli-$$ "$SIMG" /bin/busybox sh -c \
+			"i=0; until busybox wget -q -O /tmp/f http://sr-srv-$$:7211/f 2>/tmp/err; do i=\$((i+1)); [ \$i -lt 100 ] || { cat /tmp/err; exit 1; }; sleep 0.2; done; busybox md5sum /tmp/f" 2>&1)
+		if [ "${got%% *}" = "$want" ]; then
+			pass netcon-run-seccomp-by-name "busybox wget fetched 2 MB by name from busybox httpd, both static, md5 $want"
+		else
+			fail netcon-run-seccomp-by-name "$(tr '\n' ' ' <<<"$got" | cut -c1-200) (server: $(tail -n 2 "$T/sr-srv.txt" | tr '\n' ' '))"
+		fi
+		stop_pid "$srv"
+		expect_refusal netcon-run-seccomp-docker "Docker 20.10 drops" "$NETCON" run --seccomp --runtime docker "$SIMG" true
+	fi
 	# No agent: the runtime cannot hand the listener over and refuses the container.
 	stop_pid "$AGENT_PID"
 	if [ -n "$DOCKERD_PID" ]; then
