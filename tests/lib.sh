@@ -114,3 +114,44 @@ summary() {
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" = 0 ]
 }
+
+# --- the kernel as the oracle (conformance.sh, musl.sh, seccomp.sh) ----------
+
+# known_only KERNEL NETCON KNOWN...: every line that differs between the two
+# outputs (case by case, in order) must be netcon's line exactly as one of
+# the KNOWN files records it (tests/apps/*.known: differences known and
+# explained). Prints how many were accepted; the others go to NETCON.unknown,
+# and then it fails.
+known_only() {
+	local kf=$1 nf=$2 k n f ok accepted=0
+	shift 2
+	[ "$(wc -l <"$kf")" = "$(wc -l <"$nf")" ] || return 1
+	: >"$nf.unknown"
+	while IFS= read -r k <&3 && IFS= read -r n <&4; do
+		[ "$k" = "$n" ] && continue
+		ok=
+		for f in "$@"; do [ -f "$f" ] && grep -qFx -- "$n" "$f" && ok=1 && break; done
+		[ -n "$ok" ] || echo "$n" >>"$nf.unknown"
+		accepted=$((accepted + 1))
+	done 3<"$kf" 4<"$nf"
+	[ -s "$nf.unknown" ] && return 1
+	echo "$accepted"
+}
+
+# judge CHECK KERNEL NETCON KNOWN...: CHECK passes when the netcon run's
+# output is the kernel's, line for line, but for lines the KNOWN files hold.
+judge() {
+	local name=$1 kf=$2 nf=$3 accepted
+	shift 3
+	if ! [ -s "$kf" ]; then
+		fail "$name" "the kernel run printed nothing"
+	elif diff -u "$kf" "$nf" >"$nf.diff"; then
+		pass "$name" "$(wc -l <"$kf") cases identical"
+	elif accepted=$(known_only "$kf" "$nf" "$@"); then
+		pass "$name" "$(($(wc -l <"$kf") - accepted)) cases identical, $accepted known differences ($(for f in "$@"; do [ -f "$f" ] && printf '%s ' "${f#"$TOP/"}"; done | sed 's/ $//'))"
+	elif [ -s "$nf.unknown" ]; then
+		fail "$name" "$(wc -l <"$nf.unknown") lines differ from the kernel and are not known: $(cut -c1-200 "$nf.unknown" | head -n 20 | tr '\n' ' ')"
+	else
+		fail "$name" "differs from the kernel ($(grep -c '^+[a-z]' "$nf.diff") lines): $(grep '^[-+][a-z]' "$nf.diff" | head -n 40 | tr '\n' ' ')"
+	fi
+}

@@ -106,11 +106,14 @@ static pthread_mutex_t states_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------ answers -- */
 
+static void settle(struct call *c);
+
 /* answer() - the call returns @val, or fails with @err (a negative errno). */
 static void answer(struct call *c, int64_t val, int err)
 {
 	struct seccomp_notif_resp resp = { .id = c->id, .val = err ? 0 : val, .error = err };
 
+	settle(c);
 	if (ioctl(c->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) && errno != ENOENT)
 		nc_warn("answering call %d of thread %d: %s", c->nr, (int)c->tid,
 		       strerror(errno));
@@ -129,6 +132,7 @@ static void pass_on(struct call *c)
 {
 	struct seccomp_notif_resp resp = { .id = c->id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
 
+	settle(c);
 	if (ioctl(c->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) && errno != ENOENT)
 		nc_warn("continuing call %d: %s", c->nr, strerror(errno));
 }
@@ -144,6 +148,7 @@ static void inject(struct call *c, int fd, bool cloexec)
 		.newfd_flags = cloexec ? O_CLOEXEC : 0,
 	};
 
+	settle(c);
 	if (ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT)
 		answer(c, 0, -errno);	/* EMFILE: the program has no room */
 }
@@ -158,14 +163,34 @@ static bool still_wanted(void *arg)
 
 /* ------------------------------------------------------ program memory -- */
 
+/*
+ * peek()/poke() - the program's memory at @addr, for call @c. The thread
+ * number could have been reused by another process since the call was
+ * made: a read counts only if the call is still valid after it, and a write
+ * is done only if it is still valid before (SECCOMP_IOCTL_NOTIF_ID_VALID).
+ */
+static int peek(struct call *c, uint64_t addr, void *buf, size_t len)
+{
+	if (nc_target_read(c->tid, addr, buf, len))
+		return -EFAULT;
+	return still_wanted(c) ? 0 : -EFAULT;
+}
+
+static int poke(struct call *c, uint64_t addr, const void *buf, size_t len)
+{
+	if (len && !still_wanted(c))
+		return -EFAULT;
+	return nc_target_write(c->tid, addr, buf, len);
+}
+
 static int get_u32(struct call *c, uint64_t addr, uint32_t *v)
 {
-	return nc_target_read(c->tid, addr, v, sizeof(*v));
+	return peek(c, addr, v, sizeof(*v));
 }
 
 static int put_u32(struct call *c, uint64_t addr, uint32_t v)
 {
-	return nc_target_write(c->tid, addr, &v, sizeof(v));
+	return poke(c, addr, &v, sizeof(v));
 }
 
 /*
@@ -181,7 +206,7 @@ static int get_sockaddr(struct call *c, uint64_t ptr, uint64_t len, struct socka
 		return -EINVAL;
 	if (!ptr)
 		return 0;
-	if (len && nc_target_read(c->tid, ptr, ss, len))
+	if (len && peek(c, ptr, ss, len))
 		return -EFAULT;
 	*out = (const struct sockaddr *)ss;
 	return 0;
@@ -194,7 +219,7 @@ static int get_sockaddr(struct call *c, uint64_t ptr, uint64_t len, struct socka
 static int put_sockaddr(struct call *c, uint64_t ptr, uint64_t lenp, const void *addr,
 			socklen_t len, socklen_t room)
 {
-	if (ptr && nc_target_write(c->tid, ptr, addr, len < room ? len : room))
+	if (ptr && poke(c, ptr, addr, len < room ? len : room))
 		return -EFAULT;
 	if (lenp && put_u32(c, lenp, len))
 		return -EFAULT;
@@ -221,7 +246,7 @@ static void restore_state(int fd, uint64_t id)
 	nc_dgram_restore(fd, &st);
 }
 
-/* save_state() - keep what our copy @fd's bookkeeping says for its socket, then forget the copy. */
+/* save_state() - keep what our copy @fd's bookkeeping says for its socket. */
 static void save_state(int fd, const struct nc_sock_info *info)
 {
 	unsigned s = state_slot(info->id);
@@ -232,15 +257,25 @@ static void save_state(int fd, const struct nc_sock_info *info)
 		nc_dgram_save(fd, &states[s].state);
 		pthread_mutex_unlock(&states_lock);
 	}
-	nc_dgram_forget(fd);
 }
 
-/* release() - done with the call's descriptor copy. */
+/*
+ * settle() - the call is about to be answered: its bookkeeping is kept
+ * first, since the program's next call may be taken by another receiver the
+ * moment the answer is out.
+ */
+static void settle(struct call *c)
+{
+	if (c->local >= 0)
+		save_state(c->local, &c->info);
+}
+
+/* release() - done with the call's descriptor copy (its bookkeeping kept by settle()). */
 static void release(struct call *c)
 {
 	if (c->local < 0)
 		return;
-	save_state(c->local, &c->info);
+	nc_dgram_forget(c->local);
 	nc_libc.close(c->local);
 	c->local = -1;
 }
@@ -323,8 +358,6 @@ static void do_bind_connect(struct call *c)
 	const struct sockaddr *addr;
 	int r = get_sockaddr(c, c->args[1], c->args[2], &ss, &addr);
 
-	if (r == 0 && !still_wanted(c))
-		return;
 	if (r == 0) {
 		if (c->nr == SYS_bind)
 			r = nc_op_bind(c->local, &c->info, addr, (socklen_t)c->args[2]);
@@ -418,7 +451,7 @@ static void do_getsockopt(struct call *c)
 	got = len;
 	r = nc_op_getsockopt(c->local, &c->info, level, name, c->args[3] ? val : NULL,
 			     c->args[4] ? &got : NULL);
-	if (r == 0 && (nc_target_write(c->tid, c->args[3], val, got) || put_u32(c, c->args[4], got)))
+	if (r == 0 && (poke(c, c->args[3], val, got) || put_u32(c, c->args[4], got)))
 		r = -EFAULT;
 	answer_result(c, r);
 }
@@ -434,12 +467,10 @@ static void do_setsockopt(struct call *c)
 		pass_on(c);
 		return;
 	}
-	if ((int)len >= 0 && c->args[3] && nc_target_read(c->tid, c->args[3], val, take)) {
+	if ((int)len >= 0 && c->args[3] && peek(c, c->args[3], val, take)) {
 		answer(c, 0, -EFAULT);
 		return;
 	}
-	if (!still_wanted(c))
-		return;
 	r = nc_op_setsockopt(c->local, &c->info, level, name, c->args[3] ? val : NULL, len);
 	answer_result(c, r);
 }
@@ -467,11 +498,11 @@ static int msg_in(struct call *c, uint64_t ptr, struct msg_copy *mc, bool sendin
 {
 	size_t i, total = 0, off = 0;
 
-	if (nc_target_read(c->tid, ptr, &mc->theirs, sizeof(mc->theirs)))
+	if (peek(c, ptr, &mc->theirs, sizeof(mc->theirs)))
 		return -EFAULT;
 	if (mc->theirs.msg_iovlen > UIO_MAXIOV)
 		return -EMSGSIZE;
-	if (nc_target_read(c->tid, (uintptr_t)mc->theirs.msg_iov, mc->theirs_iov,
+	if (peek(c, (uintptr_t)mc->theirs.msg_iov, mc->theirs_iov,
 			   mc->theirs.msg_iovlen * sizeof(struct iovec)))
 		return -EFAULT;
 	for (i = 0; i < mc->theirs.msg_iovlen; i++) {
@@ -487,7 +518,7 @@ static int msg_in(struct call *c, uint64_t ptr, struct msg_copy *mc, bool sendin
 		if (total > DGRAM_ROOM)
 			return -EMSGSIZE;	/* larger than any datagram */
 		for (i = 0; i < mc->theirs.msg_iovlen; i++) {
-			if (nc_target_read(c->tid, (uintptr_t)mc->theirs_iov[i].iov_base,
+			if (peek(c, (uintptr_t)mc->theirs_iov[i].iov_base,
 					   mc->data + off, mc->theirs_iov[i].iov_len))
 				return -EFAULT;
 			off += mc->theirs_iov[i].iov_len;
@@ -504,7 +535,7 @@ static int msg_in(struct call *c, uint64_t ptr, struct msg_copy *mc, bool sendin
 				    sizeof(mc->name) : mc->theirs.msg_namelen;
 		if ((int)mc->theirs.msg_namelen < 0 || (sending && mc->theirs.msg_namelen > sizeof(mc->name)))
 			return -EINVAL;
-		if (sending && nc_target_read(c->tid, (uintptr_t)mc->theirs.msg_name, &mc->name,
+		if (sending && peek(c, (uintptr_t)mc->theirs.msg_name, &mc->name,
 					      mc->m.msg_namelen))
 			return -EFAULT;
 	}
@@ -514,7 +545,7 @@ static int msg_in(struct call *c, uint64_t ptr, struct msg_copy *mc, bool sendin
 				       sizeof(mc->control) : mc->theirs.msg_controllen;
 		if (sending && mc->theirs.msg_controllen > sizeof(mc->control))
 			return -ENOBUFS;
-		if (sending && nc_target_read(c->tid, (uintptr_t)mc->theirs.msg_control, mc->control,
+		if (sending && peek(c, (uintptr_t)mc->theirs.msg_control, mc->control,
 					      mc->m.msg_controllen))
 			return -EFAULT;
 	}
@@ -530,27 +561,27 @@ static int msg_out(struct call *c, uint64_t ptr, struct msg_copy *mc, size_t n)
 		n = mc->room;	/* MSG_TRUNC: the length said is the datagram's */
 	for (i = 0; i < mc->theirs.msg_iovlen && off < n; i++) {
 		part = mc->theirs_iov[i].iov_len < n - off ? mc->theirs_iov[i].iov_len : n - off;
-		if (nc_target_write(c->tid, (uintptr_t)mc->theirs_iov[i].iov_base, mc->data + off, part))
+		if (poke(c, (uintptr_t)mc->theirs_iov[i].iov_base, mc->data + off, part))
 			return -EFAULT;
 		off += part;
 	}
 	if (mc->theirs.msg_name &&
-	    nc_target_write(c->tid, (uintptr_t)mc->theirs.msg_name, &mc->name,
+	    poke(c, (uintptr_t)mc->theirs.msg_name, &mc->name,
 			    mc->m.msg_namelen < mc->theirs.msg_namelen ? mc->m.msg_namelen :
 			    mc->theirs.msg_namelen))
 		return -EFAULT;
 	if (mc->m.msg_control && mc->m.msg_controllen &&
-	    nc_target_write(c->tid, (uintptr_t)mc->theirs.msg_control, mc->control,
+	    poke(c, (uintptr_t)mc->theirs.msg_control, mc->control,
 			    mc->m.msg_controllen))
 		return -EFAULT;
 	mc->theirs.msg_namelen = mc->theirs.msg_name ? mc->m.msg_namelen : 0;
 	mc->theirs.msg_controllen = mc->m.msg_control ? mc->m.msg_controllen : 0;
 	mc->theirs.msg_flags = mc->m.msg_flags;
-	if (nc_target_write(c->tid, ptr + offsetof(struct msghdr, msg_namelen),
+	if (poke(c, ptr + offsetof(struct msghdr, msg_namelen),
 			    &mc->theirs.msg_namelen, sizeof(mc->theirs.msg_namelen)) ||
-	    nc_target_write(c->tid, ptr + offsetof(struct msghdr, msg_controllen),
+	    poke(c, ptr + offsetof(struct msghdr, msg_controllen),
 			    &mc->theirs.msg_controllen, sizeof(mc->theirs.msg_controllen)) ||
-	    nc_target_write(c->tid, ptr + offsetof(struct msghdr, msg_flags),
+	    poke(c, ptr + offsetof(struct msghdr, msg_flags),
 			    &mc->theirs.msg_flags, sizeof(mc->theirs.msg_flags)))
 		return -EFAULT;
 	return 0;
@@ -565,8 +596,6 @@ static long dgram_msg(struct call *c, uint64_t ptr, int flags, bool sending, boo
 	if (!mc)
 		return -ENOMEM;
 	r = msg_in(c, ptr, mc, sending);
-	if (r == 0 && !still_wanted(c))
-		r = -ECANCELED;
 	if (r == 0 && sending) {
 		r = nc_dgram_sendmsg(c->local, &mc->m, flags);
 	} else if (r == 0) {
@@ -618,10 +647,8 @@ static long dgram_to_from(struct call *c, bool sending, bool blocking_wait)
 		const struct sockaddr *to;
 
 		r = get_sockaddr(c, addr, alen, &ss, &to);
-		if (r == 0 && nc_target_read(c->tid, buf, data, len))
+		if (r == 0 && peek(c, buf, data, len))
 			r = -EFAULT;
-		if (r == 0 && !still_wanted(c))
-			r = -ECANCELED;
 		m.msg_name = (void *)to;
 		m.msg_namelen = to ? (socklen_t)alen : 0;
 		if (r == 0 && (r = nc_dgram_sendmsg(c->local, &m, flags)) < 0)
@@ -638,7 +665,7 @@ static long dgram_to_from(struct call *c, bool sending, bool blocking_wait)
 			if (!(blocking_wait && !(flags & MSG_DONTWAIT) && (r == -EAGAIN || r == -EWOULDBLOCK)))
 				break;
 		}
-		if (r >= 0 && nc_target_write(c->tid, buf, data, (size_t)r < v.iov_len ? (size_t)r : v.iov_len))
+		if (r >= 0 && poke(c, buf, data, (size_t)r < v.iov_len ? (size_t)r : v.iov_len))
 			r = -EFAULT;
 		if (r >= 0 && alen && put_sockaddr(c, addr, alen, &ss, m.msg_namelen, room))
 			r = -EFAULT;
@@ -659,9 +686,7 @@ static long stream_sendto(struct call *c)
 
 	if (!data)
 		return -ENOMEM;
-	r = nc_target_read(c->tid, c->args[1], data, len);
-	if (r == 0 && !still_wanted(c))
-		r = -ECANCELED;
+	r = peek(c, c->args[1], data, len);
 	if (r == 0 && (r = nc_libc.sendto(c->local, data, len, (int)c->args[3] | MSG_NOSIGNAL, NULL, 0)) < 0)
 		r = -errno;
 	free(data);
@@ -744,7 +769,7 @@ static void do_ioctl(struct call *c)
 	if (request == FIONREAD && nc_dgram_mode(c->local) != NC_DG_NONE) {
 		if (nc_dgram_fionread(c->local, &value) < 0)
 			answer(c, 0, -errno);
-		else if (nc_target_write(c->tid, c->args[2], &value, sizeof(value)))
+		else if (poke(c, c->args[2], &value, sizeof(value)))
 			answer(c, 0, -EFAULT);
 		else
 			answer(c, 0, 0);

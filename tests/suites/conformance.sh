@@ -19,41 +19,17 @@ ip link set nc0 up; ip link set nc1 up"
 # (the service's prefix is /16 by default, at most /24 assumed).
 UNANSWERED="${IP4%.*}.$(( ${IP4##*.} == 77 ? 78 : 77 ))"
 
-# known_only KERNEL NETCON KNOWN: every line that differs between the two
-# outputs (case by case, in order) is netcon's line exactly as KNOWN records
-# it (tests/apps/PROG.known: differences known and explained). Prints how
-# many were accepted; fails if any other line differs.
-known_only() {
-	local k n accepted=0
-	[ -f "$3" ] || return 1
-	[ "$(wc -l <"$1")" = "$(wc -l <"$2")" ] || return 1
-	while IFS= read -r k <&3 && IFS= read -r n <&4; do
-		[ "$k" = "$n" ] && continue
-		grep -qFx -- "$n" "$3" || return 1
-		accepted=$((accepted + 1))
-	done 3<"$1" 4<"$2"
-	echo "$accepted"
-}
-
 # compare PROG NAME ARGS...: run tests/apps/PROG's cases on the kernel (a
 # namespace with the same addresses on lo, or on a veth with KSETUP=subnet)
 # and through service a, and diff the outputs.
 compare() {
-	local prog=$1 name=$2 accepted setup=$LO_SETUP
+	local prog=$1 name=$2 setup=$LO_SETUP
 	shift 2
 	[ "${KSETUP:-}" = subnet ] && setup=$SUBNET_SETUP
 	"${NS[@]}" sh -c "$setup; sleep 0.5; '$APPS/$prog' $*" \
 		>"$T/kernel-$name.txt" 2>&1
 	app a "$APPS/$prog" "$@" >"$T/netcon-$name.txt" 2>&1
-	if ! [ -s "$T/kernel-$name.txt" ]; then
-		fail "conformance-$name" "the kernel run printed nothing"
-	elif diff -u "$T/kernel-$name.txt" "$T/netcon-$name.txt" >"$T/diff-$name.txt"; then
-		pass "conformance-$name" "$(wc -l <"$T/kernel-$name.txt") cases identical"
-	elif accepted=$(known_only "$T/kernel-$name.txt" "$T/netcon-$name.txt" "$TOP/tests/apps/$prog.known"); then
-		pass "conformance-$name" "$(($(wc -l <"$T/kernel-$name.txt") - accepted)) cases identical, $accepted known differences (tests/apps/$prog.known)"
-	else
-		fail "conformance-$name" "differs from the kernel ($(grep -c '^+[a-z]' "$T/diff-$name.txt") lines): $(grep '^[-+][a-z]' "$T/diff-$name.txt" | head -n 40 | tr '\n' ' ')"
-	fi
+	judge "conformance-$name" "$T/kernel-$name.txt" "$T/netcon-$name.txt" "$TOP/tests/apps/$prog.known"
 }
 
 compare conformance loopback -a 127.0.0.1 -A ::1

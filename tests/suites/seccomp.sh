@@ -123,29 +123,12 @@ ip addr add $IP/${PFX4:-24} dev nc0; ip addr add $IP6/${PFX6:-64} dev nc0 nodad;
 ip link set nc0 up; ip link set nc1 up"
 UNANSWERED="${IP%.*}.$(( ${IP##*.} == 77 ? 78 : 77 ))"
 
-# known_only KERNEL NETCON KNOWN...: as in conformance.sh, a differing line
-# is accepted when one of the KNOWN files holds it exactly.
-known_only() {
-	local kf=$1 nf=$2 k n f ok accepted=0
-	shift 2
-	[ "$(wc -l <"$kf")" = "$(wc -l <"$nf")" ] || return 1
-	: >"$nf.unknown"
-	while IFS= read -r k <&3 && IFS= read -r n <&4; do
-		[ "$k" = "$n" ] && continue
-		ok=
-		for f in "$@"; do [ -f "$f" ] && grep -qFx -- "$n" "$f" && ok=1 && break; done
-		[ -n "$ok" ] || echo "$n" >>"$nf.unknown"
-		accepted=$((accepted + 1))
-	done 3<"$kf" 4<"$nf"
-	[ -s "$nf.unknown" ] && return 1
-	echo "$accepted"
-}
 # compare HOW PROG NAME ARGS...: PROG's cases on the kernel and through
 # a service, HOW being "static" (the static build under netcon-supervise,
 # service srv) or "dynamic" (the usual build under intercept --seccomp,
 # service dyn).
 compare() {
-	local how=$1 prog=$2 name=$3 accepted setup=$LO_SETUP bin
+	local how=$1 prog=$2 name=$3 setup=$LO_SETUP bin
 	shift 3
 	[ "${KSETUP:-}" = subnet ] && setup=$SUBNET_SETUP
 	if [ "$how" = static ]; then bin=$SAPPS/$prog; else bin=$APPS/$prog; fi
@@ -155,20 +138,8 @@ compare() {
 	else	# a service of its own: the static runs used the same ports on the same addresses
 		NETCON_SOCKET="$T/dyn.sock" timeout 300 "${NS[@]}" "$INTERCEPT" --seccomp "$bin" "$@" >"$T/netcon-$name.txt" 2>&1
 	fi
-	if ! [ -s "$T/kernel-$name.txt" ]; then
-		fail "seccomp-conformance-$name" "the kernel run printed nothing"
-	elif diff -u "$T/kernel-$name.txt" "$T/netcon-$name.txt" >"$T/diff-$name.txt"; then
-		pass "seccomp-conformance-$name" "$(wc -l <"$T/kernel-$name.txt") cases identical"
-	elif accepted=$(known_only "$T/kernel-$name.txt" "$T/netcon-$name.txt" "$TOP/tests/apps/$prog.known" \
-		"$TOP/tests/apps/seccomp.known"); then
-		pass "seccomp-conformance-$name" "$(($(wc -l <"$T/kernel-$name.txt") - accepted)) cases identical, $accepted known differences"
-	else
-		if [ -s "$T/netcon-$name.txt.unknown" ]; then	# the lines no .known file accepts
-			fail "seccomp-conformance-$name" "$(wc -l <"$T/netcon-$name.txt.unknown") lines differ from the kernel and are not known: $(cut -c1-200 "$T/netcon-$name.txt.unknown" | head -n 20 | tr '\n' ' ')"
-		else
-			fail "seccomp-conformance-$name" "differs from the kernel ($(grep -c '^+[a-z]' "$T/diff-$name.txt") lines): $(grep '^[-+][a-z]' "$T/diff-$name.txt" | head -n 30 | tr '\n' ' ')"
-		fi
-	fi
+	judge "seccomp-conformance-$name" "$T/kernel-$name.txt" "$T/netcon-$name.txt" "$TOP/tests/apps/$prog.known" \
+		"$TOP/tests/apps/seccomp.known"
 }
 compare static conformance static-loopback -a 127.0.0.1 -A ::1
 compare static conformance static-service-address -a "$IP" -A "$IP6"
