@@ -720,6 +720,36 @@ static bool is_long_hex_id(const char *s)
 	return i == 64;
 }
 
+int nc_agent_state_network(const struct nc_agent_state *st, char *net, size_t net_size, char *why,
+			   size_t why_size)
+{
+	const char *item = st->metadata;
+	bool found = false;
+
+	if (!net || !net_size)
+		return -EINVAL;
+	net[0] = '\0';
+	while (st->has_metadata && *item) {
+		const char *end = strchrnul(item, ';'), *eq = memchr(item, '=', (size_t)(end - item));
+		size_t len;
+
+		if (eq && (size_t)(eq - item) == 7 && memcmp(item, "network", 7) == 0) {
+			len = (size_t)(end - eq - 1);
+			/* A network is a folder's name under the agent's --dir: no dots, no slashes. */
+			if (found || !len || len >= net_size || len > 63 || !name_ok(eq + 1, len) ||
+			    memchr(eq + 1, '.', len)) {
+				snprintf(why, why_size, "listenerMetadata \"%.200s\": network= must be given once, "
+					 "1 to 63 of A-Z a-z 0-9 _ + -", st->metadata);
+				return -EPROTO;
+			}
+			snprintf(net, net_size, "%.*s", (int)len, eq + 1);
+			found = true;
+		}
+		item = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
 int nc_agent_state_name(const struct nc_agent_state *st, char *name, size_t name_size, char *why,
 			size_t why_size)
 {
@@ -750,8 +780,10 @@ int nc_agent_state_name(const struct nc_agent_state *st, char *name, size_t name
 					 st->metadata);
 				return -EPROTO;
 			}
+		} else if ((size_t)(eq - item) == 7 && memcmp(item, "network", 7) == 0) {
+			/* nc_agent_state_network()'s */
 		} else {
-			nc_info("agent: listenerMetadata item \"%.*s\" ignored (netcon knows name=)",
+			nc_info("agent: listenerMetadata item \"%.*s\" ignored (netcon knows name= and network=)",
 				(int)(end - item > 200 ? 200 : end - item), item);
 		}
 		item = *end ? end + 1 : end;
@@ -907,7 +939,7 @@ static bool take_rights(struct msghdr *msg, bool first, int *fds, unsigned *nfds
 	return ok;
 }
 
-int nc_agent_accept(int lfd, char *name, size_t name_size)
+int nc_agent_accept(int lfd, char *name, size_t name_size, char *network, size_t network_size)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * NC_AGENT_MAX_FDS)];
@@ -1022,6 +1054,8 @@ int nc_agent_accept(int lfd, char *name, size_t name_size)
 		goto fail;
 	}
 	r = nc_agent_state_name(&st, name, name_size, why, sizeof(why));
+	if (r == 0)
+		r = nc_agent_state_network(&st, network, network_size, why, sizeof(why));
 	if (r < 0)
 		goto fail;
 	listener = fds[st.seccomp_index];

@@ -36,7 +36,8 @@ int nc_agent_listen(const char *path, mode_t mode);
  * listener (close-on-exec; the caller owns it) with @name filled with the
  * container's name (listenerMetadata "name=VALUE", else the container id,
  * shortened to 12 characters when it is Docker's or Podman's 64-character
- * hexadecimal id; truncated to @name_size - 1). On any error everything
+ * hexadecimal id; truncated to @name_size - 1) and @network with its
+ * listenerMetadata "network=NET" ("" when none). On any error everything
  * received is closed and -errno returned, after one log line saying why:
  * -EAGAIN (no connection was waiting), -EPROTO (a malformed state),
  * -ETIMEDOUT (the state did not arrive in NC_AGENT_TIMEOUT_MS), -EMSGSIZE,
@@ -44,7 +45,7 @@ int nc_agent_listen(const char *path, mode_t mode);
  * with nothing sent: another agent's probe, logged as information only).
  * None of these concerns other connections: keep listening.
  */
-int nc_agent_accept(int lfd, char *name, size_t name_size);
+int nc_agent_accept(int lfd, char *name, size_t name_size, char *network, size_t network_size);
 
 /* What nc_agent_parse_state() takes from a container process state. */
 struct nc_agent_state {
@@ -69,6 +70,14 @@ struct nc_agent_state {
  */
 int nc_agent_parse_state(const char *buf, size_t len, struct nc_agent_state *st, char *why,
 			 size_t why_size);
+
+/*
+ * The network a container's state asks for (listenerMetadata
+ * "network=NET") into @net, "" when none: 0, or -EPROTO with the reason in
+ * @why when it is malformed (a network is a folder's name: no dots).
+ */
+int nc_agent_state_network(const struct nc_agent_state *st, char *net, size_t net_size, char *why,
+			   size_t why_size);
 
 /*
  * The name a container's state gives (see nc_agent_accept) into @name:

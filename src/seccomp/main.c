@@ -3,7 +3,8 @@
  * seccomp user notification, whatever it is built with (static, Go, musl).
  *
  *   netcon-supervise [--socket PATH] [--] PROGRAM [ARGS...]
- *   netcon-supervise --agent PATH [--socket PATH]   an OCI seccomp agent
+ *   netcon-supervise --agent PATH [--socket PATH] [--dir DIR]   an OCI seccomp agent
+ *                                                   (agentd.c)
  *   netcon-supervise --check                        can a filter be installed here?
  *
  * Launching: this process stays the program's parent (its exit status is the
@@ -35,7 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "agentd.h"
 #include "filter.h"
 #include "supervise.h"
 #include "../common/log.h"
@@ -45,7 +46,7 @@ static pid_t program = -1;
 static void usage(void)
 {
 	fprintf(stderr, "usage: netcon-supervise [--socket PATH] [--] PROGRAM [ARGS...]\n"
-			"       netcon-supervise --agent PATH [--socket PATH]\n"
+			"       netcon-supervise --agent PATH [--socket PATH] [--dir DIR]\n"
 			"       netcon-supervise --check\n");
 	exit(2);
 }
@@ -233,58 +234,9 @@ static int check(void)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-/* agent_ready() - a runtime brings a container's listener. */
-static void agent_ready(struct nc_sup *sup, int fd, void *arg)
-{
-	char name[128];
-	int listener = nc_agent_accept(fd, name, sizeof(name));
-
-	(void)arg;
-	if (listener < 0)
-		return;	/* said by nc_agent_accept() */
-	if (nc_sup_add_listener(sup, listener, name))
-		nc_warn("container %s: too many listeners", name);
-	else
-		nc_info("container %s: supervised", name);
-}
-
-static const char *agent_socket;
-
-/* agent_stop() - SIGTERM or SIGINT: the socket goes with us, so runtimes are refused at once. */
-static void agent_stop(int sig)
-{
-	unlink(agent_socket);
-	_exit(128 + sig);
-}
-
-/* agent() - serve the listeners runtimes send to @path until stopped. */
-static int agent(const char *path)
-{
-	struct nc_sup *sup;
-	int fd;
-
-	signal(SIGPIPE, SIG_IGN);
-	sup = nc_sup_new();
-	if (!sup) {
-		nc_err("cannot start the supervisor: %s", strerror(errno));
-		return 1;
-	}
-	fd = nc_agent_listen(path, 0600);
-	if (fd < 0) {
-		nc_err("cannot listen on %s: %s", path, strerror(-fd));
-		return 1;
-	}
-	agent_socket = path;
-	signal(SIGTERM, agent_stop);
-	signal(SIGINT, agent_stop);
-	nc_sup_watch(sup, fd, agent_ready, NULL);
-	nc_info("OCI seccomp agent on %s", path);
-	return nc_sup_run(sup) ? 1 : 0;
-}
-
 int main(int argc, char **argv)
 {
-	const char *agent_path = NULL;
+	const char *agent_path = NULL, *dir = NULL;
 	int i;
 
 	nc_log_prefix = "netcon-supervise";
@@ -296,6 +248,10 @@ int main(int argc, char **argv)
 			setenv("NETCON_SOCKET", argv[++i], 1);
 		} else if (!strcmp(argv[i], "--agent") && i + 1 < argc) {
 			agent_path = argv[++i];
+		} else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
+			dir = argv[++i];
+		} else if (!strcmp(argv[i], "--network-fd") && i + 1 < argc) {
+			return nc_agentd_network(atoi(argv[++i]));	/* agentd.c starts us so */
 		} else if (!strcmp(argv[i], "--check")) {
 			return check();
 		} else {
@@ -303,7 +259,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (agent_path)
-		return i == argc ? agent(agent_path) : (usage(), 2);
+		return i == argc ? nc_agentd_run(agent_path, dir) : (usage(), 2);
 	if (i == argc)
 		usage();
 	return launch(argv + i);

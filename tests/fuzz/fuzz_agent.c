@@ -39,6 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)) == 0)
 			fuzz_agent_sink += (unsigned)strlen(name);
+		if (nc_agent_state_network(&st, name, 64, why, sizeof(why)) == 0)
+			fuzz_agent_sink += (unsigned)strlen(name);
 	}
 	free(buf);
 	return 0;

@@ -720,6 +720,45 @@ seccomp_cases() {
 		stop_pid "$srv"
 		expect_refusal netcon-run-seccomp-docker "Docker 20.10 drops" "$NETCON" run --seccomp --runtime docker "$SIMG" true
 	fi
+	# listenerMetadata network=NET: one agent serves several networks, each
+	# container on the service `netcon serve NET` runs (a supervisor process
+	# per network); a network nobody serves is refused in the agent's log.
+	if [ -n "$PODMAN_OK" ] && serve scnet; then
+		local net_ip agent2=$T/agent2.sock apid
+		net_ip=$("$SVC" status --socket "$NETCON_DIR/scnet/service.sock" | awk '$1 == "ipv4" { sub("/.*", "", $2); print $2 }')
+		"$SUPERVISE" --agent "$agent2" --dir "$NETCON_DIR" --socket "$T/sc.sock" >>"$T/agent2.log" 2>&1 &
+		apid=$!
+		STOP_PIDS+=($apid)
+		wait_for 10 test -S "$agent2"
+		"$OCI" --dir "$NETCON_DIR" seccomp-profile --agent "$agent2" --metadata "name=sn-srv;network=scnet" \
+			>"$T/seccomp-net.json" 2>>"$T/seccomp-gen.txt"
+		"$OCI" --dir "$NETCON_DIR" seccomp-profile --agent "$agent2" --metadata "name=sn-bad;network=nosuch" \
+			>"$T/seccomp-nosuch.json" 2>>"$T/seccomp-gen.txt"
+		"${P[@]}" run --rm "${UL[@]}" --network none --security-opt "seccomp=$T/seccomp-net.json" \
+			--name sn-srv-$$ "$SIMG" /bin/busybox sh -c \
+			"mkdir -p /www && busybox seq 1 300000 >/www/f && exec busybox httpd -f -p 7221 -h /www" \
+			>"$T/sn-srv.txt" 2>&1 &
+		srv=$!
+		STOP_PIDS+=($srv)
+		want=$(seq 1 300000 | md5sum | cut -d' ' -f1)
+		got=$(nrun_podman --seccomp --network scnet --rm "$SIMG" /bin/busybox sh -c \
+			"i=0; until busybox wget -q -O /tmp/f http://$net_ip:7221/f 2>/tmp/err; do i=\$((i+1)); [ \$i -lt 100 ] || { cat /tmp/err; exit 1; }; sleep 0.2; done; busybox md5sum /tmp/f" 2>&1)
+		if [ "${got%% *}" = "$want" ] && grep -q "container sn-srv: supervised on network scnet" "$T/agent2.log"; then
+			pass seccomp-agent-network "a container on network scnet by listenerMetadata served 2 MB, md5 $want, to netcon run --network scnet"
+		else
+			fail seccomp-agent-network "$(tr '\n' ' ' <<<"$got" | cut -c1-160) (agent: $(grep -i 'network\|error' "$T/agent2.log" | tail -n 2 | tr '\n' ' '))"
+		fi
+		stop_pid "$srv"
+		timeout 60 "${P[@]}" run --rm "${UL[@]}" --network none --security-opt "seccomp=$T/seccomp-nosuch.json" \
+			"$SIMG" /bin/busybox wget -q -O /dev/null "http://$net_ip:7221/" >"$T/sn-bad.txt" 2>&1
+		if grep -q "network nosuch: no service at" "$T/agent2.log"; then
+			pass seccomp-agent-network-unknown "$(grep -m1 'network nosuch' "$T/agent2.log" | sed 's/^[0-9.]* //')"
+		else
+			fail seccomp-agent-network-unknown "$(tail -n 2 "$T/agent2.log" | tr '\n' ' ')"
+		fi
+		stop_pid "$apid"
+		serve_stop scnet
+	fi
 	# No agent: the runtime cannot hand the listener over and refuses the container.
 	stop_pid "$AGENT_PID"
 	if [ -n "$DOCKERD_PID" ]; then

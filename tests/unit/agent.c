@@ -259,6 +259,37 @@ static void test_names(void **state)
 	assert_string_equal(small, "0123");
 }
 
+/* test_networks() - listenerMetadata network=NET: a folder's name, given once. */
+static void test_networks(void **state)
+{
+	struct nc_agent_state st;
+	char why[256], net[64], name[NC_AGENT_NAME_MAX];
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.has_metadata = 1;
+	strcpy(st.metadata, "name=web;network=blue-1");
+	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), 0);
+	assert_string_equal(net, "blue-1");
+	assert_int_equal(nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)), 0);
+	assert_string_equal(name, "web");
+	strcpy(st.metadata, "name=web");
+	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), 0);
+	assert_string_equal(net, "");
+	strcpy(st.metadata, "network=..");
+	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), -EPROTO);
+	strcpy(st.metadata, "network=a/b");
+	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), -EPROTO);
+	strcpy(st.metadata, "network=a;network=b");
+	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), -EPROTO);
+	strcpy(st.metadata, "network=");
+	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), -EPROTO);
+	assert_non_null(strstr(why, "network="));
+	st.has_metadata = 0;
+	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), 0);
+	assert_string_equal(net, "");
+}
+
 /* test_fuzz() - random bytes and mutated states: no crash, only the three results. */
 static void test_fuzz(void **state)
 {
@@ -430,7 +461,9 @@ static int accept_one(int lfd, char *name, size_t name_size)
 	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 
 	assert_int_equal(poll(&pfd, 1, 5000), 1);
-	return nc_agent_accept(lfd, name, name_size);
+	char net[64];
+
+	return nc_agent_accept(lfd, name, name_size, net, sizeof(net));
 }
 
 /* run_client() - one client of @kind against a fresh accept; the result, the client reaped. */
@@ -447,7 +480,7 @@ static int run_client(int lfd, enum client_kind kind, char *name, size_t name_si
 /* test_socket() - listen, the mode, a second agent, a stale socket, no connection waiting. */
 static void test_socket(void **state)
 {
-	char name[NC_AGENT_NAME_MAX];
+	char name[NC_AGENT_NAME_MAX], net[64];
 	struct stat stb;
 	int lfd, lfd2;
 
@@ -462,7 +495,7 @@ static void test_socket(void **state)
 	assert_int_equal(nc_agent_listen(path, 0600), -EADDRINUSE);
 	/* Its probe connection said nothing: not a runtime, and not an error. */
 	assert_int_equal(accept_one(lfd, name, sizeof(name)), -ENODATA);
-	assert_int_equal(nc_agent_accept(lfd, name, sizeof(name)), -EAGAIN);
+	assert_int_equal(nc_agent_accept(lfd, name, sizeof(name), net, sizeof(net)), -EAGAIN);
 	close(lfd);
 	/* The closed agent's socket file is stale now: replaced, with another mode. */
 	lfd = nc_agent_listen(path, 0660);
@@ -526,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_accepted_shapes),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_networks),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_socket),
 		cmocka_unit_test(test_runtime_clients),
