@@ -59,11 +59,6 @@
 #define MMSG_FLAGS_T unsigned int
 #define IOCTL_REQ_T int
 #endif
-static bool lookup(int fd, struct nc_sock_info *info)
-{
-	return nc_sock_lookup(fd, info);
-}
-
 /*
  * adopt_inherited() - datagram sockets of ours that came across exec: their
  * framing must be known before the program's first read. Only Unix
@@ -93,7 +88,7 @@ static void adopt_inherited(void)
 		len = sizeof(domain);
 		if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) || domain != AF_UNIX)
 			continue;
-		lookup(fd, &info);
+		nc_sock_lookup(fd, &info);
 	}
 	closedir(dir);
 }
@@ -144,7 +139,7 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	struct nc_sock_info info;
 
 	nc_libc_init();
-	if (!lookup(fd, &info)) {
+	if (!nc_sock_lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.bind(fd, addr, len);
 	}
@@ -157,7 +152,7 @@ EXPORT int listen(int fd, int backlog)
 	struct nc_sock_info info;
 
 	nc_libc_init();
-	if (!lookup(fd, &info)) {
+	if (!nc_sock_lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.listen(fd, backlog);
 	}
@@ -170,7 +165,7 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 	int saved = errno;
 
 	nc_libc_init();
-	if (!lookup(fd, &info)) {
+	if (!nc_sock_lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.accept4(fd, addr, addrlen, flags);
 	}
@@ -185,7 +180,7 @@ EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 	int saved = errno;
 
 	nc_libc_init();
-	if (!lookup(fd, &info)) {
+	if (!nc_sock_lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.accept(fd, addr, addrlen);
 	}
@@ -198,7 +193,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct nc_sock_info info;
 
 	nc_libc_init();
-	if (!lookup(fd, &info)) {
+	if (!nc_sock_lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.connect(fd, addr, len);
 	}
@@ -212,7 +207,7 @@ static int name_call(enum nc_op op, int fd, struct sockaddr *addr, socklen_t *ad
 	struct nc_sock_info info;
 
 	nc_libc_init();
-	if (!lookup(fd, &info)) {
+	if (!nc_sock_lookup(fd, &info)) {
 		errno = saved;
 		return real(fd, addr, addrlen);
 	}
@@ -240,7 +235,7 @@ static ssize_t stream_error(int fd, int err)
 	struct nc_sock_info info;
 	int r;
 
-	if (err != ECONNRESET || !lookup(fd, &info) || info.type != SOCK_STREAM)
+	if (err != ECONNRESET || !nc_sock_lookup(fd, &info) || info.type != SOCK_STREAM)
 		return fail(err);
 	r = nc_op_pending_error(fd, &info);
 	return r ? fail(r) : 0;	/* no error left (read already, or forgotten): end-of-file */
@@ -252,7 +247,7 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	struct nc_sock_info info;
 
 	nc_libc_init();
-	if (!lookup(fd, &info) || nc_op_on_real_fd(level, name)) {
+	if (!nc_sock_lookup(fd, &info) || nc_op_on_real_fd(level, name)) {
 		errno = saved;
 		return nc_libc.getsockopt(fd, level, name, val, len);
 	}
@@ -265,7 +260,7 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 	struct nc_sock_info info;
 
 	nc_libc_init();
-	if (!lookup(fd, &info) || nc_op_on_real_fd(level, name)) {
+	if (!nc_sock_lookup(fd, &info) || nc_op_on_real_fd(level, name)) {
 		errno = saved;
 		return nc_libc.setsockopt(fd, level, name, val, len);
 	}
@@ -278,7 +273,7 @@ EXPORT int shutdown(int fd, int how)
 	struct nc_sock_info info;
 
 	nc_libc_init();
-	if (!lookup(fd, &info)) {
+	if (!nc_sock_lookup(fd, &info)) {
 		errno = saved;
 		return nc_libc.shutdown(fd, how);
 	}
@@ -340,7 +335,7 @@ static ssize_t stream_send_failed(int fd, int flags)
 	struct nc_sock_info info;
 	int r;
 
-	if (lookup(fd, &info) && info.type == SOCK_STREAM && (r = nc_op_pending_error(fd, &info))) {
+	if (nc_sock_lookup(fd, &info) && info.type == SOCK_STREAM && (r = nc_op_pending_error(fd, &info))) {
 		nc_sock_clear_error(fd);
 		if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
 			raise(SIGPIPE);	/* Linux signals an EPIPE even when it was the pending error */
@@ -433,7 +428,7 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			errno = saved;
 		return n;
 	}
-	if (addr && lookup(fd, &info)) {
+	if (addr && nc_sock_lookup(fd, &info)) {
 		errno = saved;
 		if (info.type == SOCK_DGRAM)
 			return sendto(fd, buf, len, flags, addr, addrlen);	/* now tracked */
@@ -465,7 +460,7 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 			errno = saved;
 		return n;
 	}
-	if (msg && msg->msg_name && lookup(fd, &info)) {
+	if (msg && msg->msg_name && nc_sock_lookup(fd, &info)) {
 		struct msghdr copy = *msg;
 
 		errno = saved;
@@ -554,7 +549,7 @@ EXPORT int ioctl(int fd, IOCTL_REQ_T request, ...)
 		errno = saved;
 		return 0;
 	}
-	if ((request == FIONREAD || request == SIOCOUTQ) && lookup(fd, &info) && info.listening)
+	if ((request == FIONREAD || request == SIOCOUTQ) && nc_sock_lookup(fd, &info) && info.listening)
 		return fail(EINVAL);	/* a listener has no queues to measure */
 	errno = saved;
 	return nc_libc.ioctl(fd, request, arg);
@@ -569,7 +564,7 @@ static ssize_t eof_result(int fd, ssize_t n, size_t asked, int saved)
 	struct nc_sock_info info;
 	int r;
 
-	if (n != 0 || asked == 0 || !lookup(fd, &info) || info.listening) {
+	if (n != 0 || asked == 0 || !nc_sock_lookup(fd, &info) || info.listening) {
 		errno = saved;
 		return n;
 	}
@@ -603,7 +598,7 @@ static void note_passed_fds(const struct msghdr *msg)
 			len = sizeof(type);
 			if (nc_libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
 			    type == SOCK_SEQPACKET)
-				lookup(fd, &info);
+				nc_sock_lookup(fd, &info);
 		}
 	}
 }

@@ -36,10 +36,8 @@
 
 #if defined(__x86_64__)
 #define NC_AUDIT_ARCH AUDIT_ARCH_X86_64
-#define NC_X32_BIT 0x40000000u
 #elif defined(__aarch64__)
 #define NC_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#define NC_X32_BIT 0
 #else
 #error "netcon's seccomp filter knows x86_64 and aarch64"
 #endif
@@ -135,7 +133,6 @@ int nc_filter_install(bool killable)
 	prog[addr_at + 5].jt = TO(addr_at + 5, allow);
 	prog[addr_at + 5].jf = TO(addr_at + 5, notify);
 #undef TO
-	(void)NC_X32_BIT;	/* x32 calls carry the bit in nr: no jump above matches them */
 
 	fprog.len = (unsigned short)n;
 	fprog.filter = prog;

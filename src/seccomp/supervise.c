@@ -56,7 +56,6 @@
 #define STATES		4096		/* datagram sockets whose bookkeeping is kept (power of two) */
 #define DGRAM_ROOM	65536		/* the largest datagram payload, and then some */
 #define CONTROL_ROOM	4096		/* ancillary data we carry for a datagram call */
-#define STREAM_CHUNK	(256 * 1024)	/* a stream send we carry (sendto with an address) */
 #define SLICE_MS	200
 #define SPARE_RECEIVERS	2		/* idle receivers kept: a blocking call then starts no thread */
 
@@ -86,7 +85,6 @@ struct nc_sup {
 
 /* One trapped call, from its notification to its answer. */
 struct call {
-	struct nc_sup *sup;
 	int listener;
 	uint64_t id;			/* the notification's */
 	pid_t tid;
@@ -95,7 +93,6 @@ struct call {
 	uint64_t args[6];
 	int local;			/* our copy of the program's descriptor, -1 */
 	struct nc_sock_info info;
-	bool nonblocking;		/* the open file's O_NONBLOCK */
 };
 
 static struct {
@@ -181,6 +178,44 @@ static int poke(struct call *c, uint64_t addr, const void *buf, size_t len)
 	if (len && !still_wanted(c))
 		return -EFAULT;
 	return nc_target_write(c->tid, addr, buf, len);
+}
+
+/* peekv()/pokev() - the same for the program's vectors @iov: gathered into, scattered from @buf. */
+static int peekv(struct call *c, void *buf, size_t len, const struct iovec *iov, size_t n)
+{
+	if (nc_target_readv(c->tid, buf, len, iov, n))
+		return -EFAULT;
+	return still_wanted(c) ? 0 : -EFAULT;
+}
+
+static int pokev(struct call *c, const void *buf, size_t len, const struct iovec *iov, size_t n)
+{
+	if (len && !still_wanted(c))
+		return -EFAULT;
+	return nc_target_writev(c->tid, buf, len, iov, n);
+}
+
+/*
+ * Each receiver's scratch room for the datagram calls (a payload, a
+ * message's copy), made on its first datagram call and freed when it
+ * leaves: nothing is allocated per datagram.
+ */
+static __thread uint8_t *scratch_data;
+static __thread struct msg_copy *scratch_msg;
+
+static uint8_t *data_room(void)
+{
+	if (!scratch_data)
+		scratch_data = malloc(DGRAM_ROOM);
+	return scratch_data;
+}
+
+static void scratch_free(void)
+{
+	free(scratch_data);
+	free(scratch_msg);
+	scratch_data = NULL;
+	scratch_msg = NULL;
 }
 
 static int get_u32(struct call *c, uint64_t addr, uint32_t *v)
@@ -496,7 +531,7 @@ struct msg_copy {
 /* msg_in() - read the program's msghdr at @ptr; for a send, its payload too. */
 static int msg_in(struct call *c, uint64_t ptr, struct msg_copy *mc, bool sending)
 {
-	size_t i, total = 0, off = 0;
+	size_t i, total = 0;
 
 	if (peek(c, ptr, &mc->theirs, sizeof(mc->theirs)))
 		return -EFAULT;
@@ -511,18 +546,14 @@ static int msg_in(struct call *c, uint64_t ptr, struct msg_copy *mc, bool sendin
 		total += mc->theirs_iov[i].iov_len;
 	}
 	mc->room = total > DGRAM_ROOM ? DGRAM_ROOM : total;
-	mc->data = malloc(mc->room ? mc->room : 1);
+	mc->data = data_room();
 	if (!mc->data)
 		return -ENOMEM;
 	if (sending) {
 		if (total > DGRAM_ROOM)
 			return -EMSGSIZE;	/* larger than any datagram */
-		for (i = 0; i < mc->theirs.msg_iovlen; i++) {
-			if (peek(c, (uintptr_t)mc->theirs_iov[i].iov_base,
-					   mc->data + off, mc->theirs_iov[i].iov_len))
-				return -EFAULT;
-			off += mc->theirs_iov[i].iov_len;
-		}
+		if (peekv(c, mc->data, total, mc->theirs_iov, mc->theirs.msg_iovlen))
+			return -EFAULT;
 	}
 	memset(&mc->m, 0, sizeof(mc->m));
 	mc->one.iov_base = mc->data;
@@ -555,16 +586,10 @@ static int msg_in(struct call *c, uint64_t ptr, struct msg_copy *mc, bool sendin
 /* msg_out() - after a receive of @n bytes: the payload, name, control and flags back to the program. */
 static int msg_out(struct call *c, uint64_t ptr, struct msg_copy *mc, size_t n)
 {
-	size_t i, off = 0, part;
-
 	if (n > mc->room)
 		n = mc->room;	/* MSG_TRUNC: the length said is the datagram's */
-	for (i = 0; i < mc->theirs.msg_iovlen && off < n; i++) {
-		part = mc->theirs_iov[i].iov_len < n - off ? mc->theirs_iov[i].iov_len : n - off;
-		if (poke(c, (uintptr_t)mc->theirs_iov[i].iov_base, mc->data + off, part))
-			return -EFAULT;
-		off += part;
-	}
+	if (pokev(c, mc->data, n, mc->theirs_iov, mc->theirs.msg_iovlen))
+		return -EFAULT;
 	if (mc->theirs.msg_name &&
 	    poke(c, (uintptr_t)mc->theirs.msg_name, &mc->name,
 			    mc->m.msg_namelen < mc->theirs.msg_namelen ? mc->m.msg_namelen :
@@ -590,7 +615,7 @@ static int msg_out(struct call *c, uint64_t ptr, struct msg_copy *mc, size_t n)
 /* dgram_msg() - one sendmsg or recvmsg on a datagram socket of ours; bytes or -errno. */
 static long dgram_msg(struct call *c, uint64_t ptr, int flags, bool sending, bool blocking_wait)
 {
-	struct msg_copy *mc = calloc(1, sizeof(*mc));
+	struct msg_copy *mc = scratch_msg ? scratch_msg : (scratch_msg = malloc(sizeof(*mc)));
 	long r;
 
 	if (!mc)
@@ -612,8 +637,6 @@ static long dgram_msg(struct call *c, uint64_t ptr, int flags, bool sending, boo
 	}
 	if (r == -1)
 		r = -errno;
-	free(mc->data);
-	free(mc);
 	return r;
 }
 
@@ -638,7 +661,7 @@ static long dgram_to_from(struct call *c, bool sending, bool blocking_wait)
 		return -EFAULT;
 	if (!sending && (int)room < 0)
 		return -EINVAL;
-	data = malloc(len > DGRAM_ROOM ? DGRAM_ROOM : len ? len : 1);
+	data = data_room();
 	if (!data)
 		return -ENOMEM;
 	v.iov_base = data;
@@ -670,7 +693,6 @@ static long dgram_to_from(struct call *c, bool sending, bool blocking_wait)
 		if (r >= 0 && alen && put_sockaddr(c, addr, alen, &ss, m.msg_namelen, room))
 			r = -EFAULT;
 	}
-	free(data);
 	return r;
 }
 
@@ -680,8 +702,8 @@ static long dgram_to_from(struct call *c, bool sending, bool blocking_wait)
  */
 static long stream_sendto(struct call *c)
 {
-	size_t len = c->args[2] > STREAM_CHUNK ? STREAM_CHUNK : c->args[2];
-	uint8_t *data = malloc(len ? len : 1);
+	size_t len = c->args[2] > DGRAM_ROOM ? DGRAM_ROOM : c->args[2];	/* a stream send may be short */
+	uint8_t *data = data_room();
 	long r;
 
 	if (!data)
@@ -689,7 +711,6 @@ static long stream_sendto(struct call *c)
 	r = peek(c, c->args[1], data, len);
 	if (r == 0 && (r = nc_libc.sendto(c->local, data, len, (int)c->args[3] | MSG_NOSIGNAL, NULL, 0)) < 0)
 		r = -errno;
-	free(data);
 	return r;
 }
 
@@ -726,30 +747,34 @@ static long do_mmsg(struct call *c, bool sending, bool blocking_wait)
  */
 static bool may_block(const struct call *c)
 {
-	int flags;
+	bool stream = c->info.type == SOCK_STREAM, can;
+	int fl;
 
-	if (c->nonblocking)
-		return false;
 	switch (c->nr) {
 	case SYS_connect:
-		return c->info.type == SOCK_STREAM;
+		can = stream;
+		break;
 	case SYS_accept:
 	case SYS_accept4:
-		return true;
+		can = stream && c->info.listening;
+		break;
+	case SYS_sendto:	/* a stream's is carried (stream_sendto) */
+		can = !((int)c->args[3] & MSG_DONTWAIT);
+		break;
 	case SYS_recvfrom:
-	case SYS_sendto:
-		flags = (int)c->args[3];
-		return !(flags & MSG_DONTWAIT);
-	case SYS_recvmsg:
-	case SYS_sendmsg:
-		flags = (int)c->args[2];
-		return c->info.type == SOCK_DGRAM && !(flags & MSG_DONTWAIT);
 	case SYS_recvmmsg:
 	case SYS_sendmmsg:
-		flags = (int)c->args[3];
-		return c->info.type == SOCK_DGRAM && !(flags & MSG_DONTWAIT);
+		can = !stream && !((int)c->args[3] & MSG_DONTWAIT);
+		break;
+	case SYS_recvmsg:
+	case SYS_sendmsg:
+		can = !stream && !((int)c->args[2] & MSG_DONTWAIT);
+		break;
+	default:
+		return false;
 	}
-	return false;
+	/* Only then the open file's O_NONBLOCK: most calls never need it. */
+	return can && (fl = fcntl(c->local, F_GETFL)) >= 0 && !(fl & O_NONBLOCK);
 }
 
 /*
@@ -914,7 +939,6 @@ static bool take(struct listener *l, struct seccomp_notif *n, struct call *c)
 			return false;
 	}
 	memset(c, 0, sizeof(*c));
-	c->sup = l->sup;
 	c->listener = l->fd;
 	c->id = n->id;
 	c->tid = (pid_t)n->pid;
@@ -949,7 +973,6 @@ static void dispatch(struct listener *l, struct call *c)
 {
 	static bool said_eperm;
 	struct stat st;
-	int fl;
 
 	/*
 	 * Our filter traps only native calls, but an OCI profile covers every
@@ -966,8 +989,8 @@ static void dispatch(struct listener *l, struct call *c)
 	c->local = nc_target_getfd(c->tid, (int)c->args[0]);
 	if (c->local < 0) {
 		if (c->local == -EPERM && !__atomic_exchange_n(&said_eperm, true, __ATOMIC_RELAXED))
-			nc_warn("not allowed to reach thread %d's descriptors (ptrace access): "
-				"its calls go to the kernel", (int)c->tid);
+			nc_warn("%s: not allowed to reach thread %d's descriptors (ptrace access): "
+				"its calls go to the kernel", l->name, (int)c->tid);
 		c->local = -1;
 		pass_on(c);	/* EBADF and the like: the kernel says it */
 		return;
@@ -980,8 +1003,6 @@ static void dispatch(struct listener *l, struct call *c)
 		release(c);
 		return;
 	}
-	fl = fcntl(c->local, F_GETFL);
-	c->nonblocking = fl >= 0 && (fl & O_NONBLOCK);
 	perform(c, may_block(c) && about_to_block(l));
 	release(c);
 }
@@ -1011,6 +1032,7 @@ static void *receiver(void *arg)
 			break;
 	}
 	free(n);
+	scratch_free();
 	leave(l);
 	return NULL;
 }

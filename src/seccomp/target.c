@@ -113,3 +113,21 @@ int nc_target_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
 		return -EFAULT;
 	return process_vm_writev(tid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -EFAULT;
 }
+
+int nc_target_readv(pid_t tid, void *buf, size_t len, const struct iovec *remote, size_t n)
+{
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+
+	if (len == 0)
+		return 0;
+	return process_vm_readv(tid, &local, 1, remote, n, 0) == (ssize_t)len ? 0 : -EFAULT;
+}
+
+int nc_target_writev(pid_t tid, const void *buf, size_t len, const struct iovec *remote, size_t n)
+{
+	struct iovec local = { .iov_base = (void *)buf, .iov_len = len };
+
+	if (len == 0)
+		return 0;
+	return process_vm_writev(tid, &local, 1, remote, n, 0) == (ssize_t)len ? 0 : -EFAULT;
+}
