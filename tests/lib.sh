@@ -117,6 +117,23 @@ summary() {
 
 # --- the kernel as the oracle (conformance.sh, musl.sh, seccomp.sh) ----------
 
+# kernel_setups SOCKET IP4 IP6: the kernel side of a comparison, for the
+# service at SOCKET: LO_SETUP puts its addresses on lo; SUBNET_SETUP puts
+# them, with its real prefixes, on one end of a veth pair with nobody on the
+# other (so that an on-subnet address goes unanswered); UNANSWERED is such
+# an address (the last byte changed; the prefix is /16 by default, at most
+# /24 assumed).
+kernel_setups() {
+	local sock=$1 ip4=$2 ip6=$3 pfx4 pfx6
+	pfx4=$("$SVC" status --socket "$sock" | awk '$1 == "ipv4" { sub(".*/", "", $2); print $2 }')
+	pfx6=$("$SVC" status --socket "$sock" | awk '$1 == "ipv6" { sub(".*/", "", $2); print $2 }')
+	LO_SETUP="ip link set lo up; ip addr add $ip4/32 dev lo; ip addr add $ip6/128 dev lo nodad"
+	SUBNET_SETUP="ip link set lo up; ip link add nc0 type veth peer name nc1; \
+ip addr add $ip4/${pfx4:-24} dev nc0; ip addr add $ip6/${pfx6:-64} dev nc0 nodad; \
+ip link set nc0 up; ip link set nc1 up"
+	UNANSWERED="${ip4%.*}.$(( ${ip4##*.} == 77 ? 78 : 77 ))"
+}
+
 # known_only KERNEL NETCON KNOWN...: every line that differs between the two
 # outputs (case by case, in order) must be netcon's line exactly as one of
 # the KNOWN files records it (tests/apps/*.known: differences known and

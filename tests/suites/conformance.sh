@@ -6,18 +6,9 @@ source "$(dirname "$0")/../lib.sh"
 start_service a || { fail service-start; summary; exit 1; }
 IP4=$(service_ip a 4)
 IP6=$(service_ip a 6)
-# The kernel's namespace: the service's addresses on lo (the default), or on
-# one end of a veth pair with the service's real prefixes and nobody on the
-# other end (KSETUP=subnet), so that an on-subnet address goes unanswered.
-LO_SETUP="ip link set lo up; ip addr add $IP4/32 dev lo; ip addr add $IP6/128 dev lo nodad"
-PFX4=$("$SVC" status --socket "$T/a.sock" | awk '$1 == "ipv4" { sub(".*/", "", $2); print $2 }')
-PFX6=$("$SVC" status --socket "$T/a.sock" | awk '$1 == "ipv6" { sub(".*/", "", $2); print $2 }')
-SUBNET_SETUP="ip link set lo up; ip link add nc0 type veth peer name nc1; \
-ip addr add $IP4/${PFX4:-24} dev nc0; ip addr add $IP6/${PFX6:-64} dev nc0 nodad; \
-ip link set nc0 up; ip link set nc1 up"
-# An address on the service's subnet that nobody has: the last byte changed
-# (the service's prefix is /16 by default, at most /24 assumed).
-UNANSWERED="${IP4%.*}.$(( ${IP4##*.} == 77 ? 78 : 77 ))"
+# The kernel's namespace: the service's addresses on lo, or on a veth pair
+# (KSETUP=subnet): tests/lib.sh's kernel_setups.
+kernel_setups "$T/a.sock" "$IP4" "$IP6"
 
 # compare PROG NAME ARGS...: run tests/apps/PROG's cases on the kernel (a
 # namespace with the same addresses on lo, or on a veth with KSETUP=subnet)

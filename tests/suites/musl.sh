@@ -634,7 +634,7 @@ else
 fi
 
 # --- 6. the conformance programs, built with musl, against the kernel
-LO_SETUP="ip link set lo up; ip addr add $IPA/32 dev lo; ip addr add $IPA6/128 dev lo nodad"
+kernel_setups "$T/a.sock" "$IPA" "$IPA6"
 compare() {
 	local prog=$1 name=$2
 	shift 2

@@ -103,25 +103,14 @@ sup() {
 	shift
 	NETCON_SOCKET="$T/$name.sock" timeout 120 "${NS[@]}" "$SUP" "$@"
 }
-# sup_bg NAME LOG COMMAND...: the same in the background, PID in $LAST_PID.
-sup_bg() {
-	local name=$1 log=$2
-	shift 2
-	NETCON_SOCKET="$T/$name.sock" "${NS[@]}" "$SUP" "$@" >"$T/$log.log" 2>&1 &
-	LAST_PID=$!
-	PIDS+=($LAST_PID)
-}
+# sup_bg NAME LOG COMMAND...: the same in the background (lib.sh's app_bg,
+# netcon-supervise launching), PID in $LAST_PID.
+sup_bg() { INTERCEPT=$SUP app_bg "$@"; }
 # show: the OK lines of the last check, indented.
 show() { grep -h "${1:-OK}" "$T/check.out" | head -n 3 | sed 's/^/     /'; }
 
 # --- 2. conformance: the kernel is the oracle
-LO_SETUP="ip link set lo up; ip addr add $IP/32 dev lo; ip addr add $IP6/128 dev lo nodad"
-PFX4=$("$SVC" status --socket "$T/srv.sock" | awk '$1 == "ipv4" { sub(".*/", "", $2); print $2 }')
-PFX6=$("$SVC" status --socket "$T/srv.sock" | awk '$1 == "ipv6" { sub(".*/", "", $2); print $2 }')
-SUBNET_SETUP="ip link set lo up; ip link add nc0 type veth peer name nc1; \
-ip addr add $IP/${PFX4:-24} dev nc0; ip addr add $IP6/${PFX6:-64} dev nc0 nodad; \
-ip link set nc0 up; ip link set nc1 up"
-UNANSWERED="${IP%.*}.$(( ${IP##*.} == 77 ? 78 : 77 ))"
+kernel_setups "$T/srv.sock" "$IP" "$IP6"
 
 # compare HOW PROG NAME ARGS...: PROG's cases on the kernel and through
 # a service, HOW being "static" (the static build under netcon-supervise,
