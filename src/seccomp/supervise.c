@@ -294,18 +294,23 @@ static void save_state(int fd, const struct nc_sock_info *info)
 	}
 }
 
+static void release(struct call *c);
+
 /*
- * settle() - the call is about to be answered: its bookkeeping is kept
- * first, since the program's next call may be taken by another receiver the
- * moment the answer is out.
+ * settle() - the call is about to be answered: its bookkeeping is kept and
+ * our copy of the descriptor let go first, since the program's next call may
+ * be taken by another receiver the moment the answer is out, and a copy
+ * still held would keep a socket the program then closes alive in the
+ * service (bind(); close(); bind() of the same port saw EADDRINUSE).
  */
 static void settle(struct call *c)
 {
 	if (c->local >= 0)
 		save_state(c->local, &c->info);
+	release(c);
 }
 
-/* release() - done with the call's descriptor copy (its bookkeeping kept by settle()). */
+/* release() - done with the call's descriptor copy (settle() keeps its bookkeeping first). */
 static void release(struct call *c)
 {
 	if (c->local < 0)
