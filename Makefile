@@ -65,6 +65,10 @@ SECCOMP_OBJ := $(patsubst src/%.c,$(B)/%.o,$(SECCOMP_SRC))
 SUPERVISE_OPS := $(addprefix $(B)/pic/intercept/,ops.o client.o dgram.o libc.o)
 SUPERVISE_BIN := $(B)/bin/netcon-supervise
 # The test programs built static, for the seccomp suite (no sanitizers: no static runtime).
+# netcon-uplink (src/uplink/): the local switch's port to other hosts, run by the switch's host.
+UPLINK_SRC := $(wildcard src/uplink/*.c)
+UPLINK_OBJ := $(patsubst src/%.c,$(B)/%.o,$(UPLINK_SRC))
+UPLINK_BIN := $(B)/bin/netcon-uplink
 STATIC_APPS := conformance conformance_udp conformance_tcp_matrix test_tx test_rx connloop
 STATIC_TESTS := $(addprefix $(B)/tests/static/,$(STATIC_APPS))
 STATIC_CFLAGS := -O2 -g -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing
@@ -76,7 +80,7 @@ MUSL_FOUND := $(shell command -v $(MUSL_CC) 2>/dev/null)
 .PHONY: all lib service tests deps test demo bench compat install clean lwip-check musl
 all: service lib tests $(if $(MUSL_FOUND),musl)
 
-service: $(SERVICE_BIN)
+service: $(SERVICE_BIN) $(UPLINK_BIN)
 lib: $(LIBNETCON) $(INTERCEPT_BIN) $(LAUNCH_BIN) $(SUPERVISE_BIN)
 tests: $(TEST_APPS) $(UNIT_TESTS) $(STATIC_TESTS)
 
@@ -109,6 +113,14 @@ $(B)/service/%.o: src/service/%.c src/service/*.h src/common/*.h | lwip-check
 $(SERVICE_BIN): $(SERVICE_OBJ) $(COMMON_OBJ) $(LWIP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(SERVICE_LDFLAGS) -o $@ $^ -lvdeplug -lslirp -lpthread -ldl
+
+$(B)/uplink/%.o: src/uplink/%.c src/uplink/*.h src/common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(UPLINK_BIN): $(UPLINK_OBJ) $(B)/common/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lvdeplug
 
 $(B)/pic/intercept/%.o: src/intercept/%.c src/intercept/*.h src/common/*.h
 	@mkdir -p $(dir $@)
@@ -275,6 +287,7 @@ bench:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/netcon
 	install -m 755 $(SERVICE_BIN) $(DESTDIR)$(PREFIX)/bin/netcon-service
+	install -m 755 $(UPLINK_BIN) $(DESTDIR)$(PREFIX)/bin/netcon-uplink
 	install -m 755 $(INTERCEPT_BIN) $(DESTDIR)$(PREFIX)/bin/intercept
 	install -m 755 $(SUPERVISE_BIN) $(DESTDIR)$(PREFIX)/bin/netcon-supervise
 	install -m 644 $(LIBNETCON) $(DESTDIR)$(PREFIX)/lib/netcon/libnetcon.so

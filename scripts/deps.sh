@@ -16,7 +16,7 @@ PACKAGES="build-essential pkg-config dpkg-dev clang-14 libclang-rt-14-dev libvde
 libvdeplug-agno libvdeplug-vlan libcmocka-dev musl-tools iproute2 iputils-ping nftables tcpdump
 curl python3 nginx-light postgresql util-linux procps wrk
 dnsmasq-base bind9-dnsutils socat iperf3 memcached nodejs
-docker.io podman runc uidmap caddy golang-go busybox-static"
+docker.io podman runc uidmap caddy golang-go busybox-static tinc"
 
 # Each step says one line; apt's output goes to this log, whose tail is shown
 # when a step fails.

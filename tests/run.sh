@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")/.."
 suites=("$@")
 if [ ${#suites[@]} = 0 ]; then
-	suites=(unit fuzz service floods links conformance transfer apps udp ping names gateway musl seccomp unprivileged security sanitizers stress compat containers)
+	suites=(unit fuzz service floods links hosts conformance transfer apps udp ping names gateway musl seccomp unprivileged security sanitizers stress compat containers)
 	[ -n "${SUITES:-}" ] && read -ra suites <<<"$SUITES"
 fi
 passed=0

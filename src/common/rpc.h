@@ -131,6 +131,8 @@ struct nc_status {
 	uint8_t pad2;
 	uint16_t gw_ports;		/* published ports (each family counts) */
 	uint64_t gw_frames_in, gw_frames_out;
+	uint32_t uplink_pid;		/* the netcon-uplink this service runs, 0 if none */
+	char uplink[28];		/* the local switch's uplink as known here (cut short) */
 };
 
 #define NC_STATUS_GW_NAT		1

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "../common/underlay.h"
 #include "../common/paths.h"
 
 static const char usage[] =
@@ -28,7 +29,11 @@ static const char usage[] =
 "  --ip ADDR/PREFIX  IPv4 address (default: a free one in 198.18.0.0/16)\n"
 "  --ip6 ADDR/PREFIX IPv6 address (default: fd00:6e63::/64 plus the MAC)\n"
 "  --gateway ADDR    default gateway (IPv4 or IPv6; may be given twice)\n"
-"  --mtu N           link MTU (default 9000 on a local switch, 1500 elsewhere)\n"
+"  --mtu N           link MTU (default 9000 on a local switch, the underlay's less\n"
+"                    VXLAN's 50 on vxvde://, 1500 elsewhere)\n"
+"  --uplink URL      attach the local switch to other hosts: vxvde://GROUP, uml://PATH\n"
+"                    (tinc's DeviceType = uml socket), any vdeplug URL; carried by\n"
+"                    whichever service hosts the switch\n"
 "  --mac XX:XX:...   link MAC address (default: netcon's prefix 02:6e:63, then random;\n"
 "                    on a local switch, frames from such MACs skip checksum checks)\n"
 "  --loss PERCENT    drop this share of frames in and out (testing: 0..50, e.g. 1 or 0.5)\n"
@@ -238,7 +243,7 @@ static bool is_value_option(const char *opt)
 {
 	static const char *const names[] = { "--net", "--socket", "--group", "--ip", "--ip6",
 					      "--gateway", "--mtu", "--mac", "--loss", "--name",
-					      "--dns", "--publish", "--socket-mode" };
+					      "--dns", "--publish", "--socket-mode", "--uplink" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -367,6 +372,11 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 		} else if (!strcmp(opt, "--mtu")) {
 			if (nc_parse_mtu(val, &cfg->mtu))
 				return fail(err, errlen, "bad --mtu (1280..9000)", val);
+		} else if (!strcmp(opt, "--uplink")) {
+			if (!*val || strlen(val) >= sizeof(cfg->uplink) || !strstr(val, "://") ||
+			    strpbrk(val, "\n\r"))
+				return fail(err, errlen, "bad --uplink (a vdeplug URL, or uml://PATH)", val);
+			snprintf(cfg->uplink, sizeof(cfg->uplink), "%s", val);
 		} else if (!strcmp(opt, "--loss")) {
 			if (nc_parse_loss(val, &cfg->loss_ppm))
 				return fail(err, errlen, "bad --loss (percent, 0..50)", val);
@@ -435,9 +445,18 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 		return fail(err, errlen, "default switch path too long", "");
 	if (cfg->allow_host_loopback && !cfg->nat)
 		return fail(err, errlen, "--allow-host-loopback needs --nat", "");
-	if (!cfg->mtu)
-		cfg->mtu = (cfg->link_kind == NC_LINK_DEFAULT_SWITCH ||
+	if (cfg->uplink[0] && cfg->link_kind != NC_LINK_DEFAULT_SWITCH &&
+	    cfg->link_kind != NC_LINK_SWITCH)
+		return fail(err, errlen, "--uplink belongs to a local switch (no --net, or switch://DIR)",
+			    cfg->net);
+	if (!cfg->mtu) {
+		char why[160];
+		unsigned under = nc_underlay_mtu(cfg->net, why, sizeof(why));
+
+		cfg->mtu = under ? (under > 9000 ? 9000 : under) :
+			   (cfg->link_kind == NC_LINK_DEFAULT_SWITCH ||
 			    cfg->link_kind == NC_LINK_SWITCH) ? 9000 : 1500;
+	}
 	return 0;
 }
 

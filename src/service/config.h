@@ -49,6 +49,7 @@ struct nc_config {
 	char net[256];			/* --net URL as given ("" for the default) */
 	enum nc_link_kind link_kind;
 	char switch_dir[200];		/* for NC_LINK_*SWITCH: the switch's folder */
+	char uplink[256];		/* --uplink URL: the local switch's way to other hosts */
 	char socket_path[200];		/* --socket */
 	char group[64];			/* --group */
 	bool have_ip4, have_ip6, have_gw4, have_gw6, have_mac;

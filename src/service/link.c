@@ -1,14 +1,11 @@
 /*
  * link.c - frames in and out through vdeplug4.
  *
- * The local switch (switch://DIR, vde://DIR, or the per-user default) has no
- * daemon: whichever service finds no live switch at DIR hosts one in-process
- * with switch://DIR, the others join with vde://DIR. A joined service watches
- * its control connection; when the host exits, the control connection ends
- * and the service runs the same host-or-join election again. A switch left
- * behind by a killed host (joining it fails) is removed.
- * The election runs under an flock on DIR.lock so that two survivors never
- * remove each other's new switch.
+ * On the local switch (switch.c holds the election), a joined service
+ * watches its control connection; when the host exits, the control
+ * connection ends and the service runs the election again. While no switch
+ * can be had (one at DIR that is not netcon's does not answer), the link is
+ * down and the election is tried again every second.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +27,7 @@
 #include "link.h"
 #include "loop.h"
 #include "stack.h"
+#include "switch.h"
 #include "../common/log.h"
 #include "../common/paths.h"
 
@@ -44,9 +42,12 @@ static struct {
 	bool fresh;		/* connected in this batch: its events may be stale */
 	bool widen_pending;
 	uint64_t next_widen;
+	uint64_t next_rejoin;	/* link down on a switch: when to elect again */
+	bool said_down;		/* the link's failure to open is in the log already */
 	char url[300];
 	nc_link_frame_cb on_frame;
 	nc_link_buffer_cb rx_buffer;
+	nc_link_mtu_cb on_mtu;
 	struct nc_loop_handler data_h, ctl_h;
 	struct nc_link_stats stats;
 	uint8_t frame[VDE_ETHBUFSIZE];
@@ -79,109 +80,6 @@ const char *nc_link_url(void)
 const struct nc_link_stats *nc_link_stats(void)
 {
 	return &lnk.stats;
-}
-
-/* remove_stale_switch() - delete a dead switch's folder (its sockets only). */
-static void remove_stale_switch(const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	nc_warn("removing stale switch %s left by a service that died", dir);
-	while ((de = readdir(d))) {
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
-			continue;
-		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(path);
-	}
-	closedir(d);
-	if (rmdir(dir))
-		nc_warn("cannot remove %s: %m", dir);
-}
-
-/*
- * secure_switch_dir() - the switch's folder and the one holding it (and its
- * lock) must be ours alone: a switch another user set up would carry our
- * traffic to them. The switch folder itself is made by vdeplug.
- */
-static int secure_switch_dir(const char *dir)
-{
-	char parent[PATH_MAX], why[512], *slash;
-	struct stat st;
-
-	snprintf(parent, sizeof(parent), "%s", dir);
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = '\0';
-		if (nc_secure_dir(parent, -1, why, sizeof(why))) {
-			nc_err("%s", why);
-			return -1;
-		}
-	}
-	if (lstat(dir, &st) == 0 &&
-	    (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))) {
-		nc_err("refusing switch folder %s: %s", dir,
-		       !S_ISDIR(st.st_mode) ? "not a folder (a symbolic link?)" :
-		       st.st_uid != geteuid() ? "it belongs to another user" : "others may write to it");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * elect_switch() - join the live switch at DIR, or host a new one there.
- * Returns the open connection, or NULL.
- */
-static VDECONN *elect_switch(const char *dir, bool *host)
-{
-	char lock_path[PATH_MAX], url[PATH_MAX + 16];
-	VDECONN *conn = NULL;
-	int attempt, lock_fd;
-
-	if (secure_switch_dir(dir))
-		return NULL;
-	snprintf(lock_path, sizeof(lock_path), "%s.lock", dir);
-	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (lock_fd < 0) {
-		nc_err("cannot open %s: %m", lock_path);
-		return NULL;
-	}
-	for (attempt = 0; attempt < 50 && !conn; attempt++) {
-		if (flock(lock_fd, LOCK_EX) < 0 && errno != EINTR)
-			break;
-		/*
-		 * Joining is the test of liveness: a bare connect-and-close probe
-		 * of DIR/ctl makes vdeplug's switch spin on the dead connection.
-		 */
-		snprintf(url, sizeof(url), "vde://%s", dir);
-		conn = vde_open(url, "netcon", NULL);
-		*host = false;
-		if (!conn) {
-			if (access(dir, F_OK) == 0)
-				remove_stale_switch(dir);
-			snprintf(url, sizeof(url), "switch://%s", dir);
-			conn = vde_open(url, "netcon", NULL);
-			*host = true;
-		}
-		flock(lock_fd, LOCK_UN);
-		if (!conn) {
-			struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-			nc_debug("switch %s: %m, retrying", url);
-			nanosleep(&ts, NULL);
-		}
-	}
-	close(lock_fd);
-	if (conn)
-		snprintf(lnk.url, sizeof(lnk.url), "%s", url);
-	return conn;
 }
 
 /*
@@ -297,6 +195,18 @@ void nc_link_input_frame(uint8_t *buf, size_t len, size_t size)
 		lnk.on_frame(buf, len);
 }
 
+/* on_switch() - the link is the local switch (elected), not a URL used as given. */
+static bool on_switch(void)
+{
+	return lnk.cfg && (lnk.cfg->link_kind == NC_LINK_DEFAULT_SWITCH ||
+			   lnk.cfg->link_kind == NC_LINK_SWITCH);
+}
+
+static int soonest(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 /*
  * nc_link_tick() - after each batch of events: widen the switch's sockets if
  * a port may have come, at most every 50 ms (empty datagrams look the same,
@@ -306,16 +216,30 @@ int nc_link_tick(void)
 {
 	uint64_t now;
 
+	int wait = -1;
+
 	lnk.fresh = false;	/* a new batch: events now come from the link in use */
+	if (on_switch()) {
+		if (!lnk.conn) {
+			now = nc_now_ms();
+			if (now >= lnk.next_rejoin) {
+				lnk.next_rejoin = now + 1000;
+				if (link_connect() == 0)
+					nc_info("rejoined the local switch");
+			}
+			return 1000;
+		}
+		wait = nc_switch_tick(lnk.switch_host);
+	}
 	if (!lnk.widen_pending)
-		return -1;
+		return wait;
 	now = nc_now_ms();
 	if (now < lnk.next_widen)
-		return (int)(lnk.next_widen - now);
+		return soonest(wait, (int)(lnk.next_widen - now));
 	lnk.widen_pending = false;
 	lnk.next_widen = now + 50;
 	widen_switch_sockets();
-	return -1;
+	return wait;
 }
 
 /* link_ctl_event() - the switch we joined went away: elect again. */
@@ -328,8 +252,10 @@ static void link_ctl_event(struct nc_loop_handler *h, uint32_t events)
 		return;
 	nc_warn("lost the switch at %s; electing a new host", lnk.cfg->switch_dir);
 	nc_link_close();
-	if (link_connect())
-		nc_err("could not rejoin the local switch; the link is down");
+	if (link_connect()) {
+		nc_err("could not rejoin the local switch; the link is down, retrying every second");
+		lnk.next_rejoin = nc_now_ms() + 1000;
+	}
 }
 
 /*
@@ -403,16 +329,19 @@ static int link_connect(void)
 
 	lnk.fresh = true;
 	lnk.switch_host = false;
-	if (cfg->link_kind == NC_LINK_DEFAULT_SWITCH || cfg->link_kind == NC_LINK_SWITCH) {
-		lnk.conn = elect_switch(cfg->switch_dir, &lnk.switch_host);
+	if (on_switch()) {
+		lnk.conn = nc_switch_elect(&lnk.switch_host, lnk.url, sizeof(lnk.url));
 	} else {
 		snprintf(lnk.url, sizeof(lnk.url), "%s", cfg->net);
 		lnk.conn = vde_open(lnk.url, "netcon", NULL);
 	}
 	if (!lnk.conn) {
-		nc_err("cannot open the link %s: %m", *cfg->net ? cfg->net : cfg->switch_dir);
+		if (!lnk.said_down)
+			nc_err("cannot open the link %s: %m", *cfg->net ? cfg->net : cfg->switch_dir);
+		lnk.said_down = true;
 		return -1;
 	}
+	lnk.said_down = false;
 	lnk.recv_blocks = is_epoll_fd(vde_datafd(lnk.conn));
 	if (!lnk.recv_blocks)
 		set_nonblocking(vde_datafd(lnk.conn));
@@ -421,12 +350,20 @@ static int link_connect(void)
 		return -1;
 	ctl = vde_ctlfd(lnk.conn);
 	lnk.ctl_h.fd = -1;
-	if (ctl >= 0 && !lnk.switch_host &&
-	    (cfg->link_kind == NC_LINK_DEFAULT_SWITCH || cfg->link_kind == NC_LINK_SWITCH))
+	if (ctl >= 0 && !lnk.switch_host && on_switch())
 		nc_loop_add(&lnk.ctl_h, ctl, EPOLLIN, link_ctl_event);
 	nc_info("link %s (%s)", lnk.url,
 		lnk.switch_host ? "hosting the switch" : "joined");
 	return 0;
+}
+
+/* mtu_changed() - the switch's MTU changed (switch.c): the stack hears it. */
+static void mtu_changed(unsigned mtu)
+{
+	(void)mtu;
+	nc_info("link MTU %u", nc_link_mtu());
+	if (lnk.on_mtu)
+		lnk.on_mtu(nc_link_mtu());
 }
 
 /*
@@ -441,6 +378,24 @@ void nc_link_attach(const struct nc_config *cfg, nc_link_frame_cb on_frame,
 	lnk.on_frame = on_frame;
 	lnk.rx_buffer = rx_buffer;
 	lnk.data_h.fd = lnk.ctl_h.fd = -1;
+	nc_switch_init(cfg, mtu_changed);
+}
+
+/* nc_link_on_mtu() - who is told when the link's MTU changes (an uplink came or went). */
+void nc_link_on_mtu(nc_link_mtu_cb cb)
+{
+	lnk.on_mtu = cb;
+}
+
+/*
+ * nc_link_mtu() - the largest IP packet the link carries as it stands: the
+ * configured MTU, lowered by the local switch's uplink if it has one.
+ */
+unsigned nc_link_mtu(void)
+{
+	unsigned limit = on_switch() ? nc_switch_mtu() : 0;
+
+	return limit && limit < lnk.cfg->mtu ? limit : lnk.cfg->mtu;
 }
 
 /* nc_link_open() - attach the stack's callbacks and open the configured link. */
@@ -528,7 +483,10 @@ void nc_link_close(void)
 	if (lnk.ctl_h.fd >= 0)
 		nc_loop_del(&lnk.ctl_h);
 	lnk.data_h.fd = lnk.ctl_h.fd = -1;
-	vde_close(lnk.conn);
+	if (on_switch())
+		nc_switch_leave(lnk.conn, lnk.switch_host);
+	else
+		vde_close(lnk.conn);
 	lnk.conn = NULL;
 	while (lnk.txq.count) {
 		free(lnk.txq.buf[lnk.txq.head]);

@@ -18,6 +18,8 @@ typedef void (*nc_link_frame_cb)(const uint8_t *frame, size_t len);
  * into, so that it lands where the stack keeps it; NULL: use the link's own.
  */
 typedef uint8_t *(*nc_link_buffer_cb)(size_t size);
+/* Told the link's new MTU (an uplink with a smaller one came or went). */
+typedef void (*nc_link_mtu_cb)(unsigned mtu);
 
 /* Ethernet's header, and its minimum frame without the FCS. */
 #define NC_ETH_HDR_LEN		14
@@ -44,6 +46,8 @@ int nc_link_send(const void *frame, size_t len);
 void nc_link_close(void);
 int nc_link_tick(void);
 bool nc_link_is_switch_host(void);
+void nc_link_on_mtu(nc_link_mtu_cb cb);
+unsigned nc_link_mtu(void);
 const char *nc_link_url(void);
 const struct nc_link_stats *nc_link_stats(void);
 

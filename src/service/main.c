@@ -264,6 +264,10 @@ static int print_status(const struct nc_config *cfg)
 	       st.switch_host ? " (hosting the switch)" : "");
 	printf("mac         %02x:%02x:%02x:%02x:%02x:%02x  mtu %u\n", st.mac[0], st.mac[1],
 	       st.mac[2], st.mac[3], st.mac[4], st.mac[5], st.mtu);
+	if (st.uplink[0])
+		printf("uplink      %.*s%s%s\n", (int)sizeof(st.uplink), st.uplink,
+		       strnlen(st.uplink, sizeof(st.uplink)) == sizeof(st.uplink) - 1 ? "..." : "",
+		       st.uplink_pid ? " (carried here: netcon-uplink)" : " (carried by the switch's host)");
 	printf("ipv4        %s/%u\n", a4, st.ip4_prefix);
 	printf("ipv6        %s/%u\n", a6, st.ip6_prefix);
 	if (st.gw_ip4) {
@@ -378,7 +382,7 @@ int main(int argc, char **argv)
 		inet_ntop(AF_INET, &cfg.ip4, a4, sizeof(a4));
 		inet_ntop(AF_INET6, &cfg.ip6, a6, sizeof(a6));
 		nc_info("address %s/%u and %s/%u, mtu %u", a4, cfg.prefix4, a6, cfg.prefix6,
-			cfg.mtu);
+			nc_link_mtu());
 	}
 	if (cfg.app_argv && start_app(&cfg)) {
 		nc_err("cannot start %s", cfg.app_argv[0]);

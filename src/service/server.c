@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "switch.h"
+#include "uplink.h"
 #include "dns.h"
 #include "gateway.h"
 #include "link.h"
@@ -212,6 +214,8 @@ static void fill_status(struct nc_reply *rep)
 		st.gw_frames_in = nc_gateway_stats()->frames_in;
 		st.gw_frames_out = nc_gateway_stats()->frames_out;
 	}
+	st.uplink_pid = (uint32_t)nc_uplink_pid();
+	strncpy(st.uplink, nc_switch_uplink(), sizeof(st.uplink) - 1);
 	memcpy(rep->opt, &st, sizeof(st));
 	rep->optlen = sizeof(st);
 }

@@ -236,6 +236,19 @@ static u16_t ip4_frag_safe_mtu(unsigned mtu)
 	return (u16_t)(mtu - (mtu - 20) % 8);
 }
 
+/*
+ * link_mtu_changed() - the local switch's uplink lowered (or raised) the
+ * MTU: new connections and datagrams size themselves by it; established
+ * connections keep the segment size they agreed.
+ */
+static void link_mtu_changed(unsigned mtu)
+{
+	stack.eth.mtu = ip4_frag_safe_mtu(mtu);
+#if LWIP_IPV6 && LWIP_ND6_ALLOW_RA_UPDATES
+	stack.eth.mtu6 = (u16_t)mtu;
+#endif
+}
+
 static err_t eth_init(struct netif *netif)
 {
 	netif->name[0] = 'e';
@@ -243,7 +256,7 @@ static err_t eth_init(struct netif *netif)
 	netif->output = etharp_output;
 	netif->output_ip6 = ethip6_output;
 	netif->linkoutput = eth_output;
-	netif->mtu = ip4_frag_safe_mtu(stack.cfg->mtu);
+	netif->mtu = ip4_frag_safe_mtu(nc_link_mtu());
 	netif->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(netif->hwaddr, stack.cfg->mac, ETH_HWADDR_LEN);
 	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
@@ -475,6 +488,7 @@ int nc_stack_init(struct nc_config *cfg)
 	ip4_addr_set_zero(&gw);
 	if (!netif_add(&stack.eth, &ip, &mask, &gw, NULL, eth_init, ethernet_input))
 		return -1;
+	nc_link_on_mtu(link_mtu_changed);
 	netif_set_up(&stack.eth);
 	netif_set_link_up(&stack.eth);
 	set_checksum_policy(cfg);

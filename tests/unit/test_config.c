@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include <arpa/inet.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "service/config.h"
+#include "common/underlay.h"
 
 #define TEST_DIR "/tmp/netcon-unit-test"
 
@@ -263,11 +265,53 @@ static void test_config_full(void **state)
 }
 
 /* The default MTU follows the link: 9000 on switches, 1500 elsewhere. */
+/* nc_underlay_mtu(): what each encapsulating link leaves, and nothing for the others. */
+static void test_underlay_mtu(void **state)
+{
+	char why[160];
+	FILE *f = fopen("/sys/class/net/lo/mtu", "r");
+	unsigned lo = 0;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%u", &lo), 1);
+	fclose(f);
+	assert_int_equal(nc_underlay_mtu("vxvde://239.1.2.3/if=lo", why, sizeof(why)), lo - 50);
+	assert_non_null(strstr(why, "lo's MTU"));
+	assert_int_equal(nc_underlay_mtu("vxvde://ff05::7/v6/port=5000/if=lo", why, sizeof(why)), lo - 70);
+	assert_int_equal(nc_underlay_mtu("vxvde:///v6/if=lo", why, sizeof(why)), lo - 70);
+	assert_int_equal(nc_underlay_mtu("vxvde:///if=no-such-if0", why, sizeof(why)) >= 1280, 1);
+	assert_int_equal(nc_underlay_mtu("uml:///tmp/tinc/uml.sock", NULL, 0), NC_UML_MTU);
+	assert_int_equal(nc_underlay_mtu("tap://tap0", why, sizeof(why)), 0);
+	assert_int_equal(nc_underlay_mtu("vde:///tmp/sw", why, sizeof(why)), 0);
+}
+
+/* --uplink: a URL, for a local switch only. */
+static void test_config_uplink(void **state)
+{
+	char *ok[] = { "netcon-service", "--uplink", "vxvde://239.1.2.3", NULL };
+	char *sw[] = { "netcon-service", "--net", "switch:///tmp/sw", "--uplink", "uml:///tmp/t/uml.sock", NULL };
+	char *bad[] = { "netcon-service", "--uplink", "/tmp/x", NULL };
+	char *tap[] = { "netcon-service", "--net", "tap://tap0", "--uplink", "vxvde://239.1.2.3", NULL };
+	struct nc_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, ok), 0);
+	assert_string_equal(cfg.uplink, "vxvde://239.1.2.3");
+	assert_int_equal(parse(&cfg, err, sw), 0);
+	assert_string_equal(cfg.uplink, "uml:///tmp/t/uml.sock");
+	assert_int_not_equal(parse(&cfg, err, bad), 0);
+	assert_non_null(strstr(err, "--uplink"));
+	assert_int_not_equal(parse(&cfg, err, tap), 0);
+	assert_non_null(strstr(err, "local switch"));
+}
+
 static void test_config_mtu_default(void **state)
 {
 	char *sw[] = { "netcon-service", "--net", "vde:///tmp/sw", NULL };
 	char *tap[] = { "netcon-service", "--net", "tap://tap0", NULL };
-	char *vx[] = { "netcon-service", "--net", "vxvde://239.1.2.3", NULL };
+	char *vx[] = { "netcon-service", "--net", "vxvde://239.1.2.3/if=lo", NULL };
 	char *tap_mtu[] = { "netcon-service", "--net", "tap://tap0", "--mtu", "9000", NULL };
 	struct nc_config cfg;
 	char err[256];
@@ -280,8 +324,8 @@ static void test_config_mtu_default(void **state)
 	assert_int_equal(cfg.mtu, 1500);
 	assert_int_equal(parse(&cfg, err, vx), 0);
 	assert_int_equal(cfg.link_kind, NC_LINK_OTHER);
-	assert_string_equal(cfg.net, "vxvde://239.1.2.3");
-	assert_int_equal(cfg.mtu, 1500);
+	assert_string_equal(cfg.net, "vxvde://239.1.2.3/if=lo");
+	assert_int_equal(cfg.mtu, 9000);	/* lo's 65536 less VXLAN's, as far as vdeplug carries */
 	assert_int_equal(parse(&cfg, err, tap_mtu), 0);
 	assert_int_equal(cfg.mtu, 9000);
 }
@@ -499,6 +543,8 @@ int main(void)
 		cmocka_unit_test(test_config_defaults),
 		cmocka_unit_test(test_config_full),
 		cmocka_unit_test(test_config_mtu_default),
+		cmocka_unit_test(test_underlay_mtu),
+		cmocka_unit_test(test_config_uplink),
 		cmocka_unit_test(test_config_flags),
 		cmocka_unit_test(test_config_publish),
 		cmocka_unit_test(test_config_gateway),

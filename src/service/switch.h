@@ -1,0 +1,24 @@
+/*
+ * switch.h - the local switch's folder: the host-or-join election, whose
+ * folder it is (DIR/.netcon), and the uplink to other hosts it carries.
+ */
+#ifndef NETCON_SWITCH_H
+#define NETCON_SWITCH_H
+
+#include <libvdeplug.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* Told the switch's MTU (0: no limit) when it changes. */
+typedef void (*nc_switch_mtu_cb)(unsigned mtu);
+
+void nc_switch_init(const struct nc_config *cfg, nc_switch_mtu_cb on_mtu);
+VDECONN *nc_switch_elect(bool *host, char *url, size_t urllen);
+void nc_switch_leave(VDECONN *conn, bool was_host);
+int nc_switch_tick(bool host);
+unsigned nc_switch_mtu(void);
+const char *nc_switch_uplink(void);
+
+#endif

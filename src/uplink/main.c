@@ -1,0 +1,359 @@
+/*
+ * netcon-uplink - the local switch's way to other hosts.
+ *
+ *   netcon-uplink SWITCH_DIR URL MTU
+ *
+ * The service hosting a local switch starts this (uplink.c) when the switch
+ * has an uplink: it joins the switch at SWITCH_DIR as one more port and
+ * moves frames between it and URL - any vdeplug URL (vxvde://GROUP, the
+ * vde:// of another switch), or uml://PATH for a UML switch daemon such as
+ * tinc's `DeviceType = uml` socket, which vdeplug's own client cannot use
+ * (uml.c says why). The switch learns which MACs live behind this port, so
+ * every service on the host reaches every other host through it.
+ *
+ * A separate process because vdeplug's client handshake blocks until the
+ * switch answers, and the switch only answers from its host's loop; it also
+ * keeps a hostile frame from the network or a stuck engine away from the
+ * service. It ends when the switch does (its host left: the next host
+ * starts its own) or when its parent dies. An uplink that goes away (tinc
+ * restarted) is reopened every half second; nothing of the engine's is ever
+ * created, changed or removed.
+ *
+ * A frame whose payload is larger than MTU is dropped and counted, never
+ * handed to an underlay that would fragment it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libvdeplug.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uml.h"
+#include "../common/log.h"
+
+#define BATCH		64	/* frames moved per wake-up and direction */
+#define RETRY_MS	500	/* between attempts to reopen a lost uplink */
+#define FRAME_MAX	(VDE_ETHBUFSIZE)
+
+/* The far side: a vdeplug connection or a UML switch daemon. */
+struct uplink {
+	VDECONN *vde;
+	struct nc_uml *uml;
+	bool recv_blocks;	/* vde_datafd() is an epoll fd: vde_recv() may block */
+};
+
+static volatile sig_atomic_t stop;
+static uint64_t oversize, lost_out, lost_in, frames_out, frames_in;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* is_epoll_fd() - vxvde and other multiplexing plugins hand out an epoll fd. */
+static bool is_epoll_fd(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return strstr(target, "eventpoll") != NULL;
+}
+
+/* widen() - room for a TCP window's burst in a datagram socket's queues. */
+static void widen(int fd)
+{
+	int size = 8 * 1024 * 1024;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
+/*
+ * widen_all() - every datagram socket of this process, as room for bursts:
+ * a plugin's own sockets (vxvde's UDP ones) are out of reach otherwise, and
+ * a full receive queue there drops frames that TCP then waits to resend.
+ * The process is ours alone, so all of them are the link's.
+ */
+static void widen_all(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name), type;
+		socklen_t len = sizeof(type);
+
+		if (fd > 2 && fd != dirfd(d) &&
+		    !getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) && type == SOCK_DGRAM)
+			widen(fd);
+	}
+	closedir(d);
+}
+
+/* uplink_open() - connect to @url; false (said once per outage) if it is not there. */
+static bool uplink_open(struct uplink *u, const char *url, bool *said)
+{
+	char why[256] = "";
+
+	memset(u, 0, sizeof(*u));
+	if (!strncmp(url, "uml://", 6)) {
+		u->uml = nc_uml_open(url + 6, why, sizeof(why));
+	} else {
+		u->vde = vde_open((char *)url, "netcon-uplink", NULL);
+		if (!u->vde)
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+	}
+	if (!u->uml && !u->vde) {
+		if (!*said)
+			nc_warn("uplink %s: %s; retrying every %d ms", url, why, RETRY_MS);
+		*said = true;
+		return false;
+	}
+	if (u->vde) {
+		u->recv_blocks = is_epoll_fd(vde_datafd(u->vde));
+		if (!u->recv_blocks)
+			fcntl(vde_datafd(u->vde), F_SETFL, fcntl(vde_datafd(u->vde), F_GETFL) | O_NONBLOCK);
+	}
+	widen_all();
+	nc_info("uplink %s attached", url);
+	*said = false;
+	return true;
+}
+
+static void uplink_close(struct uplink *u)
+{
+	if (u->vde)
+		vde_close(u->vde);
+	if (u->uml)
+		nc_uml_close(u->uml);
+	memset(u, 0, sizeof(*u));
+}
+
+static bool uplink_up(const struct uplink *u)
+{
+	return u->vde || u->uml;
+}
+
+static int uplink_datafd(const struct uplink *u)
+{
+	return u->vde ? vde_datafd(u->vde) : nc_uml_datafd(u->uml);
+}
+
+/* uplink_ctlfd() - readable when the far side went away; -1 if it cannot say. */
+static int uplink_ctlfd(const struct uplink *u)
+{
+	return u->vde ? vde_ctlfd(u->vde) : nc_uml_ctlfd(u->uml);
+}
+
+static ssize_t uplink_send(struct uplink *u, const void *frame, size_t len)
+{
+	return u->vde ? vde_send(u->vde, frame, len, MSG_DONTWAIT) : nc_uml_send(u->uml, frame, len);
+}
+
+static ssize_t uplink_recv(struct uplink *u, void *buf, size_t len)
+{
+	if (u->vde && u->recv_blocks) {
+		struct pollfd pfd = { .fd = vde_datafd(u->vde), .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) <= 0) {
+			errno = EAGAIN;
+			return -1;
+		}
+		return vde_recv(u->vde, buf, len, 0);
+	}
+	return u->vde ? vde_recv(u->vde, buf, len, MSG_DONTWAIT) : nc_uml_recv(u->uml, buf, len);
+}
+
+/* payload_len() - what a frame carries past its Ethernet header (and one VLAN tag). */
+static size_t payload_len(const uint8_t *frame, size_t len)
+{
+	size_t hdr = 14;
+
+	if (len >= 18 && frame[12] == 0x81 && frame[13] == 0x00)
+		hdr = 18;
+	return len > hdr ? len - hdr : 0;
+}
+
+/* switch_to_uplink() - frames the switch sent our port, out to the other hosts. */
+static void switch_to_uplink(VDECONN *sw, struct uplink *u, unsigned mtu, uint8_t *buf)
+{
+	for (int i = 0; i < BATCH; i++) {
+		ssize_t n = vde_recv(sw, buf, FRAME_MAX, MSG_DONTWAIT);
+
+		if (n < 0)
+			return;
+		if (n < 14 || !uplink_up(u))
+			continue;	/* a switch event, or nowhere to go yet */
+		if (payload_len(buf, (size_t)n) > mtu) {
+			if (oversize++ % 1000 == 0)
+				nc_warn("a %zd-byte frame does not fit the uplink's MTU %u: dropped "
+					"(%llu so far; every service on this switch should use --mtu %u)",
+					n, mtu, (unsigned long long)oversize, mtu);
+			continue;
+		}
+		if (uplink_send(u, buf, (size_t)n) < 0) {
+			if (errno == ECONNREFUSED || errno == ENOTCONN || errno == EPIPE ||
+			    errno == ENOENT) {
+				nc_warn("uplink lost (%s)", strerror(errno));
+				uplink_close(u);
+				return;
+			}
+			lost_out++;
+			continue;
+		}
+		frames_out++;
+	}
+}
+
+/* uplink_to_switch() - frames from the other hosts, into the switch. */
+static void uplink_to_switch(VDECONN *sw, struct uplink *u, uint8_t *buf)
+{
+	for (int i = 0; i < BATCH && uplink_up(u); i++) {
+		ssize_t n = uplink_recv(u, buf, FRAME_MAX);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				nc_warn("uplink lost (%s)", strerror(errno));
+				uplink_close(u);
+			}
+			return;
+		}
+		if (n < 14)
+			continue;
+		if (vde_send(sw, buf, (size_t)n, MSG_DONTWAIT) < 0)
+			lost_in++;
+		else
+			frames_in++;
+	}
+}
+
+/* join_switch() - our port on the local switch; its host answers from its loop. */
+static VDECONN *join_switch(const char *dir)
+{
+	char url[4200];
+	VDECONN *sw = NULL;
+
+	snprintf(url, sizeof(url), "vde://%s", dir);
+	for (int attempt = 0; attempt < 100 && !sw && !stop; attempt++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		sw = vde_open(url, "netcon-uplink", NULL);
+		if (!sw)
+			nanosleep(&ts, NULL);
+	}
+	return sw;
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t buf[FRAME_MAX];
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct uplink up = { 0 };
+	uint64_t retry_at = 0;
+	bool said = false;
+	unsigned mtu;
+	VDECONN *sw;
+	char *end;
+
+	nc_log_prefix = "netcon-uplink";
+	if (argc != 4 || argv[1][0] != '/' || !*argv[2] ||
+	    (mtu = (unsigned)strtoul(argv[3], &end, 10)) < 576 || *end || mtu > 65000) {
+		fprintf(stderr, "usage: netcon-uplink SWITCH_DIR URL MTU\n");
+		return 2;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (getppid() == 1)
+		return 0;	/* the service that started us is already gone */
+	sw = join_switch(argv[1]);
+	if (!sw) {
+		nc_err("cannot join the switch at %s: %s", argv[1], strerror(errno));
+		return 1;
+	}
+	fcntl(vde_datafd(sw), F_SETFL, fcntl(vde_datafd(sw), F_GETFL) | O_NONBLOCK);
+	widen(vde_datafd(sw));
+	while (!stop) {
+		struct pollfd pfd[4];
+		int n = 0, timeout = -1, ctl = -1;
+
+		if (!uplink_up(&up) && now_ms() >= retry_at) {
+			if (!uplink_open(&up, argv[2], &said))
+				retry_at = now_ms() + RETRY_MS;
+		}
+		pfd[n++] = (struct pollfd){ .fd = vde_datafd(sw), .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = vde_ctlfd(sw), .events = POLLIN };
+		if (uplink_up(&up)) {
+			pfd[n++] = (struct pollfd){ .fd = uplink_datafd(&up), .events = POLLIN };
+			ctl = uplink_ctlfd(&up);
+			if (ctl >= 0)
+				pfd[n++] = (struct pollfd){ .fd = ctl, .events = POLLIN };
+		} else {
+			timeout = (int)(retry_at - now_ms() > RETRY_MS ? RETRY_MS : retry_at - now_ms());
+		}
+		if (poll(pfd, (nfds_t)n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents) {
+			char c;
+
+			if (read(pfd[1].fd, &c, 1) <= 0) {
+				nc_info("the local switch is gone; leaving");
+				break;
+			}
+		}
+		if (n == 4 && pfd[3].revents) {
+			char c;
+
+			if (pfd[3].revents & (POLLHUP | POLLERR) || read(ctl, &c, 1) <= 0) {
+				nc_warn("uplink %s went away; retrying every %d ms", argv[2], RETRY_MS);
+				uplink_close(&up);
+				said = true;
+				retry_at = now_ms() + RETRY_MS;
+				continue;
+			}
+		}
+		if (pfd[0].revents)
+			switch_to_uplink(sw, &up, mtu, buf);
+		if (n >= 3 && pfd[2].revents && uplink_up(&up))
+			uplink_to_switch(sw, &up, buf);
+	}
+	nc_info("frames out %llu in %llu, dropped: oversize %llu, full %llu/%llu",
+		(unsigned long long)frames_out, (unsigned long long)frames_in,
+		(unsigned long long)oversize, (unsigned long long)lost_out,
+		(unsigned long long)lost_in);
+	uplink_close(&up);
+	vde_close(sw);
+	return 0;
+}
