@@ -233,6 +233,19 @@ static void switch_to_uplink(VDECONN *sw, struct uplink *u, unsigned mtu, uint8_
 	}
 }
 
+/* say_foreign() - datagrams not from the UML switch's process were dropped: say so, sparingly. */
+static void say_foreign(const struct uplink *u)
+{
+	static unsigned long long said;
+	unsigned long long now = u->uml ? nc_uml_foreign(u->uml) : 0;
+
+	if (now > said && (said == 0 || now / 1000 > said / 1000))
+		nc_warn("dropped %llu datagrams sent to the uplink's socket by another process "
+			"than the switch's", now);
+	if (now > said)
+		said = now;
+}
+
 /* uplink_to_switch() - frames from the other hosts, into the switch. */
 static void uplink_to_switch(VDECONN *sw, struct uplink *u, uint8_t *buf)
 {
@@ -240,6 +253,7 @@ static void uplink_to_switch(VDECONN *sw, struct uplink *u, uint8_t *buf)
 		ssize_t n = uplink_recv(u, buf, FRAME_MAX);
 
 		if (n < 0) {
+			say_foreign(u);
 			if (errno != EAGAIN && errno != EINTR) {
 				nc_warn("uplink lost (%s)", strerror(errno));
 				uplink_close(u);

@@ -22,6 +22,7 @@
  * accept, and exits when a frame for us cannot be delivered (we closed).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -58,6 +59,8 @@ struct nc_uml {
 	int ctl;
 	int data;
 	struct sockaddr_un peer;	/* the switch's data socket */
+	pid_t switch_pid;		/* who answered on the control socket (SO_PEERCRED) */
+	unsigned long long foreign;	/* datagrams from anyone else, dropped */
 };
 
 static unsigned int uml_counter;
@@ -199,6 +202,32 @@ static int read_reply(struct nc_uml *u, const char *path, long long deadline,
 	return 0;
 }
 
+/*
+ * peer_pid() - the switch's process, from the control connection. An
+ * abstract address has no permissions: any process in the network namespace
+ * can send to our data socket, so only datagrams whose credentials
+ * (SO_PASSCRED) name the switch's process are frames; tinc sends from its
+ * own process (another socket, the same pid).
+ */
+static int peer_pid(struct nc_uml *u, char *why, size_t whylen)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int on = 1;
+
+	if (getsockopt(u->ctl, SOL_SOCKET, SO_PEERCRED, &cred, &len) || len != sizeof(cred) ||
+	    cred.pid <= 0) {
+		reason(why, whylen, "who is the switch (SO_PEERCRED): %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(u->data, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on))) {
+		reason(why, whylen, "SO_PASSCRED: %s", strerror(errno));
+		return -1;
+	}
+	u->switch_pid = cred.pid;
+	return 0;
+}
+
 struct nc_uml *nc_uml_open(const char *ctl_path, char *why, size_t whylen)
 {
 	long long deadline = now_ms() + UML_TIMEOUT_MS;
@@ -266,6 +295,8 @@ struct nc_uml *nc_uml_open(const char *ctl_path, char *why, size_t whylen)
 	}
 	if (read_reply(u, ctl_path, deadline, why, whylen) < 0)
 		goto fail;
+	if (peer_pid(u, why, whylen) < 0)
+		goto fail;
 	return u;
 
 fail:
@@ -296,7 +327,41 @@ ssize_t nc_uml_send(struct nc_uml *u, const void *frame, size_t len)
 
 ssize_t nc_uml_recv(struct nc_uml *u, void *buf, size_t len)
 {
-	return recv(u->data, buf, len, MSG_DONTWAIT);
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} control;
+
+	for (;;) {
+		struct iovec iov = { .iov_base = buf, .iov_len = len };
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+		};
+		struct cmsghdr *c;
+		bool from_switch = false;
+		ssize_t n = recvmsg(u->data, &msg, MSG_DONTWAIT);
+
+		if (n < 0)
+			return n;
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			struct ucred cred;
+
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS ||
+			    c->cmsg_len < CMSG_LEN(sizeof(cred)))
+				continue;
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			from_switch = cred.pid == u->switch_pid;
+		}
+		if (from_switch)
+			return n;
+		u->foreign++;	/* not the switch's: never a frame of ours */
+	}
+}
+
+unsigned long long nc_uml_foreign(const struct nc_uml *u)
+{
+	return u->foreign;
 }
 
 void nc_uml_close(struct nc_uml *u)

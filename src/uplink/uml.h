@@ -35,10 +35,17 @@ int nc_uml_ctlfd(const struct nc_uml *u);
 ssize_t nc_uml_send(struct nc_uml *u, const void *frame, size_t len);
 
 /*
- * Receive one frame (never blocks; EAGAIN when none waits). A frame longer
+ * Receive one frame from the switch's process (never blocks; EAGAIN when
+ * none waits); datagrams from anyone else are dropped. A frame longer
  * than @len is cut, so give it NC_UML_MAX_FRAME bytes.
  */
 ssize_t nc_uml_recv(struct nc_uml *u, void *buf, size_t len);
+
+/*
+ * Datagrams dropped because another process than the switch sent them (our
+ * abstract address is reachable by anyone in the network namespace).
+ */
+unsigned long long nc_uml_foreign(const struct nc_uml *u);
 
 /* Close both sockets and free @u (NULL is fine). tinc exits once it sees us gone. */
 void nc_uml_close(struct nc_uml *u);

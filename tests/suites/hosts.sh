@@ -282,6 +282,21 @@ if tinc_setup && tinc_start 1 && tinc_start 2; then
 		tinc_service 2 t2a 198.18.22.1/16 up && tinc_service 2 t2b 198.18.22.2/16 ||
 		fail tinc-services
 	tinc_transfer tinc-64M-two-hosts 67108864 7101
+	# Anyone in the namespace can send to the uplink's abstract address:
+	# datagrams not from tinc's process are dropped, and said.
+	name=$(on_host 1 cat /proc/net/unix | grep -o '@netcon-uml-[0-9]*-[0-9]*' | head -n 1)
+	on_host 1 "${NOBODY[@]}" /usr/bin/python3 -c "
+import socket, sys
+addr = (b'\\0' + sys.argv[1].encode()).ljust(108, b'\\0')
+frame = b'\\xff' * 6 + b'\\x02\\x00\\x00\\x00\\x00\\x01\\x08\\x06' + bytes(46)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for i in range(10):
+    s.sendto(frame, addr)" "${name#@}" 2>"$T/forge.err"
+	if [ -n "$name" ] && wait_for 5 grep -Eq "dropped [0-9]+ datagrams sent to the uplink's socket by another process" "$T/t1a.log"; then
+		pass tinc-forged-frames-dropped "10 datagrams to $name from another process"
+	else
+		fail tinc-forged-frames-dropped "name '$name' $(cat "$T/forge.err")"
+	fi
 	files_before=$(cd "$T/tinc" && find . -path ./1/run -prune -o -path ./2/run -prune -o -type f -print | sort | xargs md5sum)
 	# tinc killed and started again: the uplink reattaches by itself.
 	kill "$TINC_PID_1"
