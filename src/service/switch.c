@@ -57,6 +57,8 @@ static struct {
 	struct sw_state known;	/* the switch's uplink as last seen (or as we set it) */
 	bool said_foreign;
 	uint64_t next_watch;
+	ino_t hosted_ino;	/* the folder of the switch we host */
+	dev_t hosted_dev;
 	nc_switch_mtu_cb on_mtu;
 } sw;
 
@@ -124,7 +126,10 @@ static int write_marker(const char *dir, const struct sw_state *st)
 	return 0;
 }
 
-/* remove_stale_switch() - delete a dead netcon switch's folder: its sockets and marker only. */
+/*
+ * remove_stale_switch() - delete the folder of a netcon switch whose host is
+ * gone (killed, or exiting right now): its sockets and marker only.
+ */
 static void remove_stale_switch(const char *dir)
 {
 	char path[PATH_MAX];
@@ -133,7 +138,7 @@ static void remove_stale_switch(const char *dir)
 
 	if (!d)
 		return;
-	nc_warn("removing stale switch %s left by a service that died", dir);
+	nc_warn("taking over the switch at %s: its host is gone", dir);
 	while ((de = readdir(d))) {
 		struct stat st;
 
@@ -291,8 +296,15 @@ VDECONN *nc_switch_elect(bool *host, char *url, size_t urllen)
 			snprintf(url, urllen, "switch://%s", dir);
 			conn = vde_open(url, "netcon", NULL);
 			*host = conn != NULL;
-			if (conn)
+			if (conn) {
+				struct stat ds;
+
+				if (lstat(dir, &ds) == 0) {
+					sw.hosted_ino = ds.st_ino;
+					sw.hosted_dev = ds.st_dev;
+				}
 				host_state(dir);
+			}
 		}
 		close(lock_fd);
 		if (foreign) {
@@ -318,15 +330,18 @@ VDECONN *nc_switch_elect(bool *host, char *url, size_t urllen)
 
 /*
  * nc_switch_leave() - close our connection @conn to the switch. Its host
- * stops the uplink and, under the election's lock, closes the switch
- * (vdeplug removes its socket), then takes the marker and the folder away:
- * the others elect only once it is all gone, so none finds a half-removed
- * switch, and none has its new marker removed by us.
+ * stops the uplink, closes the switch (vdeplug removes its socket), then,
+ * under the election's lock, takes its marker and folder away - unless a
+ * service that found it closing has already replaced it (a new folder).
+ * The switch is closed before the lock is taken: a service starting now may
+ * hold the lock while it waits for the switch's answer, which only our loop
+ * could give.
  */
 void nc_switch_leave(VDECONN *conn, bool was_host)
 {
 	const char *dir = sw.cfg->switch_dir;
 	char path[PATH_MAX];
+	struct stat st;
 	int lock_fd;
 
 	if (!was_host) {
@@ -334,11 +349,13 @@ void nc_switch_leave(VDECONN *conn, bool was_host)
 		return;
 	}
 	nc_uplink_stop();
-	lock_fd = lock_parent(dir);
 	vde_close(conn);
-	marker_path(dir, MARKER, path, sizeof(path));
-	unlink(path);
-	rmdir(dir);
+	lock_fd = lock_parent(dir);
+	if (lstat(dir, &st) == 0 && st.st_ino == sw.hosted_ino && st.st_dev == sw.hosted_dev) {
+		marker_path(dir, MARKER, path, sizeof(path));
+		unlink(path);
+		rmdir(dir);
+	}
 	if (lock_fd >= 0)
 		close(lock_fd);
 }
