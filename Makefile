@@ -118,9 +118,10 @@ $(B)/uplink/%.o: src/uplink/%.c src/uplink/*.h src/common/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -c $< -o $@
 
-$(UPLINK_BIN): $(UPLINK_OBJ) $(B)/common/log.o
+# sanitize.o: in SAN=1 builds, the dlopen() that lets vdeplug load its plugins under ASan (empty otherwise).
+$(UPLINK_BIN): $(UPLINK_OBJ) $(B)/common/log.o $(B)/service/sanitize.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lvdeplug
+	$(CC) $(LDFLAGS) $(SERVICE_LDFLAGS) -o $@ $^ -lvdeplug -ldl
 
 $(B)/pic/intercept/%.o: src/intercept/%.c src/intercept/*.h src/common/*.h
 	@mkdir -p $(dir $@)

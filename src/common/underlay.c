@@ -112,6 +112,8 @@ static unsigned vxvde_mtu(const char *spec, char *why, size_t whylen)
 		snprintf(why, whylen, "no route to %s known: Ethernet's 1500 minus VXLAN's %u",
 			 group, overhead);
 	}
+	if (under > overhead + NC_FRAME_MTU_MAX)
+		return NC_FRAME_MTU_MAX;	/* vdeplug's frames stop there anyway */
 	return under > overhead + 1280 ? under - overhead : 1280;
 }
 

@@ -18,6 +18,8 @@
  * room for that on any 1500-byte underlay.
  */
 #define NC_UML_MTU		1400
+/* The most a vdeplug frame carries (VDE_ETHBUFSIZE is 9216 with headers). */
+#define NC_FRAME_MTU_MAX	9000
 
 /*
  * nc_underlay_mtu() - for a vdeplug URL that encapsulates (vxvde://,

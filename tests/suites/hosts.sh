@@ -208,10 +208,14 @@ pgrep -f "$UPLINK_BIN $T/" >/dev/null && fail uplinks-stopped "$(pgrep -af "$UPL
 	pass uplinks-stopped "no netcon-uplink left once the services are gone"
 
 # A service directly on vxvde (no switch) defaults to the underlay's MTU less VXLAN's.
+# Over IPv6 VXLAN costs 70: 1430 (IPv4's fragment-safe rounding: 1428).
 host_service 1 d1 --net "vxvde://$GROUP" --ip 198.18.9.1/16 &&
+	host_service 1 d2 --net "vxvde://ff05::18:$((id % 200 + 1))/v6" --ip 198.18.9.2/16 &&
 	"$SVC" status --socket "$T/d1.sock" | grep -q "mtu 1444" &&
-	pass vxvde-direct-default-mtu || fail vxvde-direct-default-mtu
-kill "$PID_d1" 2>/dev/null
+	"$SVC" status --socket "$T/d2.sock" | grep -q "mtu 1428" &&
+	pass vxvde-direct-default-mtu "vxvde:// 1450, vxvde://GROUP6/v6 1430" ||
+	fail vxvde-direct-default-mtu "$("$SVC" status --socket "$T/d2.sock" | grep mtu)"
+kill "$PID_d1" "$PID_d2" 2>/dev/null
 
 # --- tinc: two hosts, everything unprivileged ----------------------------------
 chmod 711 "$T"	# nobody may pass through to its own folders

@@ -89,6 +89,34 @@ for spec in conformance:40 conformance_tcp_matrix:850 conformance_udp:55; do
 	fi
 done
 
+# Two switches joined by their uplinks (vxvde over a namespace's loopback):
+# the instrumented netcon-uplink moves 16 MiB each way between them, and its
+# log joins the others; then the first switch's host leaves and the service
+# taking it over restarts the uplink.
+"${NS[@]}" bash -c "ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo
+	for s in u1a:u1:1 u1b:u1:2 u2a:u2:3; do n=\${s%%:*} r=\${s#*:}; d=\${r%:*} i=\${r#*:}
+		ASAN_OPTIONS=$SVC_ASAN_OPTIONS '$SVC' --socket '$T/'\$n.sock --net switch://'$T/'\$d/switch \
+			--ip 198.18.60.\$i/16 --uplink vxvde://239.18.60.1 >'$T/'\$n.log 2>&1 &
+		sleep 0.3
+	done
+	wait" &
+PIDS+=($!)
+if wait_for 10 "$SVC" status --socket "$T/u1b.sock" && wait_for 10 "$SVC" status --socket "$T/u2a.sock"; then
+	app_bg u1b san-uplink-tx "$APPS/test_tx" -p 7330 -n 16777216 -c 1
+	check san-uplink-16M app u2a "$APPS/test_rx" -w 10 -p 7330 -n 16777216 198.18.60.2
+	pkill -TERM -f -- "--socket $T/u1a.sock"
+	if wait_for 10 eval "'$SVC' status --socket '$T/u1b.sock' | grep -q 'hosting the switch'"; then
+		app_bg u2a san-uplink-tx2 "$APPS/test_tx" -p 7331 -n 16777216 -c 1
+		check san-uplink-after-takeover app u1b "$APPS/test_rx" -w 10 -p 7331 -n 16777216 198.18.60.3
+	else
+		fail san-uplink-after-takeover "u1b did not take the switch over"
+	fi
+	pkill -TERM -f -- "--socket $T/u[12][ab].sock"
+	sleep 1
+else
+	fail san-uplink-start
+fi
+
 # Stop the services cleanly: leaks and errors are reported at exit.
 kill -TERM "$PID_a" "$PID_b"
 wait "$PID_a" "$PID_b" 2>/dev/null

@@ -276,10 +276,10 @@ static void test_underlay_mtu(void **state)
 	assert_non_null(f);
 	assert_int_equal(fscanf(f, "%u", &lo), 1);
 	fclose(f);
-	assert_int_equal(nc_underlay_mtu("vxvde://239.1.2.3/if=lo", why, sizeof(why)), lo - 50);
+	assert_true(lo > 9070);	/* lo's 65536: capped at what a vdeplug frame carries */
+	assert_int_equal(nc_underlay_mtu("vxvde://239.1.2.3/if=lo", why, sizeof(why)), NC_FRAME_MTU_MAX);
 	assert_non_null(strstr(why, "lo's MTU"));
-	assert_int_equal(nc_underlay_mtu("vxvde://ff05::7/v6/port=5000/if=lo", why, sizeof(why)), lo - 70);
-	assert_int_equal(nc_underlay_mtu("vxvde:///v6/if=lo", why, sizeof(why)), lo - 70);
+	assert_int_equal(nc_underlay_mtu("vxvde://ff05::7/v6/port=5000/if=lo", why, sizeof(why)), NC_FRAME_MTU_MAX);
 	assert_int_equal(nc_underlay_mtu("vxvde:///if=no-such-if0", why, sizeof(why)) >= 1280, 1);
 	assert_int_equal(nc_underlay_mtu("uml:///tmp/tinc/uml.sock", NULL, 0), NC_UML_MTU);
 	assert_int_equal(nc_underlay_mtu("tap://tap0", why, sizeof(why)), 0);
