@@ -119,7 +119,7 @@ $(B)/uplink/%.o: src/uplink/%.c src/uplink/*.h src/common/*.h
 	$(CC) $(CFLAGS) $(WARN) -c $< -o $@
 
 # sanitize.o: in SAN=1 builds, the dlopen() that lets vdeplug load its plugins under ASan (empty otherwise).
-$(UPLINK_BIN): $(UPLINK_OBJ) $(B)/common/log.o $(B)/service/sanitize.o
+$(UPLINK_BIN): $(UPLINK_OBJ) $(B)/common/log.o $(B)/common/proc.o $(B)/service/sanitize.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(SERVICE_LDFLAGS) -o $@ $^ -lvdeplug -ldl
 

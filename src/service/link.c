@@ -29,6 +29,7 @@
 #include "stack.h"
 #include "switch.h"
 #include "../common/log.h"
+#include "../common/proc.h"
 #include "../common/paths.h"
 
 #define LINK_BATCH 64	/* frames taken per wake-up before yielding */
@@ -258,23 +259,6 @@ static void link_ctl_event(struct nc_loop_handler *h, uint32_t events)
 	}
 }
 
-/*
- * is_epoll_fd() - plugins that multiplex (the switch host, vxvde) hand out an
- * epoll descriptor and block inside vde_recv() until a frame comes.
- */
-static bool is_epoll_fd(int fd)
-{
-	char path[64], target[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
-	return strstr(target, "eventpoll") != NULL;
-}
-
 static void set_nonblocking(int fd)
 {
 	int flags = fcntl(fd, F_GETFL);
@@ -342,7 +326,7 @@ static int link_connect(void)
 		return -1;
 	}
 	lnk.said_down = false;
-	lnk.recv_blocks = is_epoll_fd(vde_datafd(lnk.conn));
+	lnk.recv_blocks = nc_fd_is_epoll(vde_datafd(lnk.conn));
 	if (!lnk.recv_blocks)
 		set_nonblocking(vde_datafd(lnk.conn));
 	widen_switch_sockets();

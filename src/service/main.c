@@ -32,6 +32,7 @@
 #include "timewait.h"
 #include "../common/fdpass.h"
 #include "../common/log.h"
+#include "../common/proc.h"
 #include "../common/paths.h"
 #include "../common/rpc.h"
 
@@ -92,8 +93,6 @@ static int libnetcon_path(char *buf, size_t len)
 {
 	char exe[PATH_MAX];
 	const char *env = getenv("NETCON_LIB");
-	ssize_t n;
-	char *slash;
 	const char *candidates[] = { "/../lib/netcon/libnetcon.so", "/libnetcon.so" };
 	size_t i;
 
@@ -101,14 +100,8 @@ static int libnetcon_path(char *buf, size_t len)
 		snprintf(buf, len, "%s", env);
 		return 0;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	if (nc_exe_dir(exe, sizeof(exe)))
 		return -1;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
 	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
 		snprintf(buf, len, "%s%s", exe, candidates[i]);
 		if (access(buf, R_OK) == 0)

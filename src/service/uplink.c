@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "uplink.h"
 #include "../common/log.h"
+#include "../common/proc.h"
 
 #define RESTART_MS	1000
 
@@ -34,16 +35,10 @@ static struct {
 /* helper_path() - netcon-uplink, next to this program. */
 static int helper_path(char *buf, size_t len)
 {
-	char exe[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char exe[PATH_MAX];
 
-	if (n <= 0)
+	if (nc_exe_dir(exe, sizeof(exe)))
 		return -1;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
 	return (size_t)snprintf(buf, len, "%s/netcon-uplink", exe) < len ? 0 : -1;
 }
 

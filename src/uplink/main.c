@@ -40,6 +40,7 @@
 
 #include "uml.h"
 #include "../common/log.h"
+#include "../common/proc.h"
 
 #define BATCH		64	/* frames moved per wake-up and direction */
 #define RETRY_MS	500	/* between attempts to reopen a lost uplink */
@@ -67,20 +68,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* is_epoll_fd() - vxvde and other multiplexing plugins hand out an epoll fd. */
-static bool is_epoll_fd(int fd)
-{
-	char path[64], target[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
-	return strstr(target, "eventpoll") != NULL;
 }
 
 /* widen() - room for a TCP window's burst in a datagram socket's queues. */
@@ -138,7 +125,7 @@ static bool uplink_open(struct uplink *u, const char *url, bool *said)
 		return false;
 	}
 	if (u->vde) {
-		u->recv_blocks = is_epoll_fd(vde_datafd(u->vde));
+		u->recv_blocks = nc_fd_is_epoll(vde_datafd(u->vde));
 		if (!u->recv_blocks)
 			fcntl(vde_datafd(u->vde), F_SETFL, fcntl(vde_datafd(u->vde), F_GETFL) | O_NONBLOCK);
 	}
