@@ -20,7 +20,9 @@
 #include "../common/log.h"
 #include "../common/proc.h"
 
-#define RESTART_MS	1000
+#define RESTART_MS	1000	/* the first restart's delay, doubled while it keeps failing */
+#define RESTART_MAX_MS	30000
+#define STEADY_MS	5000	/* it ran this long: the next failure starts from RESTART_MS */
 
 extern char **environ;
 
@@ -29,7 +31,8 @@ static struct {
 	char dir[PATH_MAX], url[256];
 	unsigned mtu;
 	bool wanted;
-	uint64_t restart_at;
+	uint64_t restart_at, started_at;
+	unsigned delay_ms;
 } up;
 
 /* helper_path() - netcon-uplink, next to this program. */
@@ -66,6 +69,7 @@ static void spawn(void)
 		up.restart_at = nc_now_ms() + RESTART_MS;
 		return;
 	}
+	up.started_at = nc_now_ms();
 	nc_info("uplink %s: netcon-uplink pid %d", up.url, (int)up.pid);
 }
 
@@ -107,11 +111,15 @@ void nc_uplink_tick(void)
 	int status;
 
 	if (up.pid > 0 && waitpid(up.pid, &status, WNOHANG) == up.pid) {
-		nc_warn("netcon-uplink %d ended (%s %d); starting it again", (int)up.pid,
+		uint64_t now = nc_now_ms();
+
+		up.delay_ms = now - up.started_at >= STEADY_MS || !up.delay_ms ? RESTART_MS :
+			      up.delay_ms * 2 > RESTART_MAX_MS ? RESTART_MAX_MS : up.delay_ms * 2;
+		nc_warn("netcon-uplink %d ended (%s %d); starting it again in %u s", (int)up.pid,
 			WIFEXITED(status) ? "exit" : "signal",
-			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), up.delay_ms / 1000);
 		up.pid = 0;
-		up.restart_at = nc_now_ms() + RESTART_MS;
+		up.restart_at = now + up.delay_ms;
 	}
 	if (up.wanted && up.pid <= 0 && nc_now_ms() >= up.restart_at)
 		spawn();
