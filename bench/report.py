@@ -27,6 +27,8 @@ TITLES = [
     ("published", "Published ports: a kernel client on the loopback ↔ a server inside "
                   "(netcon --publish, pasta -t, slirp4netns add_hostfwd)"),
     ("seccomp", "The seccomp path (intercept --seccomp) beside LD_PRELOAD: trapped calls and untrapped data"),
+    ("hosts", "Several hosts: two hosts on a 1500-byte wire (kernel underlay, kernel VXLAN, "
+              "netcon's vxvde:// and tinc uplinks)"),
     ("udp", "UDP throughput: iperf3 -u, datagrams/s received at the highest offered rate losing under 1%"),
     ("udp-latency", "UDP request/response latency: 64-byte ping-pong over connected sockets, round trip"),
     ("mem", "Service memory per idle connection"),
@@ -35,7 +37,9 @@ TITLES = [
 ]
 SHORT = {"bulk-same": "Same service", "bulk-switch": "Switch", "bulk-tap": "Tap",
          "bulk-peers": "Peers", "latency": "Ping-pong", "conn": "Connections/s",
-         "wrk": "nginx + wrk", "redis": "redis", "published": "Published ports", "seccomp": "seccomp", "udp": "UDP datagrams/s", "udp-latency": "UDP ping-pong", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
+         "wrk": "nginx + wrk", "redis": "redis", "published": "Published ports", "seccomp": "seccomp", "hosts": "Several hosts", "udp": "UDP datagrams/s", "udp-latency": "UDP ping-pong", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
+# The reference column's name where it is not the kernel's loopback.
+REF_HEAD = {"hosts": "kernel VXLAN (same run)"}
 NOISY = 0.30  # spread (max - min) / median above which a figure is marked noisy
 
 
@@ -282,11 +286,15 @@ def main():
             continue
         w("## " + title)
         w("")
+        intro = SECTION_INTRO.get(sec)
+        if intro:
+            w(intro(rows, meta))
+            w("")
         if sec_rows:
             unit = sec_rows[0][1]["unit"]
             has_k = any(k is not None for _, r in sec_rows for _, k in r["runs"].values())
             if has_k:
-                w("| figure | measured | kernel loopback | ratio | target |")
+                w("| figure | measured | %s | ratio | target |" % REF_HEAD.get(sec, "kernel loopback"))
                 w("|---|---|---|---|---|")
             else:
                 w("| figure | value | target |")
@@ -690,7 +698,95 @@ def text_udp_latency(rows, meta, files=None):
             "here). bench/run.sh now checks after each UDP run that the services still answer.")
 
 
-SECTION_TEXT = {"bulk-tap": text_bulk_tap, "udp": text_udp, "udp-latency": text_udp_latency, "latency": text_latency, "cpu": text_cpu, "published": text_published,
+def intro_hosts(rows, meta):
+    return ("From `%s` on %s, commit %s (load average %s at the start, %s at the end; netcon "
+            "services of other sessions running: %s). The section is opt-in (`SECTIONS=hosts`, "
+            "not in bench/run.sh's default set), so its figures come from a run of their own, not "
+            "from the run the document's head describes. Between two simulated hosts, a client on "
+            "host 2 and a server on host 1; the reference is the kernel's own VXLAN between the "
+            "same hosts, measured first in each run, and the ratio is the path's figure / kernel "
+            "VXLAN's, run by run, then the median (above 1: faster for throughput, slower for "
+            "latency)."
+            % (meta.get("command", "bench/run.sh"), meta.get("date", "?"), meta.get("commit", "?"),
+               meta.get("load_start", "?"), meta.get("load_end", "?"), meta.get("others", "?")))
+
+
+def text_hosts(rows, meta):
+    groups = meta.get("hosts_groups", "")
+    lines = [
+        "Each host is a network namespace whose veth end sits on a bridge in a \"wire\" namespace "
+        "(underlay 198.19.0.0/24, MTU 1500, multicast routed to eth0), as in "
+        "`tests/suites/hosts.sh`. Throughput is one iperf3 stream (%s), latency `bench/pingpong.c` "
+        "(64 bytes each way). The paths (MTUs in the rows):" % (meta.get("durations", "").split(",")[0]
+                                                                 or "iperf3"),
+        "",
+        "- **kernel, plain underlay**: iperf3 and pingpong in the two host namespaces, to host 1's "
+        "eth0 address.",
+        "- **kernel VXLAN**: the kernel's vxlan device in each host (`ip link add vx0 type vxlan "
+        "id 42 group G dev eth0 dstport 4789`, MTU 1450, 198.18.200.N/24), root.",
+        "- **netcon, vxvde uplink**: one service per host with `--ip 198.18.N.1/16 --uplink "
+        "vxvde://G`, run in the host's namespace: it hosts the host's local switch and carries "
+        "the uplink (netcon-uplink, one VXLAN datagram per frame on UDP 14789); the programs run "
+        "through `intercept` in fresh namespaces (`ip netns exec HOST unshare -n intercept`). "
+        "\"Programs on the second service\": a second service per host joins that switch "
+        "(198.18.N.2) and the programs use it, so each frame also crosses the switch between "
+        "the two services of each host.",
+        "- **netcon, tinc uplink**: Debian's tincd 1.0 in each host (Mode = switch, DeviceType = "
+        "uml, tinc's default cipher and digest: Blowfish-CBC, 4 bytes of HMAC-SHA1), one service "
+        "per host with `--uplink uml://…/uml.sock`; tincd and the services run as nobody, the "
+        "programs as root trusting the services' uid (NETCON_SERVICE_UID).",
+        "",
+        "The netcon rows show the link MTU the switch agreed on (the underlay's 1500 less VXLAN's "
+        "50; a fixed 1400 for tinc) and the lwIP interface's MTU, which IPv4's fragment-safe "
+        "rounding may make smaller (multicast groups: %s)." % (groups or "?"),
+    ]
+    retr = [(k.split(":", 1)[1], v.split()) for k, v in meta.items() if k.startswith("hosts_retr:")]
+    if retr:
+        lines.append("")
+        lines.append("iperf3's sender retransmits on the kernel paths, run by run (through netcon the "
+                     "sender's socket is lwIP's, and netcon's TCP_INFO has no retransmit count): "
+                     + "; ".join("%s: %s" % (k, " ".join(v) or "failed") for k, v in retr) + ".")
+    cpu = collections.OrderedDict()
+    for k, v in meta.items():
+        if k.startswith("hosts_cpu:"):
+            label = k[len("hosts_cpu:"):].rsplit(":", 1)[0]
+            p = v.split()
+            for name, pct in zip(p[::2], p[1::2]):
+                cpu.setdefault(label, collections.OrderedDict()).setdefault(name, []).append(float(pct))
+    if cpu:
+        lines.append("")
+        lines.append("CPU used during each throughput run (utime + stime from /proc/PID/stat over the "
+                     "iperf3 run, in %% of one CPU, median over runs; the machine has %s CPUs): vN is "
+                     "host N's first service (hosting the switch, carrying the uplink), vNb the second, "
+                     "tN the tinc path's services, -uplink a service's netcon-uplink, tincN host N's "
+                     "tincd; host 2 sends, host 1 receives. The kernel paths' work is in the kernel "
+                     "(softirq) and not attributed." % meta.get("nproc", "?"))
+        lines.append("")
+        for label, procs in cpu.items():
+            lines.append("- %s: %s" % (label.split(" (link")[0], ", ".join(
+                "%s %.0f%%" % (n, statistics.median(x)) for n, x in procs.items())))
+    drops = collections.OrderedDict()
+    for k, v in meta.items():
+        if k.startswith("hosts_udpdrop:"):
+            drops.setdefault(k[len("hosts_udpdrop:"):].rsplit(":", 1)[0], []).append(v)
+    if drops:
+        lines.append("")
+        lines.append("UDP datagrams the hosts' kernels dropped for a full socket receive buffer "
+                     "(/proc/net/snmp UdpRcvbufErrors, both hosts, over each throughput run; run by "
+                     "run): " + "; ".join("%s: %s" % (k.split(" (link")[0], " ".join(v))
+                                          for k, v in drops.items()) + ".")
+    up = [(k.split(":", 1)[1], v) for k, v in meta.items() if k.startswith("hosts_uplink:")]
+    if up:
+        lines.append("")
+        lines.append("The uplinks' own counters at the end (netcon-uplink of each switch-hosting "
+                     "service: frames to and from the other hosts, frames dropped as too big for "
+                     "the MTU, and frames lost to a full socket out/in): "
+                     + "; ".join("%s: %s" % (k, v) for k, v in up) + ".")
+    return "\n".join(lines)
+
+
+SECTION_INTRO = {"hosts": intro_hosts}
+SECTION_TEXT = {"hosts": text_hosts, "bulk-tap": text_bulk_tap, "udp": text_udp, "udp-latency": text_udp_latency, "latency": text_latency, "cpu": text_cpu, "published": text_published,
                 "mem": text_mem, "diag": text_diag}
 
 

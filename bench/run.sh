@@ -4,6 +4,7 @@
 # slirp4netns carry the same loads for comparison. Writes docs/benchmarks.md.
 #
 #   [B=DIR] [SECTIONS="bulk latency conn published seccomp udp mem time"] bench/run.sh [--quick] [--runs N] [--out FILE]
+#   SECTIONS=hosts bench/run.sh [--quick] [--runs N] --out FILE   (opt-in, not in the default set)
 #
 # --quick: one run each, shorter durations, no peers and no wrk (< 2 minutes).
 # SECTIONS: run only these sections (default all): bulk (TCP throughput),
@@ -12,7 +13,12 @@
 # loopback reaching a server inside through netcon --publish, pasta -t and
 # slirp4netns add_hostfwd: throughput, ping-pong, connections/s; run with
 # --quick too), mem (memory per connection, CPU per GiB), time (where the
-# time goes); the document then has only those figures.
+# time goes); the document then has only those figures. hosts (several
+# hosts: two network namespaces on a simulated 1500-byte wire, TCP throughput
+# and ping-pong over the kernel's underlay, the kernel's VXLAN, netcon's
+# vxvde:// uplink and netcon's tinc uplink, ratios against the kernel's
+# VXLAN; about a minute with --runs 3) is opt-in: named only, never in the default set;
+# run it alone with --out elsewhere and merge its section by hand.
 # B: the build directory (default build), relative to the top; built with
 # "make B=DIR all" when it lacks the binaries.
 # Needs root (network namespaces, a tap device); installs the tools it uses
@@ -21,6 +27,7 @@
 # creates, 198.18.0.0/15).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+ARGS=$*	# for the document's command line
 QUICK=0
 RUNS=
 OUT="$TOP/docs/benchmarks.md"
@@ -29,7 +36,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1 ;;
 	--runs) RUNS=$2; shift ;;
 	--out) OUT=$2; shift ;;
-	-h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,29p' "$0"; exit 0 ;;
 	*) echo "usage: bench/run.sh [--quick] [--runs N] [--out FILE]" >&2; exit 2 ;;
 	esac
 	shift
@@ -37,8 +44,8 @@ done
 case $OUT in /*) ;; *) OUT="$PWD/$OUT" ;; esac
 SECTIONS=${SECTIONS:-bulk latency conn published seccomp udp mem time}
 for s in $SECTIONS; do
-	case $s in bulk | latency | conn | published | seccomp | udp | mem | time) ;;
-	*) echo "bench: unknown section $s (bulk latency conn published seccomp udp mem time)" >&2; exit 2 ;;
+	case $s in bulk | latency | conn | published | seccomp | udp | mem | time | hosts) ;;
+	*) echo "bench: unknown section $s (bulk latency conn published seccomp udp mem time; opt-in: hosts)" >&2; exit 2 ;;
 	esac
 done
 # want SECTION...: true when SECTIONS names one of them.
@@ -75,6 +82,7 @@ mkdir -p "$BB"
 install_tools() {
 	local want="iperf3 wrk nginx-light redis-server redis-tools passt slirp4netns
 		linux-perf strace python3 sockperf" p missing=
+	want hosts && want="$want tinc iproute2"
 	for p in $want; do
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
 			missing="$missing $p"
@@ -111,6 +119,7 @@ source "$TOP/tests/lib.sh"	# T, NETCON_DIR, PIDS, start_service, service_ip, wai
 # perf needs the very binaries that ran to name their functions.
 mkdir -p "$T/nc/bin" "$T/nc/lib/netcon" "$T/nc/tests"
 cp "$SVC" "$INTERCEPT" "$TOP/$B/bin/netcon-supervise" "$T/nc/bin/" &&
+	{ ! want hosts || cp "$TOP/$B/bin/netcon-uplink" "$T/nc/bin/"; } &&
 	cp "$TOP/$B/lib/netcon/libnetcon.so" "$T/nc/lib/netcon/" &&
 	cp "$APPS"/test_tx "$APPS"/test_rx "$APPS"/connloop "$APPS"/optloop "$T/nc/tests/" ||
 	{ echo "bench: cannot copy the build" >&2; exit 1; }
@@ -122,6 +131,10 @@ RES="$T/results.tsv"
 KNS="ncbench-k$$"	# the kernel's loopback figures run in a namespace of our own
 XNS="ncbench-x$$"	# the tap peer's namespace
 NETNS_MADE=()
+# The hosts section's namespaces: the wire (a bridge) and two hosts on it;
+# its services' sockets and hosts by name (contexts hk:N and hs:NAME).
+HWIRE="ncbench-w$$"
+declare -A HNS=([1]="ncbench-h1-$$" [2]="ncbench-h2-$$") HSOCK HHOST HPID
 PASTA_NS= SLIRP_NS= PASTA_GW=
 HZ=$(getconf CLK_TCK)
 START=$SECONDS
@@ -158,6 +171,8 @@ section() { echo "bench: [$((SECONDS - START)) s] $1"; meta "t_$1" "$((SECONDS -
 #   k         the kernel, in our loopback namespace
 #   x         the kernel, in the tap peer's namespace
 #   host      the host (the servers pasta and slirp4netns reach)
+#   hk:N      the kernel on simulated host N (its namespace; section hosts)
+#   hs:NAME   through service NAME on its simulated host (hosts), in a fresh namespace
 #   pasta, slirp  inside the tool's namespace
 prefix() {
 	case $1 in
@@ -165,6 +180,9 @@ prefix() {
 	sec:*) PRE=(env "NETCON_SOCKET=$T/${1#sec:}.sock" "${NS[@]}" "$INTERCEPT" --seccomp) ;;
 	k) PRE=(ip netns exec "$KNS") ;;
 	x) PRE=(ip netns exec "$XNS") ;;
+	hk:*) PRE=(ip netns exec "${HNS[${1#hk:}]}") ;;
+	hs:*) PRE=(env "NETCON_SOCKET=${HSOCK[${1#hs:}]}" NETCON_SERVICE_UID=65534
+		ip netns exec "${HNS[${HHOST[${1#hs:}]}]}" unshare -n "$INTERCEPT") ;;
 	host) PRE=() ;;
 	pasta) PRE=(nsenter -t "$PASTA_NS" -n) ;;
 	slirp) PRE=(nsenter -t "$SLIRP_NS" -n) ;;
@@ -403,6 +421,7 @@ meta kernel "$(uname -sr)"
 meta cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 meta commit "$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)$(git -C "$TOP" diff --quiet HEAD -- src 2>/dev/null || echo ' (with uncommitted changes in src/)')"
 meta mode "$([ "$QUICK" = 1 ] && echo quick || echo full)"
+meta command "$([ "$SECTIONS" != "bulk latency conn published seccomp udp mem time" ] && echo "SECTIONS=\"$SECTIONS\" ")bench/run.sh${ARGS:+ $ARGS}"
 meta sections "$SECTIONS"
 meta runs "$RUNS"
 meta durations "iperf3 -t $DUR s, ping-pong $PPDUR s, UDP rate search of $UPROBES 1-s iperf3 -u probes at most, connloop $CONNS connections, wrk ${WRK_S} s, redis-benchmark -n $REDIS_N, $IDLE idle connections, CPU over $CPU_BYTES"
@@ -1040,6 +1059,314 @@ for ((r = 1; r <= RUNS; r++)); do
 done
 }
 
+# --- 3e. several hosts: the local switch's uplink between two hosts -------------
+
+# As in tests/suites/hosts.sh: each host is a network namespace whose veth end
+# sits on a bridge in a "wire" namespace (underlay 198.19.0.0/24, MTU 1500,
+# multicast routed to the wire); each host's services share its local switch
+# (NETCON_DIR=$T/DIR) and the one hosting it carries the uplink. Deleting the
+# namespaces deletes the veth pairs and the bridge.
+NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+TINCD=$(command -v tincd || echo /usr/sbin/tincd)
+
+# hosts_make: the wire, its bridge, hosts 1 and 2 on it.
+hosts_make() {
+	local i n
+	ip netns add "$HWIRE" || return 1
+	NETNS_MADE+=("$HWIRE")
+	ip -n "$HWIRE" link add br0 type bridge && ip -n "$HWIRE" link set br0 up || return 1
+	for i in 1 2; do
+		n=${HNS[$i]}
+		ip netns add "$n" || return 1
+		NETNS_MADE+=("$n")
+		ip link add "ncb$$-$i" netns "$n" type veth peer name "p$i" netns "$HWIRE" &&
+			ip -n "$HWIRE" link set "p$i" master br0 up &&
+			ip -n "$n" link set lo up &&
+			ip -n "$n" link set "ncb$$-$i" name eth0 &&
+			ip -n "$n" addr add "198.19.0.$i/24" dev eth0 &&
+			ip -n "$n" link set eth0 up &&
+			ip -n "$n" route add 224.0.0.0/4 dev eth0 || return 1
+	done
+	# A bridge port forwards only once it leaves its listening state.
+	wait_for 10 ip netns exec "${HNS[2]}" ping -c 1 -W 1 198.19.0.1
+}
+
+# hosts_vxlan GROUP: the kernel's own VXLAN (vx0, VNI 42, port 4789) on both
+# hosts, 198.18.200.N/24, MTU 1450.
+hosts_vxlan() {
+	local i n
+	for i in 1 2; do
+		n=${HNS[$i]}
+		ip -n "$n" link add vx0 type vxlan id 42 group "$1" dev eth0 dstport 4789 &&
+			ip -n "$n" link set vx0 mtu 1450 &&
+			ip -n "$n" addr add "198.18.200.$i/24" dev vx0 &&
+			ip -n "$n" link set vx0 up || return 1
+	done
+	wait_for 10 ip netns exec "${HNS[2]}" ping -c 1 -W 1 198.18.200.1
+}
+
+# hsvc H NAME DIR USER [OPTIONS...]: a service on host H (in its namespace,
+# not a fresh one: the uplink uses the host's network), its switch folder
+# $T/DIR, socket $T/DIR/NAME.sock, log $T/NAME.log; USER root or nobody.
+hsvc() {
+	local h=$1 name=$2 dir=$3 who=$4 run=()
+	shift 4
+	mkdir -p "$T/$dir"
+	if [ "$who" = nobody ]; then
+		chown nobody:nogroup "$T/$dir"
+		run=("${NOBODY[@]}")
+	fi
+	HSOCK[$name]=$T/$dir/$name.sock HHOST[$name]=$h
+	NETCON_DIR="$T/$dir" ip netns exec "${HNS[$h]}" "${run[@]}" "$SVC" --socket "${HSOCK[$name]}" \
+		--name "$name" "$@" >"$T/$name.log" 2>&1 &
+	PIDS+=($!)
+	HPID[$name]=$!
+	wait_for 10 env NETCON_SERVICE_UID=65534 "$SVC" status --socket "${HSOCK[$name]}"
+}
+hstatus() { timeout 5 env NETCON_SERVICE_UID=65534 "$SVC" status --socket "${HSOCK[$1]}" 2>/dev/null; }
+
+# tinc_make: tinc 1.0 configurations for hosts 1 and 2 under $T/tinc/H (Mode
+# = switch, DeviceType = uml, its socket $T/tinc/H/run/uml.sock), keys
+# generated and host files exchanged, owned by nobody.
+tinc_make() {
+	local h o d
+	for h in 1 2; do
+		o=$((3 - h))
+		d=$T/tinc/$h
+		mkdir -p "$d/hosts" "$d/run"
+		cat >"$d/tinc.conf" <<-TINC
+			Name = host$h
+			Mode = switch
+			DeviceType = uml
+			Device = $d/run/uml.sock
+			Port = 6550
+			AddressFamily = ipv4
+			ConnectTo = host$o
+		TINC
+		printf 'Address = 198.19.0.%s\nPort = 6550\n' "$h" >"$d/hosts/host$h"
+		"$TINCD" -c "$d" -K2048 </dev/null >"$d/keygen.log" 2>&1 || return 1
+	done
+	cp "$T/tinc/1/hosts/host1" "$T/tinc/2/hosts/" &&
+		cp "$T/tinc/2/hosts/host2" "$T/tinc/1/hosts/" &&
+		chown -R nobody:nogroup "$T/tinc"
+}
+# tinc_run H: tincd for host H as nobody in the host's namespace; $HPID[tincH].
+tinc_run() {
+	local h=$1 d=$T/tinc/$1
+	ip netns exec "${HNS[$h]}" "${NOBODY[@]}" "$TINCD" -c "$d" -D -d1 --pidfile="$d/run/pid" \
+		--logfile="$d/run/tinc.log" </dev/null >>"$d/run/console" 2>&1 &
+	PIDS+=($!)
+	HPID[tinc$h]=$!
+	wait_for 10 test -S "$d/run/uml.sock"
+}
+
+# hiperf CTX HOST PORT: "Gbit/s retransmits" of one 1-stream iperf3 run
+# (retransmits "-" when iperf3 has none to report), empty on failure.
+hiperf() {
+	run_in "$1" timeout $((DUR + 20)) iperf3 -c "$2" -p "$3" -t "$DUR" -J 2>/dev/null |
+		python3 -c 'import json, sys
+try:
+    e = json.load(sys.stdin)["end"]
+    print("%.2f %s" % (e["sum_received"]["bits_per_second"] / 1e9, e["sum_sent"].get("retransmits", "-")))
+except Exception:
+    pass'
+}
+# hreach CTX HOST PORT: a short ping-pong gets through (the path is up: ARP,
+# the uplinks' learning, tinc's UDP).
+hreach() { run_in "$1" timeout 10 "$PP" -w 5 -p "$3" -d 0.2 "$2" 2>/dev/null | grep -q OK; }
+# snmp_sum PROTO FIELD: a counter of /proc/net/snmp (e.g. Ip FragCreates,
+# Udp RcvbufErrors), the two hosts' kernels added up.
+snmp_sum() {
+	local i s=0 v
+	for i in 1 2; do
+		v=$(ip netns exec "${HNS[$i]}" awk -v p="$1:" -v f="$2" '$1 == p { if (!h) {
+			for (j = 2; j <= NF; j++) c[$j] = j; h = 1 } else if (f in c) print $c[f] }' /proc/net/snmp 2>/dev/null)
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
+
+# hcpu_start NAME...: the CPU time so far of these services (and of each one's
+# netcon-uplink) or tincds (tincH); hcpu_stop: "NAME PERCENT ..." since then,
+# in % of one CPU over the wall time.
+hcpu_start() {
+	local n p u
+	HCPU_N=() HCPU_P=() HCPU_T=()
+	for n in "$@"; do
+		p=${HPID[$n]:-}
+		[ -n "$p" ] || continue
+		HCPU_N+=("$n") HCPU_P+=("$p")
+		u=$(pgrep -P "$p" -x netcon-uplink | head -n 1)
+		[ -n "$u" ] && HCPU_N+=("$n-uplink") HCPU_P+=("$u")
+	done
+	for p in "${HCPU_P[@]}"; do HCPU_T+=("$(ticks "$p")"); done
+	HCPU_W=$(date +%s.%N)
+}
+hcpu_stop() {
+	local i w
+	w=$(date +%s.%N)
+	for i in "${!HCPU_P[@]}"; do
+		awk -v n="${HCPU_N[$i]}" -v t=$(($(ticks "${HCPU_P[$i]}") - HCPU_T[i])) -v hz="$HZ" \
+			-v w0="$HCPU_W" -v w1="$w" 'BEGIN { printf "%s %.0f ", n, 100 * t / hz / (w1 - w0) }'
+	done
+}
+
+sec_hosts() {
+section hosts
+local id=$(($$ % 200 + 1)) r i p pe label cli ip srv v kv kp kmtu umtu lmtu imtu f0 f1 ok
+local paths=() pp_rows=() retr=()
+local vgroup=239.18.1.$id kgroup=239.18.2.$id
+if ! hosts_make; then
+	note hosts "the simulated hosts (namespaces, veth pairs, bridge) could not be made"
+	hosts_teardown
+	return
+fi
+meta hosts_groups "vxvde $vgroup, kernel VXLAN $kgroup"
+hosts_vxlan "$kgroup" || note hosts "the kernel's VXLAN (vx0) did not come up"
+umtu=$(ip -n "${HNS[1]}" -o link show eth0 | grep -o 'mtu [0-9]*' | cut -d' ' -f2)
+kmtu=$(ip -n "${HNS[1]}" -o link show vx0 2>/dev/null | grep -o 'mtu [0-9]*' | cut -d' ' -f2)
+f0=$(snmp_sum Ip FragCreates)
+server iperf hk:1 || { note hosts "no iperf3 server on host 1"; hosts_teardown; return; }
+KHIP=$SPORT
+server pingpong hk:1; KHPP=$SPORT
+# netcon over vxvde://: one service per host hosting its switch and carrying
+# the uplink (v1, v2), and one more per host joining that switch (v1b, v2b).
+for i in 1 2; do
+	hsvc "$i" "v$i" "hv$i" root --ip "198.18.$i.1/16" --uplink "vxvde://$vgroup" &&
+		hsvc "$i" "v${i}b" "hv$i" root --ip "198.18.$i.2/16" ||
+		note hosts "vxvde: the services of host $i did not start: $(tail -n 2 "$T/v$i.log" | tr '\n' ' ')"
+done
+# netcon over tinc (uml://): tincd, the services, unprivileged as in the test
+# suite (the programs run as root and trust the services' uid).
+ok=0
+if have tincd || [ -x "$TINCD" ]; then
+	if tinc_make && tinc_run 1 && tinc_run 2; then
+		hsvc 1 t1 ht1 nobody --ip 198.18.21.1/16 --uplink "uml://$T/tinc/1/run/uml.sock" &&
+			hsvc 2 t2 ht2 nobody --ip 198.18.22.1/16 --uplink "uml://$T/tinc/2/run/uml.sock" && ok=1 ||
+			note hosts "tinc: the services did not start: $(tail -n 2 "$T/t1.log" "$T/t2.log" | tr '\n' ' ')"
+	else
+		note hosts "tinc did not start: $(tail -n 3 "$T"/tinc/*/run/console "$T"/tinc/*/keygen.log 2>/dev/null | tr '\n' ' ')"
+	fi
+else
+	note hosts "tinc: tincd not installed (Debian package tinc)"
+fi
+
+# The paths: LABEL|CLIENT CTX|SERVER ADDRESS|SERVER CTX|PROCESSES, the
+# reference first; PROCESSES: the services and tincds whose CPU time (and
+# their netcon-uplinks') is taken over each throughput run.
+[ -n "$kmtu" ] && paths+=("kernel VXLAN (vx0, MTU $kmtu)|hk:2|198.18.200.1|hk:1")
+paths+=("kernel, plain underlay (eth0, MTU $umtu)|hk:2|198.19.0.1|hk:1")
+# lmtu NAME: "link MTU L, interface I" of a service (its log, its status).
+lmtu() {
+	local l m
+	l=$(grep -o 'link MTU [0-9]*' "$T/$1.log" | head -n 1 | cut -d' ' -f3)
+	m=$(hstatus "$1" | awk '$1 == "mac" { print $4 }')
+	echo "link MTU ${l:-?}, interface ${m:-?}"
+}
+for pe in "v1 v2 v1,v2 netcon, vxvde uplink" \
+	"v1b v2b v1,v1b,v2,v2b netcon, vxvde uplink, programs on the second service of each host" \
+	"t1 t2 t1,t2,tinc1,tinc2 netcon, tinc uplink (uml://)"; do
+	read -r srv cli procs label <<<"$pe"
+	[ -n "${HSOCK[$srv]:-}" ] && [ -n "${HSOCK[$cli]:-}" ] && hstatus "$srv" >/dev/null &&
+		hstatus "$cli" >/dev/null || continue
+	ip=$(hstatus "$srv" | awk '$1 == "ipv4" { sub("/.*", "", $2); print $2 }')
+	if ! server iperf "hs:$srv" || ! server pingpong "hs:$srv"; then
+		note hosts "$label: its servers did not start"
+		continue
+	fi
+	# The uplink is carried by the host's first service (it hosts the switch).
+	for i in "${srv%b}" "${cli%b}"; do
+		hstatus "$i" | grep -q '^uplink .*carried here' ||
+			note hosts "$label: service $i does not carry the uplink: $(hstatus "$i" | grep -E '^(link|uplink)' | tr '\n' ' ')"
+	done
+	if ! { hreach "hs:$cli" "$ip" "${SERVER[pingpong hs:$srv]}" || hreach "hs:$cli" "$ip" "${SERVER[pingpong hs:$srv]}"; }; then
+		note hosts "$label: host 2 cannot reach $ip on host 1: $(tail -n 2 "$T/$srv.log" | tr '\n' ' ')"
+		continue
+	fi
+	paths+=("$label ($(lmtu "$cli"))|hs:$cli|$ip|hs:$srv|${procs//,/ }")
+done
+hreach hk:2 198.19.0.1 "$KHPP" || note hosts "the underlay: host 2 cannot reach host 1's ping-pong server"
+[ -n "$kmtu" ] && { hreach hk:2 198.18.200.1 "$KHPP" || note hosts "kernel VXLAN: no ping-pong through vx0"; }
+
+for ((r = 1; r <= RUNS; r++)); do
+	[ "$r" -gt 1 ] && over_budget && { note hosts "skipped runs from $r on: time budget"; break; }
+	# Throughput, host 2's client to host 1's server; the reference first.
+	kv=
+	for pe in "${paths[@]}"; do
+		IFS='|' read -r label cli ip srv procs <<<"$pe"
+		p=${SERVER[iperf $srv]}
+		hcpu_start $procs
+		i=$(snmp_sum Udp RcvbufErrors)
+		v=$(hiperf "$cli" "$ip" "$p")
+		[ -n "$procs" ] && meta "hosts_cpu:$label:$r" "$(hcpu_stop)"
+		# UDP datagrams the hosts' kernels dropped for a full receive buffer
+		# (the uplinks' and tincd's sockets, the kernel VXLAN's)
+		meta "hosts_udpdrop:$label:$r" "$(($(snmp_sum Udp RcvbufErrors) - i))"
+		# (netcon's TCP_INFO has no retransmit count: iperf3 would say 0)
+		[[ $cli == hk:* ]] && retr+=("$label|$r|${v#* }")
+		if [ "$label" = "${paths[0]%%|*}" ] && [[ $label == "kernel VXLAN"* ]]; then
+			kv=${v% *}
+			rec hosts "$label: 1 stream, host 2 → host 1" Gbit/s "$r" "$kv" - - hosts-bulk
+		else
+			rec hosts "$label: 1 stream, host 2 → host 1" Gbit/s "$r" "${v% *}" "$kv" - hosts-bulk
+		fi
+	done
+	kp=
+	pp_rows=()
+	for pe in "${paths[@]}"; do
+		IFS='|' read -r label cli ip srv procs <<<"$pe"
+		v=$(pingpong "$cli" "$ip" "${SERVER[pingpong $srv]}")
+		[ -z "$kp" ] && [[ $label == "kernel VXLAN"* ]] && { kp=$v; v="$v ref"; }
+		pp_rows+=("$label|$v")
+	done
+	for i in median p99; do
+		for pe in "${pp_rows[@]}"; do
+			label=${pe%%|*} v=(${pe#*|})
+			local ref=${kp:-}
+			[ "${v[2]:-}" = ref ] && ref=
+			if [ $i = median ]; then
+				rec hosts "$label: ping-pong median" µs "$r" "${v[0]:-}" "${ref% *}" - hosts-ppm
+			else
+				rec hosts "$label: ping-pong p99" µs "$r" "${v[1]:-}" "${ref#* }" - hosts-pp99
+			fi
+		done
+	done
+done
+f1=$(snmp_sum Ip FragCreates)
+[ "$f1" = "$f0" ] || note hosts "the hosts' kernels made $((f1 - f0)) IP fragments during the runs (IpFragCreates)"
+# Retransmits (iperf3's sender figure, when it has one) per path and run.
+for pe in "${paths[@]}"; do
+	label=${pe%%|*}
+	v=$(for p in "${retr[@]}"; do [ "${p%%|*}" = "$label" ] && echo "${p##*|}"; done | tr '\n' ' ')
+	[ -n "$v" ] && meta "hosts_retr:$label" "$v"
+done
+hosts_teardown
+}
+
+# hosts_teardown: stop the section's programs, services and tinc by PID (the
+# uplinks' counters land in the services' logs), then delete the namespaces.
+hosts_teardown() {
+	local key n s pids=()
+	for key in "${!SERVER[@]}"; do
+		case ${key#* } in hk:* | hs:*) pids+=("${SERVER_PID[$key]}"); unset "SERVER[$key]" "SERVER_PID[$key]" ;; esac
+	done
+	[ ${#pids[@]} -gt 0 ] && stop "${pids[@]}"
+	for s in v1b v2b v1 v2 t1 t2; do [ -n "${HPID[$s]:-}" ] && stop "${HPID[$s]}"; done
+	sleep 0.5	# the uplinks see their switch go and say their counters
+	for s in v1 v2 t1 t2; do
+		[ -f "$T/$s.log" ] || continue
+		n=$(grep -o 'frames out [0-9]* in [0-9]*, dropped: .*' "$T/$s.log" | tail -n 1)
+		[ -n "$n" ] && meta "hosts_uplink:$s" "$n"
+		grep -q 'does not fit the uplink\|uplink lost\|went away' "$T/$s.log" &&
+			note hosts "service $s's uplink: $(grep 'does not fit the uplink\|uplink lost\|went away' "$T/$s.log" | head -n 2 | tr '\n' ' ')"
+	done
+	for s in tinc1 tinc2; do [ -n "${HPID[$s]:-}" ] && stop "${HPID[$s]}"; done
+	[ -n "$(pgrep -f "^$T/nc/bin/netcon-uplink" 2>/dev/null)" ] &&
+		note hosts "netcon-uplink still running after its services stopped: $(pgrep -af "^$T/nc/bin/netcon-uplink" | tr '\n' ' ')"
+	HPID=()
+	for n in "${HNS[@]}" "$HWIRE"; do ip netns del "$n" 2>/dev/null; done
+}
+
 # --- 4. memory per idle connection, CPU per GiB ---------------------------------
 
 sec_mem() {
@@ -1214,7 +1541,7 @@ fi
 }
 
 # UDP last: a service wedged by a UDP run (see udp) cannot spoil the others.
-for s in bulk latency conn published seccomp mem time udp; do
+for s in bulk latency conn published seccomp mem time hosts udp; do
 	want "$s" && "sec_$s"
 done
 
