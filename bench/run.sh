@@ -115,6 +115,7 @@ IC="$BB/idleconns"
 
 # shellcheck source=../tests/lib.sh
 source "$TOP/tests/lib.sh"	# T, NETCON_DIR, PIDS, start_service, service_ip, wait_for
+source "$TOP/tests/tinc.sh"	# tinc_configs
 # Run a private copy of the build: other work may rebuild build/ meanwhile, and
 # perf needs the very binaries that ran to name their functions.
 mkdir -p "$T/nc/bin" "$T/nc/lib/netcon" "$T/nc/tests"
@@ -1125,31 +1126,6 @@ hsvc() {
 }
 hstatus() { timeout 5 env NETCON_SERVICE_UID=65534 "$SVC" status --socket "${HSOCK[$1]}" 2>/dev/null; }
 
-# tinc_make: tinc 1.0 configurations for hosts 1 and 2 under $T/tinc/H (Mode
-# = switch, DeviceType = uml, its socket $T/tinc/H/run/uml.sock), keys
-# generated and host files exchanged, owned by nobody.
-tinc_make() {
-	local h o d
-	for h in 1 2; do
-		o=$((3 - h))
-		d=$T/tinc/$h
-		mkdir -p "$d/hosts" "$d/run"
-		cat >"$d/tinc.conf" <<-TINC
-			Name = host$h
-			Mode = switch
-			DeviceType = uml
-			Device = $d/run/uml.sock
-			Port = 6550
-			AddressFamily = ipv4
-			ConnectTo = host$o
-		TINC
-		printf 'Address = 198.19.0.%s\nPort = 6550\n' "$h" >"$d/hosts/host$h"
-		"$TINCD" -c "$d" -K2048 </dev/null >"$d/keygen.log" 2>&1 || return 1
-	done
-	cp "$T/tinc/1/hosts/host1" "$T/tinc/2/hosts/" &&
-		cp "$T/tinc/2/hosts/host2" "$T/tinc/1/hosts/" &&
-		chown -R nobody:nogroup "$T/tinc"
-}
 # tinc_run H: tincd for host H as nobody in the host's namespace; $HPID[tincH].
 tinc_run() {
 	local h=$1 d=$T/tinc/$1
@@ -1240,7 +1216,7 @@ done
 # suite (the programs run as root and trust the services' uid).
 ok=0
 if have tincd || [ -x "$TINCD" ]; then
-	if tinc_make && tinc_run 1 && tinc_run 2; then
+	if tinc_configs "$T/tinc" "$TINCD" && tinc_run 1 && tinc_run 2; then
 		hsvc 1 t1 ht1 nobody --ip 198.18.21.1/16 --uplink "uml://$T/tinc/1/run/uml.sock" &&
 			hsvc 2 t2 ht2 nobody --ip 198.18.22.1/16 --uplink "uml://$T/tinc/2/run/uml.sock" && ok=1 ||
 			note hosts "tinc: the services did not start: $(tail -n 2 "$T/t1.log" "$T/t2.log" | tr '\n' ' ')"

@@ -50,6 +50,7 @@
 struct sw_state {
 	char uplink[256];
 	unsigned mtu;		/* 0: no limit from the uplink */
+	long host_pid;		/* the service hosting it (a folder's inode can be reused) */
 };
 
 static struct {
@@ -57,8 +58,6 @@ static struct {
 	struct sw_state known;	/* the switch's uplink as last seen (or as we set it) */
 	bool said_foreign;
 	uint64_t next_watch;
-	ino_t hosted_ino;	/* the folder of the switch we host */
-	dev_t hosted_dev;
 	nc_switch_mtu_cb on_mtu;
 } sw;
 
@@ -90,6 +89,8 @@ static int read_marker(const char *dir, struct sw_state *st)
 			snprintf(st->uplink, sizeof(st->uplink), "%s", line + 7);
 		else if (!strncmp(line, "mtu ", 4))
 			st->mtu = (unsigned)strtoul(line + 4, NULL, 10);
+		else if (!strncmp(line, "host ", 5))
+			st->host_pid = strtol(line + 5, NULL, 10);
 	}
 	fclose(f);
 	if (st->mtu && (st->mtu < 1280 || st->mtu > 65000))
@@ -118,6 +119,7 @@ static int write_marker(const char *dir, const struct sw_state *st)
 	if (st->uplink[0])
 		fprintf(f, "uplink %s\n", st->uplink);
 	fprintf(f, "mtu %u\n", st->mtu);
+	fprintf(f, "host %ld\n", st->host_pid);
 	if (fclose(f) || rename(tmp, path)) {
 		nc_warn("cannot write %s: %m", path);
 		unlink(tmp);
@@ -232,7 +234,7 @@ static void apply_state(const struct sw_state *st)
  */
 static void host_state(const char *dir)
 {
-	struct sw_state st = { .mtu = 0 };
+	struct sw_state st = { .host_pid = (long)getpid() };
 	char why[200] = "";
 
 	snprintf(st.uplink, sizeof(st.uplink), "%s", sw.known.uplink);
@@ -296,15 +298,8 @@ VDECONN *nc_switch_elect(bool *host, char *url, size_t urllen)
 			snprintf(url, urllen, "switch://%s", dir);
 			conn = vde_open(url, "netcon", NULL);
 			*host = conn != NULL;
-			if (conn) {
-				struct stat ds;
-
-				if (lstat(dir, &ds) == 0) {
-					sw.hosted_ino = ds.st_ino;
-					sw.hosted_dev = ds.st_dev;
-				}
+			if (conn)
 				host_state(dir);
-			}
 		}
 		close(lock_fd);
 		if (foreign) {
@@ -332,7 +327,8 @@ VDECONN *nc_switch_elect(bool *host, char *url, size_t urllen)
  * nc_switch_leave() - close our connection @conn to the switch. Its host
  * stops the uplink, closes the switch (vdeplug removes its socket), then,
  * under the election's lock, takes its marker and folder away - unless a
- * service that found it closing has already replaced it (a new folder).
+ * service that found it closing has already replaced it (the marker names
+ * another host).
  * The switch is closed before the lock is taken: a service starting now may
  * hold the lock while it waits for the switch's answer, which only our loop
  * could give.
@@ -341,7 +337,7 @@ void nc_switch_leave(VDECONN *conn, bool was_host)
 {
 	const char *dir = sw.cfg->switch_dir;
 	char path[PATH_MAX];
-	struct stat st;
+	struct sw_state st;
 	int lock_fd;
 
 	if (!was_host) {
@@ -351,7 +347,7 @@ void nc_switch_leave(VDECONN *conn, bool was_host)
 	nc_uplink_stop();
 	vde_close(conn);
 	lock_fd = lock_parent(dir);
-	if (lstat(dir, &st) == 0 && st.st_ino == sw.hosted_ino && st.st_dev == sw.hosted_dev) {
+	if (read_marker(dir, &st) == 0 && st.host_pid == (long)getpid()) {
 		marker_path(dir, MARKER, path, sizeof(path));
 		unlink(path);
 		rmdir(dir);

@@ -7,6 +7,7 @@
 # (DeviceType = uml, uml://) for two, everything unprivileged. The namespaces
 # (and with them every veth and the bridge) are deleted at the end.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../tinc.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	fail hosts-need-root "the simulated hosts are network namespaces joined by veth pairs"
@@ -219,30 +220,6 @@ kill "$PID_d1" "$PID_d2" 2>/dev/null
 
 # --- tinc: two hosts, everything unprivileged ----------------------------------
 chmod 711 "$T"	# nobody may pass through to its own folders
-# tinc_setup: config folders $T/tinc/H for hosts 1 and 2, keys exchanged.
-tinc_setup() {
-	local h o d
-	for h in 1 2; do
-		o=$((3 - h))
-		d=$T/tinc/$h
-		mkdir -p "$d/hosts" "$d/run"
-		cat >"$d/tinc.conf" <<-EOF
-			Name = host$h
-			Mode = switch
-			DeviceType = uml
-			Device = $d/run/uml.sock
-			Port = 6550
-			AddressFamily = ipv4
-			ConnectTo = host$o
-		EOF
-		printf 'Address = 198.19.0.%s\nPort = 6550\n' "$h" >"$d/hosts/host$h"
-		"$TINCD" -c "$d" -K2048 </dev/null >"$d/keygen.log" 2>&1 || return 1
-	done
-	cp "$T/tinc/1/hosts/host1" "$T/tinc/2/hosts/"
-	cp "$T/tinc/2/hosts/host2" "$T/tinc/1/hosts/"
-	chown -R nobody:nogroup "$T/tinc"
-}
-
 # tinc_start H: tincd for host H in the foreground as nobody; $TINC_PID_H.
 tinc_start() {
 	local h=$1 d=$T/tinc/$1
@@ -280,7 +257,7 @@ tinc_transfer() {
 	fi
 }
 
-if tinc_setup && tinc_start 1 && tinc_start 2; then
+if tinc_configs "$T/tinc" "$TINCD" && tinc_start 1 && tinc_start 2; then
 	pass tinc-start "Debian's tincd, Mode = switch, DeviceType = uml, as nobody"
 	tinc_service 1 t1a 198.18.21.1/16 up && tinc_service 1 t1b 198.18.21.2/16 &&
 		tinc_service 2 t2a 198.18.22.1/16 up && tinc_service 2 t2b 198.18.22.2/16 ||
