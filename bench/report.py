@@ -700,9 +700,7 @@ def text_udp_latency(rows, meta, files=None):
 
 def intro_hosts(rows, meta):
     return ("From `%s` on %s, commit %s (load average %s at the start, %s at the end; netcon "
-            "services of other sessions running: %s). The section is opt-in (`SECTIONS=hosts`, "
-            "not in bench/run.sh's default set), so its figures come from a run of their own, not "
-            "from the run the document's head describes. Between two simulated hosts, a client on "
+            "services of other sessions running: %s). Between two simulated hosts, a client on "
             "host 2 and a server on host 1; the reference is the kernel's own VXLAN between the "
             "same hosts, measured first in each run, and the ratio is the path's figure / kernel "
             "VXLAN's, run by run, then the median (above 1: faster for throughput, slower for "

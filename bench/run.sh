@@ -3,8 +3,7 @@
 # on the kernel's loopback in the same run (ratios pair by pair), and pasta and
 # slirp4netns carry the same loads for comparison. Writes docs/benchmarks.md.
 #
-#   [B=DIR] [SECTIONS="bulk latency conn published seccomp udp mem time"] bench/run.sh [--quick] [--runs N] [--out FILE]
-#   SECTIONS=hosts bench/run.sh [--quick] [--runs N] --out FILE   (opt-in, not in the default set)
+#   [B=DIR] [SECTIONS="bulk latency conn published seccomp udp mem time hosts"] bench/run.sh [--quick] [--runs N] [--out FILE]
 #
 # --quick: one run each, shorter durations, no peers and no wrk (< 2 minutes).
 # SECTIONS: run only these sections (default all): bulk (TCP throughput),
@@ -17,8 +16,7 @@
 # hosts: two network namespaces on a simulated 1500-byte wire, TCP throughput
 # and ping-pong over the kernel's underlay, the kernel's VXLAN, netcon's
 # vxvde:// uplink and netcon's tinc uplink, ratios against the kernel's
-# VXLAN; about a minute with --runs 3) is opt-in: named only, never in the default set;
-# run it alone with --out elsewhere and merge its section by hand.
+# VXLAN; about a minute with --runs 3) is part of the default set too.
 # B: the build directory (default build), relative to the top; built with
 # "make B=DIR all" when it lacks the binaries.
 # Needs root (network namespaces, a tap device); installs the tools it uses
@@ -42,10 +40,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $OUT in /*) ;; *) OUT="$PWD/$OUT" ;; esac
-SECTIONS=${SECTIONS:-bulk latency conn published seccomp udp mem time}
+SECTIONS=${SECTIONS:-bulk latency conn published seccomp udp mem time hosts}
 for s in $SECTIONS; do
 	case $s in bulk | latency | conn | published | seccomp | udp | mem | time | hosts) ;;
-	*) echo "bench: unknown section $s (bulk latency conn published seccomp udp mem time; opt-in: hosts)" >&2; exit 2 ;;
+	*) echo "bench: unknown section $s (bulk latency conn published seccomp udp mem time hosts)" >&2; exit 2 ;;
 	esac
 done
 # want SECTION...: true when SECTIONS names one of them.
