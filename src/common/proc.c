@@ -1,5 +1,8 @@
 /* proc.c - what /proc says about this process (see proc.h). */
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,4 +37,26 @@ bool nc_fd_is_epoll(int fd)
 		return false;
 	target[n] = '\0';
 	return strstr(target, "eventpoll") != NULL;
+}
+
+void nc_widen_dgram_sockets(int bytes)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name), type;
+		socklen_t len = sizeof(type);
+
+		if (fd <= 2 || fd == dirfd(d) ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_DGRAM)
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)))
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+	}
+	closedir(d);
 }

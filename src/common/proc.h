@@ -13,5 +13,13 @@ int nc_exe_dir(char *buf, size_t len);
  * vde_recv() then blocks until a frame comes.
  */
 bool nc_fd_is_epoll(int fd);
+/*
+ * Every datagram socket of this process gets @bytes of send and receive
+ * room (the FORCE options where allowed, else up to [rw]mem_max): for
+ * processes whose datagram sockets all carry frames (a switch's ports, a
+ * plugin's own UDP sockets), where a full queue drops frames TCP then waits
+ * to resend.
+ */
+void nc_widen_dgram_sockets(int bytes);
 
 #endif

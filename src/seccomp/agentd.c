@@ -144,6 +144,16 @@ static void agent_ready(struct nc_sup *sup, int fd, void *arg)
 	close(listener);
 }
 
+/* new_sup() - the supervisor this process runs, or NULL (said). */
+static struct nc_sup *new_sup(void)
+{
+	struct nc_sup *sup = nc_sup_new();
+
+	if (!sup)
+		nc_err("cannot start the supervisor: %s", strerror(errno));
+	return sup;
+}
+
 int nc_agentd_run(const char *path, const char *dir)
 {
 	struct nc_sup *sup;
@@ -154,11 +164,8 @@ int nc_agentd_run(const char *path, const char *dir)
 		networks[i].chan = -1;
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
-	sup = nc_sup_new();
-	if (!sup) {
-		nc_err("cannot start the supervisor: %s", strerror(errno));
+	if (!(sup = new_sup()))
 		return 1;
-	}
 	fd = nc_agent_listen(path, 0600);
 	if (fd < 0) {
 		nc_err("cannot listen on %s: %s", path, strerror(-fd));
@@ -202,11 +209,8 @@ int nc_agentd_network(int chan)
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
-	sup = nc_sup_new();
-	if (!sup) {
-		nc_err("cannot start the supervisor: %s", strerror(errno));
+	if (!(sup = new_sup()))
 		return 1;
-	}
 	nc_sup_watch(sup, chan, from_agent, NULL);
 	return nc_sup_run(sup) ? 1 : 0;
 }

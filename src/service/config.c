@@ -450,10 +450,9 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 		return fail(err, errlen, "--uplink belongs to a local switch (no --net, or switch://DIR)",
 			    cfg->net);
 	if (!cfg->mtu) {
-		char why[160];
-		unsigned under = nc_underlay_mtu(cfg->net, why, sizeof(why));
+		unsigned under = nc_underlay_mtu(cfg->net, NULL, 0);
 
-		cfg->mtu = under ? (under > 9000 ? 9000 : under) :
+		cfg->mtu = under ? under :
 			   (cfg->link_kind == NC_LINK_DEFAULT_SWITCH ||
 			    cfg->link_kind == NC_LINK_SWITCH) ? 9000 : 1500;
 	}

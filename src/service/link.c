@@ -7,7 +7,6 @@
  * can be had (one at DIR that is not netcon's does not answer), the link is
  * down and the election is tried again every second.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libvdeplug.h>
@@ -16,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -30,7 +28,6 @@
 #include "switch.h"
 #include "../common/log.h"
 #include "../common/proc.h"
-#include "../common/paths.h"
 
 #define LINK_BATCH 64	/* frames taken per wake-up before yielding */
 #define TXQ_FRAMES 2048	/* frames held while the link pushes back */
@@ -92,25 +89,7 @@ const struct nc_link_stats *nc_link_stats(void)
  */
 static void widen_switch_sockets(void)
 {
-	int size = 8 * 1024 * 1024, type, fd;
-	socklen_t len;
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		fd = atoi(de->d_name);
-		len = sizeof(type);
-		if (fd <= 2 || fd == dirfd(d) ||
-		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_DGRAM)
-			continue;
-		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
-			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
-			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	}
-	closedir(d);
+	nc_widen_dgram_sockets(8 * 1024 * 1024);
 }
 
 /* link_read() - take the frames that are waiting and hand them to the stack. */
@@ -216,7 +195,6 @@ static int soonest(int a, int b)
 int nc_link_tick(void)
 {
 	uint64_t now;
-
 	int wait = -1;
 
 	lnk.fresh = false;	/* a new batch: events now come from the link in use */
@@ -342,9 +320,8 @@ static int link_connect(void)
 }
 
 /* mtu_changed() - the switch's MTU changed (switch.c): the stack hears it. */
-static void mtu_changed(unsigned mtu)
+static void mtu_changed(void)
 {
-	(void)mtu;
 	nc_info("link MTU %u", nc_link_mtu());
 	if (lnk.on_mtu)
 		lnk.on_mtu(nc_link_mtu());

@@ -488,6 +488,7 @@ int nc_stack_init(struct nc_config *cfg)
 	ip4_addr_set_zero(&gw);
 	if (!netif_add(&stack.eth, &ip, &mask, &gw, NULL, eth_init, ethernet_input))
 		return -1;
+	link_mtu_changed(nc_link_mtu());	/* IPv6's too: netif_add() copied IPv4's rounded one */
 	nc_link_on_mtu(link_mtu_changed);
 	netif_set_up(&stack.eth);
 	netif_set_link_up(&stack.eth);

@@ -56,7 +56,8 @@ struct sw_state {
 static struct {
 	const struct nc_config *cfg;
 	struct sw_state known;	/* the switch's uplink as last seen (or as we set it) */
-	bool said_foreign;
+	bool said_foreign;	/* "not netcon's, leaving it alone" is in the log */
+	bool said_uplink_lost;	/* "--uplink is not carried" is */
 	uint64_t next_watch;
 	nc_switch_mtu_cb on_mtu;
 } sw;
@@ -225,7 +226,7 @@ static void apply_state(const struct sw_state *st)
 		snprintf(sw.known.uplink, sizeof(sw.known.uplink), "%s", st->uplink);
 	sw.known.mtu = st->mtu;
 	if (mtu_changed && sw.on_mtu)
-		sw.on_mtu(nc_switch_mtu());
+		sw.on_mtu();
 }
 
 /*
@@ -280,10 +281,10 @@ VDECONN *nc_switch_elect(bool *host, char *url, size_t urllen)
 					snprintf(st.uplink, sizeof(st.uplink), "%s", sw.cfg->uplink);
 					write_marker(dir, &st);	/* the host picks it up */
 				}
-			} else if (sw.cfg->uplink[0] && !sw.said_foreign) {
+			} else if (sw.cfg->uplink[0] && !sw.said_uplink_lost) {
 				nc_warn("%s is not a netcon switch: --uplink %s is not carried", dir,
 					sw.cfg->uplink);
-				sw.said_foreign = true;
+				sw.said_uplink_lost = true;
 			}
 		} else if (access(dir, F_OK) == 0) {
 			if (read_marker(dir, &st) == 0) {

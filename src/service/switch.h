@@ -11,8 +11,8 @@
 
 #include "config.h"
 
-/* Told the switch's MTU (0: no limit) when it changes. */
-typedef void (*nc_switch_mtu_cb)(unsigned mtu);
+/* Told when the switch's MTU (nc_switch_mtu()) changes. */
+typedef void (*nc_switch_mtu_cb)(void);
 
 void nc_switch_init(const struct nc_config *cfg, nc_switch_mtu_cb on_mtu);
 VDECONN *nc_switch_elect(bool *host, char *url, size_t urllen);

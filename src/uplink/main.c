@@ -22,7 +22,6 @@
  * A frame whose payload is larger than MTU is dropped and counted, never
  * handed to an underlay that would fragment it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libvdeplug.h>
@@ -45,6 +44,7 @@
 #define BATCH		64	/* frames moved per wake-up and direction */
 #define RETRY_MS	500	/* between attempts to reopen a lost uplink */
 #define FRAME_MAX	(VDE_ETHBUFSIZE)
+#define WIDEN_BYTES	(8 * 1024 * 1024)	/* socket room for a TCP window's burst */
 
 /* The far side: a vdeplug connection or a UML switch daemon. */
 struct uplink {
@@ -68,41 +68,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* widen() - room for a TCP window's burst in a datagram socket's queues. */
-static void widen(int fd)
-{
-	int size = 8 * 1024 * 1024;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-}
-
-/*
- * widen_all() - every datagram socket of this process, as room for bursts:
- * a plugin's own sockets (vxvde's UDP ones) are out of reach otherwise, and
- * a full receive queue there drops frames that TCP then waits to resend.
- * The process is ours alone, so all of them are the link's.
- */
-static void widen_all(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name), type;
-		socklen_t len = sizeof(type);
-
-		if (fd > 2 && fd != dirfd(d) &&
-		    !getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) && type == SOCK_DGRAM)
-			widen(fd);
-	}
-	closedir(d);
 }
 
 /* uplink_open() - connect to @url; false (said once per outage) if it is not there. */
@@ -129,7 +94,7 @@ static bool uplink_open(struct uplink *u, const char *url, bool *said)
 		if (!u->recv_blocks)
 			fcntl(vde_datafd(u->vde), F_SETFL, fcntl(vde_datafd(u->vde), F_GETFL) | O_NONBLOCK);
 	}
-	widen_all();
+	nc_widen_dgram_sockets(WIDEN_BYTES);	/* a plugin's own sockets (vxvde's UDP ones) too */
 	nc_info("uplink %s attached", url);
 	*said = false;
 	return true;
@@ -165,17 +130,19 @@ static ssize_t uplink_send(struct uplink *u, const void *frame, size_t len)
 	return u->vde ? vde_send(u->vde, frame, len, MSG_DONTWAIT) : nc_uml_send(u->uml, frame, len);
 }
 
-static ssize_t uplink_recv(struct uplink *u, void *buf, size_t len)
+/* uplink_recv() - one frame; @ready: poll() has just said the data descriptor is readable. */
+static ssize_t uplink_recv(struct uplink *u, void *buf, size_t len, bool ready)
 {
-	if (u->vde && u->recv_blocks) {
+	if (u->vde && u->recv_blocks && !ready) {
 		struct pollfd pfd = { .fd = vde_datafd(u->vde), .events = POLLIN };
 
 		if (poll(&pfd, 1, 0) <= 0) {
 			errno = EAGAIN;
 			return -1;
 		}
-		return vde_recv(u->vde, buf, len, 0);
 	}
+	if (u->vde && u->recv_blocks)
+		return vde_recv(u->vde, buf, len, 0);
 	return u->vde ? vde_recv(u->vde, buf, len, MSG_DONTWAIT) : nc_uml_recv(u->uml, buf, len);
 }
 
@@ -202,8 +169,8 @@ static void switch_to_uplink(VDECONN *sw, struct uplink *u, unsigned mtu, uint8_
 		if (payload_len(buf, (size_t)n) > mtu) {
 			if (oversize++ % 1000 == 0)
 				nc_warn("a %zd-byte frame does not fit the uplink's MTU %u: dropped "
-					"(%llu so far; every service on this switch should use --mtu %u)",
-					n, mtu, (unsigned long long)oversize, mtu);
+					"(%llu so far; netcon's services use that MTU, another port on the "
+					"switch does not)", n, mtu, (unsigned long long)oversize);
 			continue;
 		}
 		if (uplink_send(u, buf, (size_t)n) < 0) {
@@ -233,11 +200,11 @@ static void say_foreign(const struct uplink *u)
 		said = now;
 }
 
-/* uplink_to_switch() - frames from the other hosts, into the switch. */
-static void uplink_to_switch(VDECONN *sw, struct uplink *u, uint8_t *buf)
+/* uplink_to_switch() - frames from the other hosts, into the switch; @ready: POLLIN was seen. */
+static void uplink_to_switch(VDECONN *sw, struct uplink *u, uint8_t *buf, bool ready)
 {
 	for (int i = 0; i < BATCH && uplink_up(u); i++) {
-		ssize_t n = uplink_recv(u, buf, FRAME_MAX);
+		ssize_t n = uplink_recv(u, buf, FRAME_MAX, ready && i == 0);
 
 		if (n < 0) {
 			say_foreign(u);
@@ -302,7 +269,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fcntl(vde_datafd(sw), F_SETFL, fcntl(vde_datafd(sw), F_GETFL) | O_NONBLOCK);
-	widen(vde_datafd(sw));
+	nc_widen_dgram_sockets(WIDEN_BYTES);
 	while (!stop) {
 		struct pollfd pfd[4];
 		int n = 0, timeout = -1, ctl = -1;
@@ -348,7 +315,7 @@ int main(int argc, char **argv)
 		if (pfd[0].revents)
 			switch_to_uplink(sw, &up, mtu, buf);
 		if (n >= 3 && pfd[2].revents && uplink_up(&up))
-			uplink_to_switch(sw, &up, buf);
+			uplink_to_switch(sw, &up, buf, pfd[2].revents & POLLIN);
 	}
 	nc_info("frames out %llu in %llu, dropped: oversize %llu, full %llu/%llu",
 		(unsigned long long)frames_out, (unsigned long long)frames_in,

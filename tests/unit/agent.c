@@ -220,6 +220,10 @@ static void test_accepted_shapes(void **state)
 	assert_int_equal(st.pid, 2147483647);
 }
 
+/* listenerMetadata a name must refuse: given twice, no value, no key, empty, a space, a path. */
+static const char *const bad_names[] = { "name=a;name=b", "name", "=x", "name=", "name=a b", "name=../x\n" };
+/* ...and a network: a parent folder, a path, given twice, empty. */
+static const char *const bad_networks[] = { "network=..", "network=a/b", "network=a;network=b", "network=" };
 /* test_names() - listenerMetadata's name=, the id's checks, truncation. */
 static void test_names(void **state)
 {
@@ -238,19 +242,12 @@ static void test_names(void **state)
 	strcpy(st.metadata, "");
 	assert_int_equal(nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)), 0);
 	assert_string_equal(name, "abc");
-	strcpy(st.metadata, "name=a;name=b");
-	assert_int_equal(nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)), -EPROTO);
-	strcpy(st.metadata, "name");
-	assert_int_equal(nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)), -EPROTO);
-	strcpy(st.metadata, "=x");
-	assert_int_equal(nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)), -EPROTO);
-	strcpy(st.metadata, "name=");
-	assert_int_equal(nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)), -EPROTO);
-	strcpy(st.metadata, "name=a b");
-	assert_int_equal(nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)), -EPROTO);
-	strcpy(st.metadata, "name=../x\n");
-	assert_int_equal(nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)), -EPROTO);
-	assert_non_null(strstr(why, "listenerMetadata"));
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		strcpy(st.metadata, bad_names[i]);
+		why[0] = '\0';
+		assert_int_equal(nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)), -EPROTO);
+		assert_non_null(strstr(why, "listenerMetadata"));
+	}
 	st.has_metadata = 0;
 	strcpy(st.id, "bad/id");
 	assert_int_equal(nc_agent_state_name(&st, name, sizeof(name), why, sizeof(why)), -EPROTO);
@@ -276,15 +273,12 @@ static void test_networks(void **state)
 	strcpy(st.metadata, "name=web");
 	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), 0);
 	assert_string_equal(net, "");
-	strcpy(st.metadata, "network=..");
-	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), -EPROTO);
-	strcpy(st.metadata, "network=a/b");
-	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), -EPROTO);
-	strcpy(st.metadata, "network=a;network=b");
-	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), -EPROTO);
-	strcpy(st.metadata, "network=");
-	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), -EPROTO);
-	assert_non_null(strstr(why, "network="));
+	for (size_t i = 0; i < sizeof(bad_networks) / sizeof(bad_networks[0]); i++) {
+		strcpy(st.metadata, bad_networks[i]);
+		why[0] = '\0';
+		assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), -EPROTO);
+		assert_non_null(strstr(why, "network="));
+	}
 	st.has_metadata = 0;
 	assert_int_equal(nc_agent_state_network(&st, net, sizeof(net), why, sizeof(why)), 0);
 	assert_string_equal(net, "");
