@@ -90,12 +90,14 @@ host_app_bg() {
 	PIDS+=($LAST_PID)
 }
 
-# frag_creates: IP fragments the hosts' kernels have made so far, all hosts added up.
+# frag_creates: IP fragments the hosts' kernels have made so far, all hosts
+# added up ("unknown" if a host's counter cannot be read: never a pass).
 frag_creates() {
 	local i sum=0 v
 	for i in 1 2 3; do
 		v=$(on_host "$i" nstat -az IpFragCreates 2>/dev/null | awk '$1 == "IpFragCreates" { print $2 }')
-		sum=$((sum + ${v:-0}))
+		case $v in '' | *[!0-9]*) echo unknown; return ;; esac
+		sum=$((sum + v))
 	done
 	echo "$sum"
 }
@@ -170,7 +172,7 @@ host_service 3 s3a --ip 198.18.3.1/16 --uplink "vxvde://$GROUP" &&
 mesh vxvde-three-hosts s1a s1b s2a s2b s3a s3b
 transfer vxvde-64M-three-hosts 3 s3b 1 s1a 67108864 7002
 frags1=$(frag_creates)
-if [ "$frags1" = "$frags0" ]; then
+if [ "$frags0" != unknown ] && [ "$frags1" = "$frags0" ]; then
 	pass vxvde-no-fragments "IpFragCreates unchanged on every host ($frags0)"
 else
 	fail vxvde-no-fragments "IpFragCreates went from $frags0 to $frags1"
@@ -201,7 +203,7 @@ host_service 1 s1c --ip 198.18.1.3/16 &&
 	mesh uplink-known-to-newcomer s1c s3a ||
 	fail uplink-known-to-newcomer
 frags2=$(frag_creates)
-[ "$frags2" = "$frags0" ] && pass vxvde-no-fragments-after-takeover ||
+[ "$frags0" != unknown ] && [ "$frags2" = "$frags0" ] && pass vxvde-no-fragments-after-takeover ||
 	fail vxvde-no-fragments-after-takeover "IpFragCreates $frags0 -> $frags2"
 for s in s1b s1c s2b s3a s3b; do kill "$(eval echo "\$PID_$s")" 2>/dev/null; done
 sleep 0.5
