@@ -19,6 +19,7 @@ TITLES = [
     ("bulk-same", "Bulk throughput: two programs on one service (127.0.0.1)"),
     ("bulk-switch", "Bulk throughput: two services on the default switch"),
     ("bulk-tap", "Bulk throughput: a service and a kernel peer over tap (MTU 1500)"),
+    ("bulk-veth", "Bulk throughput: the kernel between two namespaces over veth (what Docker's bridge gives)"),
     ("bulk-peers", "Bulk throughput: pasta and slirp4netns (namespace ↔ host loopback)"),
     ("latency", "Request/response latency: 64-byte ping-pong, round trip"),
     ("conn", "New connections per second (connloop, one 16-byte exchange each)"),
@@ -35,7 +36,7 @@ TITLES = [
     ("cpu", "CPU per GiB transferred"),
     ("diag", "Diagnostics: the switch host's port buffers"),
 ]
-SHORT = {"bulk-same": "Same service", "bulk-switch": "Switch", "bulk-tap": "Tap",
+SHORT = {"bulk-same": "Same service", "bulk-switch": "Switch", "bulk-tap": "Tap", "bulk-veth": "Kernel veth",
          "bulk-peers": "Peers", "latency": "Ping-pong", "conn": "Connections/s",
          "wrk": "nginx + wrk", "redis": "redis", "published": "Published ports", "seccomp": "seccomp", "hosts": "Several hosts", "udp": "UDP datagrams/s", "udp-latency": "UDP ping-pong", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
 # The reference column's name where it is not the kernel's loopback.
@@ -131,6 +132,24 @@ def evaluate(key, r, rows):
             x = float(m.group(1))
             texts.append("< 2 KiB" if x == 2048 else "< %s %s" % (fmt(x, r["unit"]), r["unit"]))
             verdicts.append(None if v is None else v[0] < x)
+            continue
+        m = re.fullmatch(r"peers>=([0-9.]+)", spec)
+        if m:
+            # factor × the best peer figure with as many streams, either direction
+            x = float(m.group(1))
+            streams = r["tag"].rsplit("-", 1)[0]
+            best = None
+            for (sec, row), pr in rows.items():
+                ps = stats([y for y, _ in pr["runs"].values()])
+                if sec == "bulk-peers" and pr["tag"].rsplit("-", 1)[0] == streams and ps:
+                    if best is None or ps[0] > best[1]:
+                        best = (row.split(":")[0].split(" ")[0], ps[0])
+            if best is None:
+                texts.append("≥ %g× the best peer (not measured)" % x)
+                verdicts.append(None)
+                continue
+            texts.append("≥ %g× %s's best direction (%s)" % (x, best[0], fmt(x * best[1], "Gbit/s")))
+            verdicts.append(None if v is None else v[0] >= x * best[1])
             continue
         if spec == "peers":
             peers = [(row, pr) for (sec, row), pr in rows.items()

@@ -20,6 +20,21 @@
 #define NC_UML_MTU		1400
 /* The most a vdeplug frame carries (VDE_ETHBUFSIZE is 9216 with headers). */
 #define NC_FRAME_MTU_MAX	9000
+/*
+ * The local switch's MTU. Its frames are datagrams of Unix sockets, which
+ * carry far more than vdeplug's 9 KiB (vdeplug's switch forwards whatever
+ * its host's buffer holds): one frame per 64 KiB TCP segment makes the
+ * switch's per-frame costs (a wake-up, a system call per hop) 7 times
+ * rarer than at 9000. A vdeplug client on the switch (vde_plug, a tap)
+ * still gets its own MTU's segments: TCP's MSS comes from each end.
+ */
+#define NC_SWITCH_MTU		65000
+/*
+ * The largest frame taken from a link: a pbuf's 16-bit length. It holds
+ * NC_SWITCH_MTU with Ethernet and a VLAN tag, and the kernel's 64 KiB TCP
+ * sends through a tap with offloads (tap.c).
+ */
+#define NC_LINK_FRAME_MAX	65535
 
 /*
  * nc_underlay_mtu() - for a vdeplug URL that encapsulates (vxvde://,

@@ -29,7 +29,7 @@ static const char usage[] =
 "  --ip ADDR/PREFIX  IPv4 address (default: a free one in 198.18.0.0/16)\n"
 "  --ip6 ADDR/PREFIX IPv6 address (default: fd00:6e63::/64 plus the MAC)\n"
 "  --gateway ADDR    default gateway (IPv4 or IPv6; may be given twice)\n"
-"  --mtu N           link MTU (default 9000 on a local switch, the underlay's less\n"
+"  --mtu N           link MTU (default 65000 on a local switch, the underlay's less\n"
 "                    VXLAN's 50 on vxvde://, 1500 elsewhere)\n"
 "  --uplink URL      attach the local switch to other hosts: vxvde://GROUP, uml://PATH\n"
 "                    (tinc's DeviceType = uml socket), any vdeplug URL; carried by\n"
@@ -147,7 +147,7 @@ int nc_parse_mac(const char *text, uint8_t mac[6])
 	return (mac[0] & 1) ? -1 : 0;
 }
 
-/* nc_parse_mtu() - an MTU that IPv6 accepts and a frame of vdeplug can carry. */
+/* nc_parse_mtu() - an MTU that IPv6 accepts and a link's largest frame can carry. */
 int nc_parse_mtu(const char *text, unsigned *mtu)
 {
 	char *end;
@@ -157,7 +157,7 @@ int nc_parse_mtu(const char *text, unsigned *mtu)
 		return -1;
 	errno = 0;
 	v = strtoul(text, &end, 10);
-	if (errno || *end || v < 1280 || v > 9000)
+	if (errno || *end || v < 1280 || v > NC_SWITCH_MTU)
 		return -1;
 	*mtu = (unsigned)v;
 	return 0;
@@ -371,7 +371,7 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 				return fail(err, errlen, "bad --gateway", val);
 		} else if (!strcmp(opt, "--mtu")) {
 			if (nc_parse_mtu(val, &cfg->mtu))
-				return fail(err, errlen, "bad --mtu (1280..9000)", val);
+				return fail(err, errlen, "bad --mtu (1280..65000)", val);
 		} else if (!strcmp(opt, "--uplink")) {
 			if (!*val || strlen(val) >= sizeof(cfg->uplink) || !strstr(val, "://") ||
 			    strpbrk(val, "\n\r"))
@@ -454,7 +454,7 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 
 		cfg->mtu = under ? under :
 			   (cfg->link_kind == NC_LINK_DEFAULT_SWITCH ||
-			    cfg->link_kind == NC_LINK_SWITCH) ? 9000 : 1500;
+			    cfg->link_kind == NC_LINK_SWITCH) ? NC_SWITCH_MTU : 1500;
 	}
 	return 0;
 }

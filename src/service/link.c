@@ -26,15 +26,20 @@
 #include "loop.h"
 #include "stack.h"
 #include "switch.h"
+#include "tap.h"
 #include "../common/log.h"
 #include "../common/proc.h"
+#include "../common/underlay.h"
 
 #define LINK_BATCH 64	/* frames taken per wake-up before yielding */
 #define TXQ_FRAMES 2048	/* frames held while the link pushes back */
+#define TXQ_BYTES (8u << 20)	/* and bytes: 2048 jumbo frames would be 128 MiB */
 
 static struct {
 	const struct nc_config *cfg;
 	VDECONN *conn;
+	int tap_fd;		/* tap://NAME, opened by tap.c instead of vdeplug: -1 if not */
+	bool frame_checked;	/* the frame being delivered: the kernel vouched for its checksums */
 	bool switch_host;
 	bool recv_blocks;	/* the data fd is an epoll fd: vde_recv() may block */
 	bool fresh;		/* connected in this batch: its events may be stale */
@@ -48,7 +53,7 @@ static struct {
 	nc_link_mtu_cb on_mtu;
 	struct nc_loop_handler data_h, ctl_h;
 	struct nc_link_stats stats;
-	uint8_t frame[VDE_ETHBUFSIZE];
+	uint8_t frame[NC_LINK_FRAME_MAX];
 	/*
 	 * Frames the link refused for now (a full datagram queue at the other
 	 * end): kept in order and sent when the descriptor is writable again,
@@ -58,12 +63,46 @@ static struct {
 		uint8_t *buf[TXQ_FRAMES];
 		uint16_t len[TXQ_FRAMES];
 		unsigned head, count;
+		size_t bytes;
 	} txq;
 } lnk;
 
 static int link_connect(void);
 static void txq_flush(void);
 static bool lossy(void);
+
+/* link_up() - a link is open (vdeplug's connection or our own tap). */
+static bool link_up(void)
+{
+	return lnk.conn || lnk.tap_fd >= 0;
+}
+
+/* link_recv() - one frame from whichever link is open. */
+static ssize_t link_recv(void *buf, size_t len)
+{
+	lnk.frame_checked = false;
+	if (lnk.tap_fd >= 0)
+		return nc_tap_recv(lnk.tap_fd, buf, len, &lnk.frame_checked);
+	return vde_recv(lnk.conn, buf, len, lnk.recv_blocks ? 0 : MSG_DONTWAIT);
+}
+
+/* link_send() - one frame to whichever link is open (never blocks). */
+static ssize_t link_send(const void *frame, size_t len)
+{
+	if (lnk.tap_fd >= 0)
+		return nc_tap_send(lnk.tap_fd, frame, len);
+	return vde_send(lnk.conn, frame, len, MSG_DONTWAIT);
+}
+
+/*
+ * nc_link_frame_checked() - whether the frame now being delivered comes
+ * with checksums the kernel checked or left for the device to fill (tap
+ * offloads): the stack must not verify those.
+ */
+bool nc_link_frame_checked(void)
+{
+	return lnk.frame_checked;
+}
 
 bool nc_link_is_switch_host(void)
 {
@@ -98,7 +137,7 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 	int i;
 
 	(void)h;
-	if (!lnk.conn)
+	if (!link_up())
 		return;
 	if (events & EPOLLOUT)
 		txq_flush();
@@ -122,7 +161,7 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 		buf = lnk.rx_buffer ? lnk.rx_buffer(sizeof(lnk.frame)) : NULL;
 		if (!buf)
 			buf = lnk.frame;
-		n = vde_recv(lnk.conn, buf, sizeof(lnk.frame), lnk.recv_blocks ? 0 : MSG_DONTWAIT);
+		n = link_recv(buf, sizeof(lnk.frame));
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				nc_debug("link receive: %m");
@@ -156,7 +195,7 @@ void nc_link_input_frame(uint8_t *buf, size_t len, size_t size)
 		lnk.stats.runts++;
 		return;
 	}
-	if (len > size || len > VDE_ETHBUFSIZE) {
+	if (len > size || len > NC_LINK_FRAME_MAX) {
 		lnk.stats.oversize++;
 		return;
 	}
@@ -291,8 +330,25 @@ static int link_connect(void)
 
 	lnk.fresh = true;
 	lnk.switch_host = false;
+	lnk.tap_fd = -1;
 	if (on_switch()) {
 		lnk.conn = nc_switch_elect(&lnk.switch_host, lnk.url, sizeof(lnk.url));
+	} else if (cfg->link_kind == NC_LINK_TAP) {
+		snprintf(lnk.url, sizeof(lnk.url), "%s", cfg->net);
+		lnk.tap_fd = nc_tap_open(lnk.url + strlen("tap://"));
+		if (lnk.tap_fd < 0) {
+			if (!lnk.said_down)
+				nc_err("cannot open the link %s: %m", cfg->net);
+			lnk.said_down = true;
+			return -1;
+		}
+		lnk.said_down = false;
+		lnk.recv_blocks = false;
+		lnk.ctl_h.fd = -1;
+		if (nc_loop_add(&lnk.data_h, lnk.tap_fd, EPOLLIN, link_read))
+			return -1;
+		nc_info("link %s (offloads: checksums, TSO)", lnk.url);
+		return 0;
 	} else {
 		snprintf(lnk.url, sizeof(lnk.url), "%s", cfg->net);
 		lnk.conn = vde_open(lnk.url, "netcon", NULL);
@@ -339,6 +395,7 @@ void nc_link_attach(const struct nc_config *cfg, nc_link_frame_cb on_frame,
 	lnk.on_frame = on_frame;
 	lnk.rx_buffer = rx_buffer;
 	lnk.data_h.fd = lnk.ctl_h.fd = -1;
+	lnk.tap_fd = -1;
 	nc_switch_init(cfg, mtu_changed);
 }
 
@@ -375,7 +432,7 @@ static void txq_flush(void)
 	while (lnk.txq.count) {
 		unsigned i = lnk.txq.head;
 
-		if (vde_send(lnk.conn, lnk.txq.buf[i], lnk.txq.len[i], MSG_DONTWAIT) < 0) {
+		if (link_send(lnk.txq.buf[i], lnk.txq.len[i]) < 0) {
 			if (errno == EAGAIN || errno == ENOBUFS)
 				return;
 			lnk.stats.send_errors++;
@@ -383,6 +440,7 @@ static void txq_flush(void)
 			lnk.stats.frames_out++;
 			lnk.stats.bytes_out += lnk.txq.len[i];
 		}
+		lnk.txq.bytes -= lnk.txq.len[i];
 		free(lnk.txq.buf[i]);
 		lnk.txq.buf[i] = NULL;
 		lnk.txq.head = (i + 1) % TXQ_FRAMES;
@@ -396,12 +454,14 @@ static int txq_push(const void *frame, size_t len)
 {
 	unsigned i = (lnk.txq.head + lnk.txq.count) % TXQ_FRAMES;
 
-	if (lnk.txq.count == TXQ_FRAMES || !(lnk.txq.buf[i] = malloc(len))) {
+	if (lnk.txq.count == TXQ_FRAMES || lnk.txq.bytes + len > TXQ_BYTES ||
+	    !(lnk.txq.buf[i] = malloc(len))) {
 		lnk.stats.send_errors++;
 		return -1;
 	}
 	memcpy(lnk.txq.buf[i], frame, len);
 	lnk.txq.len[i] = (uint16_t)len;
+	lnk.txq.bytes += len;
 	lnk.txq.count++;
 	nc_loop_mod(&lnk.data_h, EPOLLIN | EPOLLOUT);
 	return 0;
@@ -418,13 +478,13 @@ int nc_link_send(const void *frame, size_t len)
 {
 	ssize_t n;
 
-	if (!lnk.conn)
+	if (!link_up())
 		return -1;
 	if (lossy())
 		return 0;
 	if (lnk.txq.count)
 		return txq_push(frame, len);
-	n = vde_send(lnk.conn, frame, len, MSG_DONTWAIT);
+	n = link_send(frame, len);
 	if (n < 0) {
 		if ((errno == EAGAIN || errno == ENOBUFS) && !lnk.recv_blocks)
 			return txq_push(frame, len);
@@ -438,22 +498,26 @@ int nc_link_send(const void *frame, size_t len)
 
 void nc_link_close(void)
 {
-	if (!lnk.conn)
+	if (!link_up())
 		return;
 	nc_loop_del(&lnk.data_h);
 	if (lnk.ctl_h.fd >= 0)
 		nc_loop_del(&lnk.ctl_h);
 	lnk.data_h.fd = lnk.ctl_h.fd = -1;
-	if (on_switch())
+	if (lnk.tap_fd >= 0)
+		close(lnk.tap_fd);
+	else if (on_switch())
 		nc_switch_leave(lnk.conn, lnk.switch_host);
 	else
 		vde_close(lnk.conn);
 	lnk.conn = NULL;
+	lnk.tap_fd = -1;
 	while (lnk.txq.count) {
 		free(lnk.txq.buf[lnk.txq.head]);
 		lnk.txq.buf[lnk.txq.head] = NULL;
 		lnk.txq.head = (lnk.txq.head + 1) % TXQ_FRAMES;
 		lnk.txq.count--;
 	}
+	lnk.txq.bytes = 0;
 	lnk.switch_host = false;
 }

@@ -1,6 +1,6 @@
 /*
  * link.h - the Ethernet link under the stack: a vdeplug4 connection chosen by
- * one URL. For the local switch, the first service hosts it in-process and
+ * one URL (tap:// is netcon's own, tap.c). For the local switch, the first service hosts it in-process and
  * later ones join; when the host goes away, a remaining service takes over.
  */
 #ifndef NETCON_LINK_H
@@ -43,6 +43,8 @@ void nc_link_attach(const struct nc_config *cfg, nc_link_frame_cb on_frame,
  */
 void nc_link_input_frame(uint8_t *buf, size_t len, size_t size);
 int nc_link_send(const void *frame, size_t len);
+/* The frame being delivered has checksums the kernel checked or left unfilled (tap offloads). */
+bool nc_link_frame_checked(void);
 void nc_link_close(void);
 int nc_link_tick(void);
 bool nc_link_is_switch_host(void);

@@ -35,6 +35,7 @@
 #include "loop.h"
 #include "netcon_lwip_hooks.h"
 #include "../common/log.h"
+#include "../common/underlay.h"
 
 #define PROBE_COUNT	3
 #define PROBE_WAIT_MS	150
@@ -141,14 +142,13 @@ const ip6_addr_t *netcon_ip6_gateway(struct netif *netif, const ip6_addr_t *dest
 /* eth_output() - lwIP's link output: one frame to the link. */
 static err_t eth_output(struct netif *netif, struct pbuf *p)
 {
-	static uint8_t frame[9216 + 18];
+	static uint8_t frame[NC_LINK_FRAME_MAX];
 
 	const uint8_t *f = p->payload;
 
 	(void)netif;
+	_Static_assert(sizeof(frame) >= 0xffff, "a pbuf chain's 16-bit length fits the frame");
 	if (p->next) {
-		if (p->tot_len > sizeof(frame))
-			return ERR_BUF;
 		pbuf_copy_partial(p, frame, p->tot_len, 0);
 		f = frame;
 	}
@@ -208,7 +208,8 @@ bool nc_mac_is_netcon(const uint8_t mac[6])
 /*
  * checksum_frame() - before a frame goes to lwIP: verify its checksums
  * unless it comes from a netcon service on the local switch (see
- * set_checksum_policy). lwIP runs with NO_SYS=1 and its input is
+ * set_checksum_policy) or the kernel vouched for them on a tap with
+ * offloads (its segments may carry only the pseudo-header's sum). lwIP runs with NO_SYS=1 and its input is
  * synchronous, so the interface's flags set here hold for exactly this
  * frame; it costs a comparison per frame.
  */
@@ -216,7 +217,7 @@ static void checksum_frame(const uint8_t *frame)
 {
 	u16_t want = CHECKSUM_ALL;
 
-	if (stack.trust_netcon_macs && nc_mac_is_netcon(frame + 6))
+	if ((stack.trust_netcon_macs && nc_mac_is_netcon(frame + 6)) || nc_link_frame_checked())
 		want = CHECKSUM_GEN;
 	if (stack.eth.chksum_flags != want)
 		NETIF_SET_CHECKSUM_CTRL(&stack.eth, want);
@@ -301,7 +302,8 @@ uint8_t *nc_stack_rx_buffer(size_t size)
  * nc_stack_input() - a frame from the link, already checked by
  * nc_link_input_frame() (at least 60 bytes, at most a link's largest
  * frame; anything else is refused here too). If it is in the lent pbuf and
- * fills at least RX_KEEP_MIN bytes of it, that pbuf goes to lwIP as it is;
+ * fills at least RX_KEEP_MIN bytes and a quarter of it (lwIP cannot shrink
+ * a buffer in place), that pbuf goes to lwIP as it is;
  * a smaller frame (an ACK, a short message) is copied into a pbuf of its
  * own size, so that queued segments do not each pin a jumbo buffer.
  */
@@ -315,7 +317,7 @@ void nc_stack_input(const uint8_t *frame, size_t len)
 	if (stack.probing)
 		watch_probe(frame, len);
 	if (stack.rx_spare && frame == stack.rx_spare->payload && len >= RX_KEEP_MIN &&
-	    len <= stack.rx_spare->len) {
+	    len >= stack.rx_spare->len / 4u && len <= stack.rx_spare->len) {
 		p = stack.rx_spare;
 		stack.rx_spare = NULL;
 		pbuf_realloc(p, (u16_t)len);

@@ -135,11 +135,11 @@ static void test_mac(void **state)
 	}
 }
 
-/* MTU: the bounds 1280 and 9000 are inclusive; anything else is refused. */
+/* MTU: the bounds 1280 and 65000 are inclusive; anything else is refused. */
 static void test_mtu(void **state)
 {
 	static const char *const bad[] = {
-		"", "junk", "1279", "9001", "0", "-1500", "+1500", " 1500", "1500 ", "1500x",
+		"", "junk", "1279", "65001", "65536", "0", "-1500", "+1500", " 1500", "1500 ", "1500x",
 		"1e3", "0x500", "99999999999999999999999",
 	};
 	unsigned mtu;
@@ -149,6 +149,8 @@ static void test_mtu(void **state)
 	assert_int_equal(mtu, 1280);
 	assert_int_equal(nc_parse_mtu("9000", &mtu), 0);
 	assert_int_equal(mtu, 9000);
+	assert_int_equal(nc_parse_mtu("65000", &mtu), 0);
+	assert_int_equal(mtu, 65000);
 	assert_int_equal(nc_parse_mtu("1500", &mtu), 0);
 	assert_int_equal(mtu, 1500);
 	for (i = 0; i < N_OF(bad); i++) {
@@ -199,7 +201,7 @@ static int parse(struct nc_config *cfg, char *err, char **argv)
 	return nc_parse_config(argc, argv, cfg, err, 256);
 }
 
-/* The defaults: the per-user switch, its socket, MTU 9000, nothing set. */
+/* The defaults: the per-user switch, its socket, MTU 65000, nothing set. */
 static void test_config_defaults(void **state)
 {
 	char *argv[] = { "netcon-service", NULL };
@@ -212,7 +214,7 @@ static void test_config_defaults(void **state)
 	assert_string_equal(cfg.switch_dir, TEST_DIR "/switch");
 	assert_string_equal(cfg.socket_path, TEST_DIR "/service.sock");
 	assert_string_equal(cfg.group, "");
-	assert_int_equal(cfg.mtu, 9000);
+	assert_int_equal(cfg.mtu, NC_SWITCH_MTU);
 	assert_false(cfg.have_ip4 || cfg.have_ip6 || cfg.have_gw4 || cfg.have_gw6 ||
 		     cfg.have_mac);
 	assert_int_equal(cfg.verbosity, 0);
@@ -264,7 +266,6 @@ static void test_config_full(void **state)
 	assert_null(cfg.app_argv);
 }
 
-/* The default MTU follows the link: 9000 on switches, 1500 elsewhere. */
 /* nc_underlay_mtu(): what each encapsulating link leaves, and nothing for the others. */
 static void test_underlay_mtu(void **state)
 {
@@ -307,6 +308,7 @@ static void test_config_uplink(void **state)
 	assert_non_null(strstr(err, "local switch"));
 }
 
+/* The default MTU follows the link: 65000 on switches, 1500 elsewhere. */
 static void test_config_mtu_default(void **state)
 {
 	char *sw[] = { "netcon-service", "--net", "vde:///tmp/sw", NULL };
@@ -318,7 +320,7 @@ static void test_config_mtu_default(void **state)
 
 	assert_int_equal(parse(&cfg, err, sw), 0);
 	assert_int_equal(cfg.link_kind, NC_LINK_SWITCH);
-	assert_int_equal(cfg.mtu, 9000);
+	assert_int_equal(cfg.mtu, NC_SWITCH_MTU);
 	assert_int_equal(parse(&cfg, err, tap), 0);
 	assert_int_equal(cfg.link_kind, NC_LINK_TAP);
 	assert_int_equal(cfg.mtu, 1500);
@@ -440,7 +442,7 @@ static void test_config_app(void **state)
 
 	assert_int_equal(parse(&cfg, err, argv), 0);
 	assert_true(cfg.have_ip4);
-	assert_int_equal(cfg.mtu, 9000);
+	assert_int_equal(cfg.mtu, NC_SWITCH_MTU);
 	assert_non_null(cfg.app_argv);
 	assert_string_equal(cfg.app_argv[0], "./app");
 	assert_string_equal(cfg.app_argv[1], "-x");
@@ -496,7 +498,7 @@ static void test_config_errors(void **state)
 		{ { "--gateway", "junk" }, "--gateway" },
 		{ { "--gateway", "198.18.0.1/16" }, "--gateway" },
 		{ { "--mtu", "1279" }, "--mtu" },
-		{ { "--mtu", "9001" }, "--mtu" },
+		{ { "--mtu", "65001" }, "--mtu" },
 		{ { "--mtu", "" }, "--mtu" },
 		{ { "--mac", "01:00:00:00:00:01" }, "--mac" },
 		{ { "--mac", "02:00:00:00:00" }, "--mac" },
