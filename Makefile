@@ -30,16 +30,17 @@ endif
 LWIP_INC := -Isrc/service -I$(LWIP_SRC)/src/include
 LWIP_CORE := init def inet_chksum ip mem memp netif pbuf raw stats sys tcp tcp_in tcp_out \
 	timeouts
-# core/ipv4/ip4.c and core/udp.c are not in the list: src/service/lwip/ip4.c
-# and udp.c compile them (#include them) with one macro redefined, so that
-# all of 127.0.0.0/8 is the loopback interface's, as on Linux (see
-# src/service/lwip/lo8.h). They are built as lwIP is, into $(B)/lwip/netcon/,
+# core/ipv4/ip4.c, core/ipv6/ip6.c and core/udp.c are not in the list:
+# src/service/lwip/ip4.c, ip6.c and udp.c compile them (#include them) with a
+# macro redefined, so that all of 127.0.0.0/8 is the loopback interface's, as
+# on Linux (src/service/lwip/lo8.h), and a TCP segment on a tap with TSO is
+# not fragmented (src/service/lwip/tso.h). They are built as lwIP is, into $(B)/lwip/netcon/,
 # in every build (normal, SAN=1, fuzz).
 LWIP_FILES := $(addprefix core/,$(LWIP_CORE)) \
 	$(addprefix core/ipv4/,etharp icmp igmp ip4_addr ip4_frag) \
-	$(addprefix core/ipv6/,ethip6 icmp6 inet6 ip6 ip6_addr ip6_frag mld6 nd6) \
+	$(addprefix core/ipv6/,ethip6 icmp6 inet6 ip6_addr ip6_frag mld6 nd6) \
 	netif/ethernet
-LWIP_WRAPPED := ip4 udp
+LWIP_WRAPPED := ip4 ip6 udp
 LWIP_OBJ := $(addprefix $(B)/lwip/,$(addsuffix .o,$(LWIP_FILES))) \
 	$(addprefix $(B)/lwip/netcon/,$(addsuffix .o,$(LWIP_WRAPPED)))
 
@@ -94,7 +95,7 @@ $(B)/lwip/%.o: $(LWIP_SRC)/src/%.c src/service/lwipopts.h | lwip-check
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LWIP_SANFLAGS) -fvisibility=hidden -w $(LWIP_INC) -c $< -o $@
 
-$(B)/lwip/netcon/%.o: src/service/lwip/%.c src/service/lwip/lo8.h src/service/lwipopts.h | lwip-check
+$(B)/lwip/netcon/%.o: src/service/lwip/%.c src/service/lwip/*.h src/service/lwipopts.h | lwip-check
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LWIP_SANFLAGS) -fvisibility=hidden -w $(LWIP_INC) -I$(LWIP_SRC)/src -c $< -o $@
 
@@ -232,7 +233,7 @@ $(FUZZ_B)/lwip/%.o: $(LWIP_SRC)/src/%.c src/service/lwipopts.h | lwip-check
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fno-sanitize=shift -fvisibility=hidden -w $(LWIP_INC) -c $< -o $@
 
-$(FUZZ_B)/lwip/netcon/%.o: src/service/lwip/%.c src/service/lwip/lo8.h src/service/lwipopts.h | lwip-check
+$(FUZZ_B)/lwip/netcon/%.o: src/service/lwip/%.c src/service/lwip/*.h src/service/lwipopts.h | lwip-check
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fno-sanitize=shift -fvisibility=hidden -w $(LWIP_INC) -I$(LWIP_SRC)/src -c $< -o $@
 

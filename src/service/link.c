@@ -90,8 +90,14 @@ static ssize_t link_recv(void *buf, size_t len)
 static ssize_t link_send(const void *frame, size_t len)
 {
 	if (lnk.tap_fd >= 0)
-		return nc_tap_send(lnk.tap_fd, frame, len);
+		return nc_tap_send(lnk.tap_fd, frame, len, lnk.cfg->mtu);
 	return vde_send(lnk.conn, frame, len, MSG_DONTWAIT);
+}
+
+/* nc_link_segments() - the link takes TCP segments larger than its MTU whole (tap with TSO). */
+bool nc_link_segments(void)
+{
+	return lnk.tap_fd >= 0;
 }
 
 /*

@@ -45,6 +45,8 @@ void nc_link_input_frame(uint8_t *buf, size_t len, size_t size);
 int nc_link_send(const void *frame, size_t len);
 /* The frame being delivered has checksums the kernel checked or left unfilled (tap offloads). */
 bool nc_link_frame_checked(void);
+/* The link takes TCP segments larger than its MTU and cuts them itself (tap with TSO). */
+bool nc_link_segments(void);
 void nc_link_close(void);
 int nc_link_tick(void);
 bool nc_link_is_switch_host(void);

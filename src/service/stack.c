@@ -15,6 +15,12 @@
 #include <arpa/inet.h>
 
 #include "lwip/init.h"
+#include "lwip/ip.h"
+#include "lwip/ip4_frag.h"
+#include "lwip/ip6_frag.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/ip6.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/igmp.h"
@@ -34,6 +40,7 @@
 #include "link.h"
 #include "loop.h"
 #include "netcon_lwip_hooks.h"
+#include "lwip/tso.h"
 #include "../common/log.h"
 #include "../common/underlay.h"
 
@@ -156,6 +163,54 @@ static err_t eth_output(struct netif *netif, struct pbuf *p)
 	if (nc_gateway_frame(f, p->tot_len) != NC_GATEWAY_ONLY)
 		nc_link_send(f, p->tot_len);
 	return ERR_OK;
+}
+
+/*
+ * nc_ip4_frag_or_tso(), nc_ip6_frag_or_tso() - lwIP's IP layers call these
+ * where they would fragment (lwip/tso.h): a TCP segment for a link that
+ * segments (a tap with TSO) leaves whole; anything else is fragmented.
+ */
+err_t nc_ip4_frag_or_tso(struct pbuf *p, struct netif *netif, const ip4_addr_t *dest)
+{
+	if (netif == &stack.eth && nc_link_segments() && p->len >= IP_HLEN &&
+	    IPH_PROTO((struct ip_hdr *)p->payload) == IP_PROTO_TCP)
+		return netif->output(netif, p, dest);
+	return ip4_frag(p, netif, dest);
+}
+
+err_t nc_ip6_frag_or_tso(struct pbuf *p, struct netif *netif, const ip6_addr_t *dest)
+{
+	if (netif == &stack.eth && nc_link_segments() && p->len >= IP6_HLEN &&
+	    IP6H_NEXTH((struct ip6_hdr *)p->payload) == IP6_NEXTH_TCP)
+		return netif->output_ip6(netif, p, dest);
+	return ip6_frag(p, netif, dest);
+}
+
+/*
+ * nc_stack_raise_mss() - a connection just established over a link that
+ * segments (a tap with TSO) sends segments of TSO_SEGS times the agreed
+ * MSS, which the kernel takes whole: one frame and one system call where
+ * there were TSO_SEGS. Not a whole 64 KiB: lwIP sends a segment only when
+ * the peer's window holds all of it (a smaller window waits for the
+ * persist timer to split it), and a kernel's first window is about 64 KiB.
+ * The initial congestion window follows the new MSS (from 4380 bytes, a
+ * segment would never have fitted). The peer's MSS still decides what it
+ * sends us; other links keep the MSS the handshake agreed.
+ */
+#define TSO_SEGS	16
+
+void nc_stack_raise_mss(struct tcp_pcb *pcb)
+{
+	u32_t mss;
+
+	if (!nc_link_segments() || ip_route(&pcb->local_ip, &pcb->remote_ip) != &stack.eth)
+		return;
+	mss = LWIP_MIN((u32_t)pcb->mss * TSO_SEGS, (u32_t)TCP_MSS);
+	if (mss <= pcb->mss)
+		return;
+	pcb->mss = (u16_t)mss;
+	if (pcb->cwnd < 2 * mss)	/* RFC 3390's min(4 MSS, max(2 MSS, 4380)) */
+		pcb->cwnd = 2 * mss;
 }
 
 /* Checksums lwIP computes on what it sends, and what it verifies as well. */

@@ -12,14 +12,21 @@
  * to fill (VIRTIO_NET_HDR_F_NEEDS_CSUM: the field holds the pseudo-header's
  * sum only), one it says it checked (F_DATA_VALID), or an ordinary frame.
  * The first two are not to be verified again; nc_tap_recv() says which.
- * What netcon writes carries an empty header: lwIP's frames are complete,
- * each at most the device's MTU.
+ *
+ * The other way, a TCP segment larger than the device's MTU (stack.c raises
+ * the MSS of connections over such a tap, lwip/tso.h keeps lwIP from
+ * fragmenting them) goes as one frame with a GSO header: the kernel takes
+ * it whole, as a virtio NIC's, and cuts it at the MSS only if it forwards
+ * it. Its checksum is then the device's to fill: the frame carries the
+ * pseudo-header's sum in its place, as the kernel's own TSO sends do.
+ * Every other frame carries an empty header.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -84,15 +91,84 @@ ssize_t nc_tap_recv(int fd, void *buf, size_t len, bool *checked)
 	return n - (ssize_t)sizeof(vh);
 }
 
-/* nc_tap_send() - one complete frame out (no offload asked for). */
-ssize_t nc_tap_send(int fd, const void *frame, size_t len)
-{
-	static const struct virtio_net_hdr none;
-	struct iovec iov[2] = {
-		{ .iov_base = (void *)&none, .iov_len = sizeof(none) },
-		{ .iov_base = (void *)frame, .iov_len = len },
-	};
-	ssize_t n = writev(fd, iov, 2);
+#define ETH_HLEN	14
+#define TCP_CHECK_AT	16	/* the checksum's offset in a TCP header */
 
-	return n < 0 ? -1 : n - (ssize_t)sizeof(none);
+/* sum16() - the ones' complement sum of @len bytes (even) as 16-bit words in network order. */
+static uint32_t sum16(const uint8_t *b, size_t len, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	return sum;
+}
+
+/*
+ * gso_prepare() - for a TCP segment in @frame longer than @mtu allows:
+ * the GSO header in @vh, and in @hdr a copy of its headers with the
+ * checksum replaced by the pseudo-header's sum. Returns the headers'
+ * length, or 0 if the frame is not such a segment (sent as it is).
+ */
+static size_t gso_prepare(const uint8_t *f, size_t len, unsigned mtu,
+			  struct virtio_net_hdr *vh, uint8_t *hdr, size_t hdrmax)
+{
+	size_t iphl, thl, tcplen;
+	uint32_t sum;
+	unsigned type = (unsigned)f[12] << 8 | f[13];
+
+	if (len <= ETH_HLEN + mtu || len < ETH_HLEN + 40)
+		return 0;
+	if (type == 0x0800 && f[23] == 6) {
+		iphl = (size_t)(f[14] & 0x0f) * 4;
+		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	} else if (type == 0x86dd && f[20] == 6) {
+		iphl = 40;
+		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	} else {
+		return 0;
+	}
+	if (iphl < 20 || len < ETH_HLEN + iphl + 20)
+		return 0;
+	thl = (size_t)(f[ETH_HLEN + iphl + 12] >> 4) * 4;
+	if (thl < 20 || ETH_HLEN + iphl + thl > hdrmax || ETH_HLEN + iphl + thl >= len ||
+	    mtu <= iphl + thl)
+		return 0;
+	tcplen = len - ETH_HLEN - iphl;
+	if (vh->gso_type == VIRTIO_NET_HDR_GSO_TCPV4)
+		sum = sum16(f + ETH_HLEN + 12, 8, 6 + (uint32_t)tcplen);
+	else
+		sum = sum16(f + ETH_HLEN + 8, 32, 6 + (uint32_t)(tcplen >> 16) + (uint32_t)(tcplen & 0xffff));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	memcpy(hdr, f, ETH_HLEN + iphl + thl);
+	hdr[ETH_HLEN + iphl + TCP_CHECK_AT] = (uint8_t)(sum >> 8);
+	hdr[ETH_HLEN + iphl + TCP_CHECK_AT + 1] = (uint8_t)sum;
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->hdr_len = (uint16_t)(ETH_HLEN + iphl + thl);
+	vh->gso_size = (uint16_t)(mtu - iphl - thl);
+	vh->csum_start = (uint16_t)(ETH_HLEN + iphl);
+	vh->csum_offset = TCP_CHECK_AT;
+	return ETH_HLEN + iphl + thl;
+}
+
+/*
+ * nc_tap_send() - one frame out: as it is, or, for a TCP segment longer
+ * than @mtu allows, whole with a GSO header (see the top of the file).
+ */
+ssize_t nc_tap_send(int fd, const void *frame, size_t len, unsigned mtu)
+{
+	struct virtio_net_hdr vh;
+	uint8_t hdr[ETH_HLEN + 60 + 60];
+	struct iovec iov[3];
+	size_t hl;
+	ssize_t n;
+	int cnt = 0;
+
+	memset(&vh, 0, sizeof(vh));
+	iov[cnt++] = (struct iovec){ .iov_base = &vh, .iov_len = sizeof(vh) };
+	hl = gso_prepare(frame, len, mtu, &vh, hdr, sizeof(hdr));
+	if (hl)
+		iov[cnt++] = (struct iovec){ .iov_base = hdr, .iov_len = hl };
+	iov[cnt++] = (struct iovec){ .iov_base = (uint8_t *)frame + hl, .iov_len = len - hl };
+	n = writev(fd, iov, cnt);
+	return n < 0 ? -1 : n - (ssize_t)sizeof(vh);
 }

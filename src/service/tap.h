@@ -11,6 +11,6 @@
 
 int nc_tap_open(const char *name);
 ssize_t nc_tap_recv(int fd, void *buf, size_t len, bool *checked);
-ssize_t nc_tap_send(int fd, const void *frame, size_t len);
+ssize_t nc_tap_send(int fd, const void *frame, size_t len, unsigned mtu);
 
 #endif

@@ -55,6 +55,7 @@
 #include "sock_priv.h"
 #include "addr.h"
 #include "ports.h"
+#include "stack.h"
 #include "timewait.h"
 #include "neigh.h"
 #include "clock.h"
@@ -833,6 +834,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	if (!s)
 		return ERR_OK;
 	nc_tcp_set_state(s, SOCK_CONNECTED);
+	nc_stack_raise_mss(pcb);
 	ip_addr_copy(s->local_ip, pcb->local_ip);
 	ip_addr_copy(s->tcp.last_local_ip, pcb->local_ip);
 	release_writable(s);

@@ -34,6 +34,7 @@
 #include "sock_priv.h"
 #include "addr.h"
 #include "ports.h"
+#include "stack.h"
 #include "../common/fdpass.h"
 #include "../common/log.h"
 
@@ -226,6 +227,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	}
 	c->tcp.pcb = newpcb;
 	nc_tcp_set_state(c, SOCK_CONNECTED);
+	nc_stack_raise_mss(newpcb);
 	c->local_ip = newpcb->local_ip;
 	c->local_port = newpcb->local_port;
 	c->bound = true;

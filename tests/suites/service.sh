@@ -67,10 +67,48 @@ fetch() {
 	app "$1" curl -sS --max-time 5 -o "$T/got" "$2" && cmp "$T/got" "$T/www/f.bin"
 }
 
-# kfetch NS URL: the same with the kernel's TCP, from namespace NS.
+# kfetch NS URL [FILE]: the same with the kernel's TCP, from namespace NS.
 kfetch() {
 	rm -f "$T/kgot"
-	ip netns exec "$1" curl -sS --max-time 5 -o "$T/kgot" "$2" && cmp "$T/kgot" "$T/www/f.bin"
+	ip netns exec "$1" curl -sS -g --max-time 20 -o "$T/kgot" "$2" && cmp "$T/kgot" "$T/www/${3:-f.bin}"
+}
+
+# link_avg SOCKET in|out: the link's average frame size that way, in bytes.
+link_avg() {
+	"$SVC" status --socket "$1" | awk -v d="$2" '$1 == "link" && $2 == "frames" {
+		gsub(/[(),]/, ""); n = (d == "in") ? $4 : $8; b = (d == "in") ? $5 : $9
+		if (n > 0) printf "%d", b / n }'
+}
+
+# tap_offloads: 32 MiB each way over the tap, IPv4 and IPv6, byte for byte,
+# in frames larger than the tap's MTU (TSO out, the kernel's GSO in: tap.c).
+tap_offloads() {
+	local ip6 a0 p
+	head -c 33554432 /dev/urandom >"$T/www/big.bin"
+	ip6=$("$SVC" status --socket "$T/tap.sock" | awk '$1 == "ipv6" { sub(/\/.*/, "", $2); print $2 }')
+	ip netns exec "$TNS" ip addr add fd00:6e63::2/64 dev "$TAP" nodad
+	app_bg tap http6-tap "$PY" -m http.server --bind :: --directory "$T/www" 8002
+	p=$LAST_PID
+	within 5 kfetch "$TNS" "http://[$ip6]:8002/f.bin"
+	for u in "http://198.18.5.1:8002/big.bin" "http://[$ip6]:8002/big.bin"; do
+		kfetch "$TNS" "$u" big.bin || { stop "$p"; echo "kernel fetch of $u failed"; return 1; }
+	done
+	stop "$p"
+	a0=$(link_avg "$T/tap.sock" out)
+	[ "${a0:-0}" -gt 4000 ] || { echo "frames out average $a0 bytes: no TSO"; return 1; }
+	ip netns exec "$TNS" "$PY" -m http.server --bind :: --directory "$T/www" 8001 >"$T/khttp.log" 2>&1 &
+	p=$!
+	PIDS+=($p)
+	within 5 ip netns exec "$TNS" curl -s -o /dev/null http://127.0.0.1:8001/f.bin
+	for u in "http://198.18.5.2:8001/big.bin" "http://[fd00:6e63::2]:8001/big.bin"; do
+		rm -f "$T/got"
+		app tap curl -sS -g --max-time 20 -o "$T/got" "$u" && cmp "$T/got" "$T/www/big.bin" ||
+			{ stop "$p"; echo "intercepted fetch of $u failed"; return 1; }
+	done
+	stop "$p"
+	a0=$(link_avg "$T/tap.sock" in)
+	[ "${a0:-0}" -gt 2000 ] || { echo "frames in average $a0 bytes: no GSO from the kernel"; return 1; }
+	echo "average frame out $(link_avg "$T/tap.sock" out), in $a0 bytes (MTU 1500)"
 }
 
 # http_bg SERVICE PORT: an intercepted python http.server serving $T/www.
@@ -95,15 +133,18 @@ if ip netns add "$TNS"; then
 		http_bg tap 8000
 		TAP_HTTP=$LAST_PID
 		check tap-tcp within 10 kfetch "$TNS" http://198.18.5.1:8000/f.bin
+		check tap-offloads tap_offloads
 		stop "$TAP_HTTP" "$TAP_PID"
 	else
 		fail tap-ping "no service on tap://$TAP"
 		fail tap-tcp "no service on tap://$TAP"
+		fail tap-offloads "no service on tap://$TAP"
 	fi
 	ip netns del "$TNS"
 else
 	fail tap-ping "cannot create namespace $TNS"
 	fail tap-tcp "cannot create namespace $TNS"
+	fail tap-offloads "cannot create namespace $TNS"
 fi
 
 # --- 2. two services and a kernel namespace on the default switch ------------

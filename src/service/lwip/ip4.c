@@ -55,5 +55,9 @@
 #endif
 
 #include "lo8.h"
+#include "tso.h"
+
+/* A TCP segment for an interface with TSO leaves whole (lwip/tso.h). */
+#define ip4_frag(p, netif, dest) nc_ip4_frag_or_tso((p), (netif), (dest))
 
 #include "core/ipv4/ip4.c"
