@@ -17,6 +17,7 @@ import sys
 
 TITLES = [
     ("bulk-same", "Bulk throughput: two programs on one service (127.0.0.1)"),
+    ("bulk-same-lwip", "Bulk throughput: two programs on one service, every byte through lwIP (--no-shortcut)"),
     ("bulk-switch", "Bulk throughput: two services on the default switch"),
     ("bulk-tap", "Bulk throughput: a service and a kernel peer over tap (MTU 1500)"),
     ("bulk-veth", "Bulk throughput: the kernel between two namespaces over veth (what Docker's bridge gives)"),
@@ -36,7 +37,7 @@ TITLES = [
     ("cpu", "CPU per GiB transferred"),
     ("diag", "Diagnostics: the switch host's port buffers"),
 ]
-SHORT = {"bulk-same": "Same service", "bulk-switch": "Switch", "bulk-tap": "Tap", "bulk-veth": "Kernel veth",
+SHORT = {"bulk-same": "Same service", "bulk-same-lwip": "Same service, no shortcut", "bulk-switch": "Switch", "bulk-tap": "Tap", "bulk-veth": "Kernel veth",
          "bulk-peers": "Peers", "latency": "Ping-pong", "conn": "Connections/s",
          "wrk": "nginx + wrk", "redis": "redis", "published": "Published ports", "seccomp": "seccomp", "hosts": "Several hosts", "udp": "UDP datagrams/s", "udp-latency": "UDP ping-pong", "mem": "Memory", "cpu": "CPU", "diag": "Diagnostics"}
 # The reference column's name where it is not the kernel's loopback.
@@ -383,20 +384,37 @@ def findings(w, rows, meta, files):
     fb = [int(x) for x in meta.get("time_frames_b", "0 0 0 0").split()]
     calls = [int(x) for x in meta.get("time_calls", "").split()]
     fra, frb = fa[2] - fa[0] + fa[3] - fa[1], fb[2] - fb[0] + fb[3] - fb[1]
+    if missed(rows, "bulk-same"):
+        same = [(row, r) for (sec, row), r in rows.items() if sec == "bulk-same"]
+        lo = min(statistics.median(summarize(r)[2]) for _, r in same if summarize(r)[2])
+        t = ("**Within one service** the lowest ratio is %.2f of the kernel's loopback (%s–%s "
+             "Gbit/s). With the shortcut (tcp_splice.c) lwIP is out of the way, but every byte is "
+             "still copied four times (the program's write into its socketpair, the service's read, "
+             "its write into the peer's socketpair, the peer's read) where the loopback copies it "
+             "twice, and the service is one thread"
+             % (lo, fmt(min(med(rows, "bulk-same", row) or 0 for row, _ in same), "Gbit/s"),
+                fmt(max(med(rows, "bulk-same", row) or 0 for row, _ in same), "Gbit/s")))
+        sv = med(rows, "cpu", "one service: the service")
+        top = max(med(rows, "bulk-same", row) or 0 for row, _ in same)
+        if sv:
+            t += (": at %s CPU s/GiB (see CPU per GiB) it needs %.0f%% of a CPU for %s Gbit/s, "
+                  "beside the two programs, on 2 CPUs"
+                  % (fmt(sv, "CPU s/GiB"), 100 * sv * top / 8 * 1e9 / 2**30, fmt(top, "Gbit/s")))
+        out.append(t + ".")
     if missed(rows, "bulk-switch"):
         peer = [(row, stats([v for v, _ in r["runs"].values()])) for (sec, row), r in rows.items()
                 if sec == "bulk-peers"]
         best = max((p for p in peer if p[1]), key=lambda p: p[1][0], default=None)
         t = ("**Switch throughput** is %s–%s Gbit/s in every direction (%d–%d%% of the kernel's "
-             "loopback), above slirp4netns in most cases but below pasta's host → namespace direction"
+             "loopback; the targets are 50%% and 1.2× the best peer with as many streams)"
              % (fmt(min(x for x in [med(rows, "bulk-switch", r) for (s, r) in rows if s == "bulk-switch"] if x), "Gbit/s"),
                 fmt(max(x for x in [med(rows, "bulk-switch", r) for (s, r) in rows if s == "bulk-switch"] if x), "Gbit/s"),
                 100 * min(statistics.median(summarize(r)[2]) for (s, _), r in rows.items() if s == "bulk-switch" and summarize(r)[2]),
                 100 * max(statistics.median(summarize(r)[2]) for (s, _), r in rows.items() if s == "bulk-switch" and summarize(r)[2])))
         if best:
             t += " (best peer figure: %s, %s Gbit/s)" % (best[0], fmt(best[1][0], "Gbit/s"))
-        t += (". Each frame is a datagram on a Unix socket between a service and the switch, "
-              "which runs inside service a")
+        t += (". Each frame (up to 64 KiB: the switch's MTU is 65000) is a datagram on a Unix "
+              "socket between a service and the switch, which runs inside service a")
         sa = read_pairs(files.get("sys-a"))
         if len(calls) == 2 and fra and frb and sa:
             tot = sum(c for _, c in sa)
@@ -539,10 +557,71 @@ BEFORE = [
 ]
 
 
+# Figures of the full run before issue 15's work (2026-12-01 23:40 UTC, commit
+# bc97ab1: the switch at MTU 9000, tap:// through vdeplug), for its table.
+BEFORE_15 = [
+    ("bulk-same", "1 stream, client → server", 21.29, 1.08),
+    ("bulk-same", "1 stream, server → client", 23.55, 1.11),
+    ("bulk-same", "4 streams, client → server", 21.35, 0.85),
+    ("bulk-same", "4 streams, server → client", 22.23, 0.93),
+    ("bulk-switch", "1 stream, b → a (joiner to switch host)", 9.04, 0.37),
+    ("bulk-switch", "1 stream, a → b (switch host to joiner)", 9.39, 0.39),
+    ("bulk-switch", "4 streams, b → a (joiner to switch host)", 8.05, 0.32),
+    ("bulk-switch", "4 streams, a → b (switch host to joiner)", 9.27, 0.37),
+    ("bulk-tap", "1 stream, service → kernel", 2.79, 0.12),
+    ("bulk-tap", "1 stream, kernel → service", 2.87, 0.13),
+    ("bulk-tap", "4 streams, service → kernel", 2.99, 0.11),
+    ("bulk-tap", "4 streams, kernel → service", 2.90, 0.12),
+    ("cpu", "switch b → a: both services + programs", 2.21, 2.40),
+    ("cpu", "switch a → b: both services + programs", 2.12, 2.25),
+]
+
+
+def before_after(w, rows, before, rev):
+    w("| figure | before (%s) | ratio before | this run | ratio now |" % rev)
+    w("|---|---|---|---|---|")
+    for sec, row, val, ratio in before:
+        r = rows.get((sec, row))
+        unit = r["unit"] if r else {"cpu": "CPU s/GiB"}.get(sec, "Gbit/s")
+        now = med(rows, sec, row)
+        ratios = summarize(r)[2] if r else []
+        w("| %s — %s | %s %s | %.2f | %s %s | %s |"
+          % (SHORT.get(sec, sec), row, fmt(val, unit), unit, ratio, fmt(now, unit), unit,
+             "%.2f" % statistics.median(ratios) if ratios else "—"))
+    w("")
+
+
 def removed(w, rows):
     """What was taken off the data path and the connection path, and the
-    figures before and after (before: the full run of commit 12ef8ec)."""
+    figures before and after (before: the full runs of commits 12ef8ec and,
+    for issue 15's frames, bc97ab1)."""
     w("## What was removed")
+    w("")
+    w("Issue 15 (2026-12-02):")
+    w("")
+    for t in (
+        "**lwIP between two programs of one service**: once such a connection is quiet, what the "
+        "service reads from one program's socketpair it writes straight into the other's "
+        "(`src/service/tcp_splice.c`); lwIP keeps both connections' state (handshake, addresses, "
+        "TCP_INFO, the FIN after the last byte, RST, close, TIME_WAIT), the peer's socketpair "
+        "being full stops the reading, and the conformance suite runs with and without it "
+        "(`--no-shortcut`, measured beside it below).",
+        "**Small frames on the local switch**: its MTU is 65000 (was 9000, vdeplug's frame size): "
+        "vdeplug's switch forwards a datagram of whatever size its host's buffer holds, and lwIP "
+        "sends one 64 KiB segment per frame, so the switch's per-frame work (a wake-up and a system "
+        "call per hop) is 7 times rarer. TCP to a vdeplug client on the switch (a tap through "
+        "vde_plug) still uses that client's MSS; the gateway's libslirp sends at most 9000.",
+        "**Per-frame work on a tap**: tap:// is opened by netcon (`src/service/tap.c`) with "
+        "IFF_VNET_HDR and the checksum and TSO offloads. The kernel hands over its TCP sends whole "
+        "(up to 64 KiB in one read, checksums not verified again); connections over the tap send "
+        "segments of 16 MSS, which lwIP's IP layers pass on unfragmented (`src/service/lwip/tso.h`) "
+        "and the kernel takes whole with a GSO header, as from a virtio NIC. The device's MTU stays "
+        "1500.",
+    ):
+        w("- " + t)
+    w("")
+    before_after(w, rows, BEFORE_15, "bc97ab1")
+    w("Earlier (2026-11-24/25):")
     w("")
     for t in (
         "**Checksum work**: lwIP's 16-bit checksum loop (21–23% of each service's CPU on the switch) "
@@ -571,23 +650,23 @@ def removed(w, rows):
     ):
         w("- " + t)
     w("")
-    w("| figure | before (12ef8ec) | ratio before | this run | ratio now |")
-    w("|---|---|---|---|---|")
-    for sec, row, val, ratio in BEFORE:
-        r = rows.get((sec, row))
-        unit = r["unit"] if r else ""
-        now = med(rows, sec, row)
-        ratios = summarize(r)[2] if r else []
-        w("| %s — %s | %s %s | %.2f | %s %s | %s |"
-          % (SHORT.get(sec, sec), row, fmt(val, unit), unit, ratio, fmt(now, unit), unit,
-             "%.2f" % statistics.median(ratios) if ratios else "—"))
-    w("")
+    before_after(w, rows, BEFORE, "12ef8ec")
 
 
 def text_bulk_tap(rows, meta):
     return ("The service runs in a namespace of its own with `--net tap://ncb0 --ip 198.18.9.1/24`; "
-            "the kernel side (198.18.9.2) is iperf3 in that namespace. The link MTU is 1500, so lwIP "
-            "sends 1460-byte segments; the switch uses 9000 and the kernel's loopback 65536.")
+            "the kernel side (198.18.9.2) is iperf3 in that namespace. The tap's MTU is 1500; netcon "
+            "opens it with the checksum and TSO offloads (`src/service/tap.c`), so the kernel's "
+            "sends arrive as frames of up to 64 KiB and lwIP's go out as 16-MSS segments that the "
+            "kernel takes whole. Kernel veth pairs at the same MTU, below, are what Docker's "
+            "bridge network gives.")
+
+
+def text_bulk_veth(rows, meta):
+    return ("The kernel's TCP between two network namespaces of the benchmark's own, over a veth "
+            "pair at MTU 1500 (Docker's bridge network) and at 65535 (veth's largest: 65536 is "
+            "refused), iperf3 client in one, server in the other; ratios against the kernel's "
+            "loopback in the same run.")
 
 
 def text_latency(rows, meta):
@@ -803,7 +882,7 @@ def text_hosts(rows, meta):
 
 
 SECTION_INTRO = {"hosts": intro_hosts}
-SECTION_TEXT = {"hosts": text_hosts, "bulk-tap": text_bulk_tap, "udp": text_udp, "udp-latency": text_udp_latency, "latency": text_latency, "cpu": text_cpu, "published": text_published,
+SECTION_TEXT = {"hosts": text_hosts, "bulk-tap": text_bulk_tap, "bulk-veth": text_bulk_veth, "udp": text_udp, "udp-latency": text_udp_latency, "latency": text_latency, "cpu": text_cpu, "published": text_published,
                 "mem": text_mem, "diag": text_diag}
 
 

@@ -667,6 +667,11 @@ sndbufs() {
 meta diag_sndbuf_start "$(sndbufs)"
 server iperf k; KIP=$SPORT
 server iperf svc:a; AIP=$SPORT
+# Service n: one service with --no-shortcut, every byte through lwIP (the
+# shortcut's before and after in one run).
+NIP=
+start_service n --no-shortcut --net "switch://$T/sw-n" && { server iperf svc:n; NIP=$SPORT; } ||
+	note bulk-same-lwip "the --no-shortcut service did not start"
 [ $TAP_OK = 1 ] && { server iperf x 198.18.9.2; XIP=$SPORT; }
 [ $VETH_OK = 1 ] && { server iperf v2; VIP=$SPORT; }
 [ ${#PEER_LIST[@]} -gt 0 ] && { server iperf host 127.0.0.1; HIP=$SPORT; }
@@ -701,6 +706,8 @@ bulk_set() {
 
 for ((r = 1; r <= RUNS; r++)); do
 	bulk_set bulk-same "$r" svc:a 127.0.0.1 "$AIP" "client → server" "server → client" "ratio>=0.9" same
+	[ -n "$NIP" ] && bulk_set bulk-same-lwip "$r" svc:n 127.0.0.1 "$NIP" "client → server" \
+		"server → client" - lwip
 	bulk_set bulk-switch "$r" svc:b "$IPA" "$AIP" "b → a (joiner to switch host)" \
 		"a → b (switch host to joiner)" "ratio>=0.5,peers>=1.2" sw
 	[ $TAP_OK = 1 ] && bulk_set bulk-tap "$r" svc:tap 198.18.9.2 "$XIP" \

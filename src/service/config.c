@@ -41,6 +41,8 @@ static const char usage[] =
 "  --group NAME      let members of group NAME use the service (socket mode 0660)\n"
 "  --name NAME       the service's name, answered as NAME and NAME.local by multicast\n"
 "                    DNS on the virtual link (default: the host name)\n"
+"  --no-shortcut     bytes between two connections of this service go through lwIP\n"
+"                    (by default they move between the two socketpairs directly)\n"
 "  --nat             a gateway out: connections and datagrams to the host's network\n"
 "                    and beyond leave through the host's own sockets (libslirp), and\n"
 "                    the gateway relays DNS to the host's resolvers; it takes the\n"
@@ -336,6 +338,9 @@ int nc_parse_config(int argc, char **argv, struct nc_config *cfg, char *err, siz
 			takes_value = 0;
 		} else if (!strcmp(opt, "--allow-host-loopback")) {
 			cfg->allow_host_loopback = true;
+			takes_value = 0;
+		} else if (!strcmp(opt, "--no-shortcut")) {
+			cfg->no_shortcut = true;
 			takes_value = 0;
 		} else if (!is_value_option(opt)) {
 			return fail(err, errlen, "unknown option", opt);

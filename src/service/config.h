@@ -71,6 +71,7 @@ struct nc_config {
 	 * published ports in with --publish; either runs it.
 	 */
 	bool nat, allow_host_loopback;
+	bool no_shortcut;		/* --no-shortcut: local connections' bytes through lwIP too */
 	unsigned n_publish;
 	struct nc_publish publish[NC_PUBLISH_MAX];
 	/* Filled by nc_config_gateway() once the addresses are known. */

@@ -355,6 +355,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	nc_sock_init();
+	nc_splice_enable(!cfg.no_shortcut);
 	/* The link first: probing for a free address needs it. */
 	if (nc_server_prepare(&cfg) ||
 	    nc_link_open(&cfg, on_frame, nc_stack_rx_buffer) || nc_stack_init(&cfg) ||

@@ -8,6 +8,7 @@
 #ifndef NETCON_SOCK_H
 #define NETCON_SOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -65,5 +66,7 @@ void nc_sock_counts(uint32_t *sockets, uint32_t *connections, uint32_t *listener
 void nc_udp_drops(uint64_t *in, uint64_t *out);
 /* Once at start, before any request: the table, ports, options, protocols. */
 void nc_sock_init(void);
+/* Local connections' bytes move between their socketpairs directly (tcp_splice.c; --no-shortcut: off). */
+void nc_splice_enable(bool on);
 
 #endif

@@ -167,6 +167,13 @@ struct nc_tcp_sock {
 	bool was_connected;		/* FAILED after being connected: connect() says EISCONN */
 	uint64_t connect_ms;		/* when connect() started (neighbour give-up) */
 	uint32_t filler;		/* connect filler still to read away */
+	uint16_t wire_mss;		/* the agreed MSS where lwIP's was raised for TSO (else 0) */
+	/* The shortcut to a connection of this service (tcp_splice.c). */
+	struct nc_sock *sp_to;		/* our program's bytes go straight to this one's */
+	struct nc_sock *sp_from;	/* ... and this one's come straight to ours */
+	uint8_t *sp_buf;		/* read from our program, not yet taken by sp_to's */
+	uint32_t sp_len, sp_off;
+	uint8_t sp_tries;		/* lookups of a local peer so far */
 	bool shrunk;			/* the program's end's send buffer is still the filler's */
 
 	/* A blocking connect() waiting for its reply. */
@@ -285,6 +292,16 @@ extern struct nc_tcp_counts { uint32_t conns, listeners; } nc_tcp_counts;
 /* tcp.c */
 void nc_tcp_set_state(struct nc_sock *s, enum nc_sock_state to);
 void nc_tcp_update_events(struct nc_sock *s);
+/* tcp.c: the other end of @s's connection if it is a socket of this service. */
+struct nc_sock *nc_tcp_local_peer(const struct nc_sock *s);
+bool nc_tcp_remote_local(const struct nc_sock *s);
+/* tcp_splice.c: the shortcut between two connections of this service. */
+enum nc_splice { NC_SPLICE_OFF, NC_SPLICE_MORE, NC_SPLICE_EOF };
+enum nc_splice nc_splice_pull(struct nc_sock *s, const uint8_t **fallback, size_t *fallback_len);
+void nc_splice_flush(struct nc_sock *t);
+bool nc_splice_pending(const struct nc_sock *t);
+bool nc_splice_blocked(const struct nc_sock *s);
+void nc_splice_release(struct nc_sock *s);
 void nc_tcp_set_callbacks(struct nc_sock *s);
 void nc_tcp_apply_opts(struct nc_sock *s);
 void nc_tcp_pcb_abort(struct nc_sock *s);

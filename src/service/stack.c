@@ -195,22 +195,26 @@ err_t nc_ip6_frag_or_tso(struct pbuf *p, struct netif *netif, const ip6_addr_t *
  * persist timer to split it), and a kernel's first window is about 64 KiB.
  * The initial congestion window follows the new MSS (from 4380 bytes, a
  * segment would never have fitted). The peer's MSS still decides what it
- * sends us; other links keep the MSS the handshake agreed.
+ * sends us; other links keep the MSS the handshake agreed. Returns that
+ * agreed MSS (what TCP_MAXSEG and TCP_INFO report, as Linux does under
+ * TSO), or 0 if the MSS is left alone.
  */
 #define TSO_SEGS	16
 
-void nc_stack_raise_mss(struct tcp_pcb *pcb)
+u16_t nc_stack_raise_mss(struct tcp_pcb *pcb)
 {
+	u16_t agreed = pcb->mss;
 	u32_t mss;
 
 	if (!nc_link_segments() || ip_route(&pcb->local_ip, &pcb->remote_ip) != &stack.eth)
-		return;
+		return 0;
 	mss = LWIP_MIN((u32_t)pcb->mss * TSO_SEGS, (u32_t)TCP_MSS);
 	if (mss <= pcb->mss)
-		return;
+		return 0;
 	pcb->mss = (u16_t)mss;
 	if (pcb->cwnd < 2 * mss)	/* RFC 3390's min(4 MSS, max(2 MSS, 4380)) */
 		pcb->cwnd = 2 * mss;
+	return agreed;
 }
 
 /* Checksums lwIP computes on what it sends, and what it verifies as well. */

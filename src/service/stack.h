@@ -33,9 +33,9 @@ void nc_stack_input(const uint8_t *frame, size_t len);
 /* A buffer for the link to receive the next frame into (see nc_stack_input). */
 uint8_t *nc_stack_rx_buffer(size_t size);
 struct netif *nc_stack_netif(void);
-/* A connection over a link that segments (tap with TSO) sends 64 KiB segments. */
+/* A connection over a link that segments (tap with TSO) sends 16-MSS segments: the agreed MSS, or 0. */
 struct tcp_pcb;
-void nc_stack_raise_mss(struct tcp_pcb *pcb);
+uint16_t nc_stack_raise_mss(struct tcp_pcb *pcb);
 /* Process loopback traffic until none is left (bounded), @deliver after each round. */
 void nc_stack_settle(void (*deliver)(void));
 /* The link's addresses, prefixes and gateways (network order addresses). */

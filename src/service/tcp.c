@@ -254,6 +254,7 @@ static void rx_discard(struct nc_sock *s)
  */
 static void rx_flush(struct nc_sock *s)
 {
+	nc_splice_flush(s);
 	while (s->tcp.rx && s->fd >= 0) {
 		struct iovec iov[WRITE_IOV];
 		struct pbuf *q;
@@ -309,7 +310,7 @@ static void rx_flush(struct nc_sock *s)
 		while (s->tcp.rx && s->tcp.rx->len == s->tcp.rx_off)
 			rx_pop(s);
 	}
-	if (!s->tcp.rx && s->tcp.rx_fin && !s->tcp.rx_fin_done && s->fd >= 0) {
+	if (!s->tcp.rx && s->tcp.rx_fin && !s->tcp.rx_fin_done && s->fd >= 0 && !nc_splice_pending(s)) {
 		shutdown(s->fd, s->state == SOCK_FAILED ? SHUT_RDWR : SHUT_WR);
 		s->tcp.rx_fin_done = true;
 	}
@@ -342,16 +343,58 @@ static void tx_finish(struct nc_sock *s)
 	}
 }
 
+/* tx_give() - @n bytes read from the program into lwIP (tx_room() said it has room). */
+static bool tx_give(struct nc_sock *s, const uint8_t *buf, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		size_t chunk = n - off;
+		u8_t flags = TCP_WRITE_FLAG_COPY;
+		err_t err;
+
+		if (chunk > 0xffff) {
+			chunk = 0xffff;
+			flags |= TCP_WRITE_FLAG_MORE;
+		}
+		err = tcp_write(s->tcp.pcb, buf + off, (u16_t)chunk, flags);
+		if (err != ERR_OK) {
+			/* Cannot happen given tx_room(); never lose the bytes quietly. */
+			nc_err("tcp_write: error %d with %zu bytes read; resetting", err, n - off);
+			s->so_error = ENOBUFS;
+			nc_tcp_pcb_abort(s);
+			return false;
+		}
+		off += chunk;
+	}
+	tcp_output(s->tcp.pcb);
+	return true;
+}
+
 /*
  * tx_pull() - read from the program and hand it to lwIP, no more than lwIP
- * can take, so nothing read is ever dropped. Returns false at end-of-file.
+ * can take, so nothing read is ever dropped (or, for a connection to a
+ * socket of this service, straight to its program: tcp_splice.c). Returns
+ * false at end-of-file.
  */
 static bool tx_pull(struct nc_sock *s)
 {
+	const uint8_t *rest;
+	size_t rest_len;
 	int rounds;
 
+	switch (nc_splice_pull(s, &rest, &rest_len)) {
+	case NC_SPLICE_EOF:
+		return false;
+	case NC_SPLICE_MORE:
+		return true;
+	case NC_SPLICE_OFF:
+		if (rest_len && (rest_len > tx_room(s) || !tx_give(s, rest, rest_len)))
+			return true;
+		break;
+	}
 	for (rounds = 0; rounds < 4; rounds++) {
-		size_t room = tx_room(s), off = 0;
+		size_t room = tx_room(s);
 		ssize_t n;
 
 		if (room == 0)
@@ -363,27 +406,8 @@ static bool tx_pull(struct nc_sock *s)
 			return false;
 		if (n < 0)
 			return true;
-		while (off < (size_t)n) {
-			size_t chunk = (size_t)n - off;
-			u8_t flags = TCP_WRITE_FLAG_COPY;
-			err_t err;
-
-			if (chunk > 0xffff) {
-				chunk = 0xffff;
-				flags |= TCP_WRITE_FLAG_MORE;
-			}
-			err = tcp_write(s->tcp.pcb, pump.scratch + off, (u16_t)chunk, flags);
-			if (err != ERR_OK) {
-				/* Cannot happen given tx_room(); never lose the bytes quietly. */
-				nc_err("tcp_write: error %d with %zu bytes read; resetting", err,
-				       (size_t)n - off);
-				s->so_error = ENOBUFS;
-				nc_tcp_pcb_abort(s);
-				return true;
-			}
-			off += chunk;
-		}
-		tcp_output(s->tcp.pcb);
+		if (!tx_give(s, pump.scratch, (size_t)n))
+			return true;
 		if ((size_t)n < room)
 			return true;
 	}
@@ -471,9 +495,10 @@ void nc_tcp_update_events(struct nc_sock *s)
 
 	if (s->fd < 0 || s->dead || s->tcp.app_gone)
 		return;
-	if (s->tcp.rx || (s->state == SOCK_LISTEN && s->tcp.queue_head && !s->tcp.push_timer))
+	if (s->tcp.rx || nc_splice_pending(s) ||
+	    (s->state == SOCK_LISTEN && s->tcp.queue_head && !s->tcp.push_timer))
 		ev |= EPOLLOUT;
-	if (s->state == SOCK_CONNECTED && !s->tcp.tx_eof && tx_room(s) > 0)
+	if (s->state == SOCK_CONNECTED && !s->tcp.tx_eof && tx_room(s) > 0 && !nc_splice_blocked(s))
 		ev |= EPOLLIN | EPOLLRDHUP;
 	nc_loop_mod(&s->h, ev);
 }
@@ -511,6 +536,7 @@ static void app_closed_drain(struct nc_sock *s)
  */
 static void tcp_sock_retire(struct nc_sock *s)
 {
+	nc_splice_release(s);
 	if (s->state == SOCK_CONNECTED)
 		nc_tcp_set_state(s, SOCK_CLOSED);
 	tx_finish(s);
@@ -815,6 +841,40 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 	return callback_result(pcb);
 }
 
+/*
+ * nc_tcp_remote_local() - is the other end of @s's connection an address of
+ * this service (127/8, ::1, the link's own)? Only then can it be one of
+ * our sockets.
+ */
+bool nc_tcp_remote_local(const struct nc_sock *s)
+{
+	const ip_addr_t *ip = &s->tcp.pcb->remote_ip;
+
+	if (IP_IS_V4(ip))
+		return nc_stack_is_local4(ip4_addr_get_u32(ip_2_ip4(ip)));
+	return ip6_addr_isloopback(ip_2_ip6(ip)) ||
+	       netif_get_ip6_addr_match(nc_stack_netif(), ip_2_ip6(ip)) >= 0;
+}
+
+/*
+ * nc_tcp_local_peer() - the socket of this service at the other end of
+ * @s's connection (its PCB has our addresses reversed and our callbacks:
+ * not the DNS stub's), or NULL.
+ */
+struct nc_sock *nc_tcp_local_peer(const struct nc_sock *s)
+{
+	const struct tcp_pcb *pcb = s->tcp.pcb;
+	struct tcp_pcb *q;
+
+	for (q = tcp_active_pcbs; q; q = q->next)
+		if (q != pcb && q->recv == on_recv && q->callback_arg &&
+		    q->local_port == pcb->remote_port && q->remote_port == pcb->local_port &&
+		    ip_addr_cmp(&q->local_ip, &pcb->remote_ip) &&
+		    ip_addr_cmp(&q->remote_ip, &pcb->local_ip))
+			return q->callback_arg;
+	return NULL;
+}
+
 /* nc_tcp_set_callbacks() - lwIP reports a connection's events to @s from now on. */
 void nc_tcp_set_callbacks(struct nc_sock *s)
 {
@@ -834,7 +894,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	if (!s)
 		return ERR_OK;
 	nc_tcp_set_state(s, SOCK_CONNECTED);
-	nc_stack_raise_mss(pcb);
+	s->tcp.wire_mss = nc_stack_raise_mss(pcb);
 	ip_addr_copy(s->local_ip, pcb->local_ip);
 	ip_addr_copy(s->tcp.last_local_ip, pcb->local_ip);
 	release_writable(s);
@@ -1200,6 +1260,7 @@ static void tcp_sock_flush(struct nc_sock *s)
  */
 static void tcp_sock_release(struct nc_sock *s)
 {
+	nc_splice_release(s);
 	if (s->tcp.waiter)
 		waiter_reply(s, -EBADF);
 	if (s->state == SOCK_LISTEN) {

@@ -227,7 +227,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	}
 	c->tcp.pcb = newpcb;
 	nc_tcp_set_state(c, SOCK_CONNECTED);
-	nc_stack_raise_mss(newpcb);
+	c->tcp.wire_mss = nc_stack_raise_mss(newpcb);
 	c->local_ip = newpcb->local_ip;
 	c->local_port = newpcb->local_port;
 	c->bound = true;

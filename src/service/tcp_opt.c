@@ -238,10 +238,12 @@ int nc_tcp_getsockopt(struct nc_sock *s, const struct nc_request *req, struct nc
 		memset(&ti, 0, sizeof(ti));
 		ti.tcpi_state = tcp_state_of(s);
 		if (pcb && s->state != SOCK_LISTEN) {
-			ti.tcpi_snd_mss = pcb->mss;
-			ti.tcpi_rcv_mss = pcb->mss;
+			uint32_t mss = s->tcp.wire_mss ? s->tcp.wire_mss : pcb->mss;
+
+			ti.tcpi_snd_mss = mss;
+			ti.tcpi_rcv_mss = mss;
 			ti.tcpi_rtt = (uint32_t)(pcb->sa >> 3) * TCP_SLOW_INTERVAL * 1000u;
-			ti.tcpi_snd_cwnd = pcb->mss ? pcb->cwnd / pcb->mss : 0;
+			ti.tcpi_snd_cwnd = mss ? pcb->cwnd / mss : 0;
 			ti.tcpi_retransmits = pcb->nrtx;
 			ti.tcpi_options = TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE;
 		}
@@ -259,7 +261,9 @@ int nc_tcp_getsockopt(struct nc_sock *s, const struct nc_request *req, struct nc
 		 */
 		if (user && (!pcb || s->state == SOCK_NEW || s->state == SOCK_LISTEN))
 			return nc_sockopt_int_reply(rep, user);
-		return nc_sockopt_int_reply(rep, pcb && s->state != SOCK_LISTEN ? pcb->mss : 536);
+		if (pcb && s->state != SOCK_LISTEN)
+			return nc_sockopt_int_reply(rep, s->tcp.wire_mss ? s->tcp.wire_mss : pcb->mss);
+		return nc_sockopt_int_reply(rep, 536);
 	}
 	case TCP_QUICKACK:
 		/* 1 unless in pingpong mode, which a new socket is not */

@@ -340,11 +340,16 @@ static void test_config_flags(void **state)
 	char *version[] = { "netcon-service", "--version", NULL };
 	char *status[] = { "netcon-service", "status", "--socket", "/tmp/s.sock", NULL };
 	char *status_app[] = { "netcon-service", "status", "./app", NULL };
+	char *no_shortcut[] = { "netcon-service", "--no-shortcut", "./app", NULL };
 	struct nc_config cfg;
 	char err[256];
 
 	assert_int_equal(parse(&cfg, err, quiet), 0);
 	assert_int_equal(cfg.verbosity, -1);
+	assert_false(cfg.no_shortcut);
+	assert_int_equal(parse(&cfg, err, no_shortcut), 0);
+	assert_true(cfg.no_shortcut);
+	assert_string_equal(cfg.app_argv[0], "./app");
 	assert_int_equal(parse(&cfg, err, help), 0);
 	assert_true(cfg.help);
 	assert_int_equal(parse(&cfg, err, version), 0);
