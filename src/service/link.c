@@ -328,6 +328,18 @@ static void raise_dgram_queue(void)
 		nc_debug("raised %s to 1024 in our network namespace", path);
 }
 
+/*
+ * link_opened() - log a failure to open @what once (the loop retries every
+ * second), and that it is up again. Returns @ok.
+ */
+static bool link_opened(bool ok, const char *what)
+{
+	if (!ok && !lnk.said_down)
+		nc_err("cannot open the link %s: %m", what);
+	lnk.said_down = !ok;
+	return ok;
+}
+
 /* link_connect() - open the configured link and register it in the loop. */
 static int link_connect(void)
 {
@@ -342,13 +354,8 @@ static int link_connect(void)
 	} else if (cfg->link_kind == NC_LINK_TAP) {
 		snprintf(lnk.url, sizeof(lnk.url), "%s", cfg->net);
 		lnk.tap_fd = nc_tap_open(lnk.url + strlen("tap://"));
-		if (lnk.tap_fd < 0) {
-			if (!lnk.said_down)
-				nc_err("cannot open the link %s: %m", cfg->net);
-			lnk.said_down = true;
+		if (!link_opened(lnk.tap_fd >= 0, cfg->net))
 			return -1;
-		}
-		lnk.said_down = false;
 		lnk.recv_blocks = false;
 		lnk.ctl_h.fd = -1;
 		if (nc_loop_add(&lnk.data_h, lnk.tap_fd, EPOLLIN, link_read))
@@ -359,13 +366,8 @@ static int link_connect(void)
 		snprintf(lnk.url, sizeof(lnk.url), "%s", cfg->net);
 		lnk.conn = vde_open(lnk.url, "netcon", NULL);
 	}
-	if (!lnk.conn) {
-		if (!lnk.said_down)
-			nc_err("cannot open the link %s: %m", *cfg->net ? cfg->net : cfg->switch_dir);
-		lnk.said_down = true;
+	if (!link_opened(lnk.conn != NULL, *cfg->net ? cfg->net : cfg->switch_dir))
 		return -1;
-	}
-	lnk.said_down = false;
 	lnk.recv_blocks = nc_fd_is_epoll(vde_datafd(lnk.conn));
 	if (!lnk.recv_blocks)
 		set_nonblocking(vde_datafd(lnk.conn));

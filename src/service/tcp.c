@@ -316,6 +316,8 @@ static void rx_flush(struct nc_sock *s)
 	}
 }
 
+static void tcp_conn_failed(struct nc_sock *s, int e);
+
 /* tx_room() - how many bytes lwIP can take from the program now. */
 static size_t tx_room(const struct nc_sock *s)
 {
@@ -361,8 +363,7 @@ static bool tx_give(struct nc_sock *s, const uint8_t *buf, size_t n)
 		if (err != ERR_OK) {
 			/* Cannot happen given tx_room(); never lose the bytes quietly. */
 			nc_err("tcp_write: error %d with %zu bytes read; resetting", err, n - off);
-			s->so_error = ENOBUFS;
-			nc_tcp_pcb_abort(s);
+			tcp_conn_failed(s, ENOBUFS);
 			return false;
 		}
 		off += chunk;
@@ -389,7 +390,16 @@ static bool tx_pull(struct nc_sock *s)
 	case NC_SPLICE_MORE:
 		return true;
 	case NC_SPLICE_OFF:
-		if (rest_len && (rest_len > tx_room(s) || !tx_give(s, rest, rest_len)))
+		if (!rest_len)
+			break;
+		if (rest_len > tx_room(s)) {
+			/* Cannot happen: a linked connection's lwIP queue is empty. */
+			nc_err("shortcut fallback: %zu bytes read, lwIP takes %zu; resetting",
+			       rest_len, tx_room(s));
+			tcp_conn_failed(s, ENOBUFS);
+			return true;
+		}
+		if (!tx_give(s, rest, rest_len))
 			return true;
 		break;
 	}
