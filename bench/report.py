@@ -452,6 +452,15 @@ def findings(w, rows, meta, files):
                   "programs' own; over the switch each message passes through both services and the "
                   "in-process switch. " % (int(pp[1]) / int(pp[0]),
                               "%.0f" % (sum(c for _, c in read_pairs(files.get("sys-pp"))) / int(pp[0]))))
+            if sum(c for _, c in read_pairs(files.get("sys-pp"))) / int(pp[0]) < 6.5:
+                t += ("Six calls (epoll_wait, read, write per direction, the shortcut moving the "
+                      "bytes) are the least a process relaying between two sockets can make, and "
+                      "on one CPU each direction switches from program to service to program: 4 "
+                      "switches per round trip where the kernel's loopback makes 2. What is left "
+                      "is taking the service out of the data path (both programs on the two ends "
+                      "of one socketpair), which the service could then no longer watch for a "
+                      "close, a reset or a dead process (a socket's close is seen only by its "
+                      "peer): not done. ")
         ks = [k for (sec, row), r in rows.items() if sec == "latency" and row.endswith("median")
               and "CPU 0" not in row for _, k in r["runs"].values() if k is not None]
         if ks:
