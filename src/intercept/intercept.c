@@ -566,7 +566,6 @@ EXPORT int ioctl(int fd, IOCTL_REQ_T request, ...)
 static bool stream_hung_up(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = 0 };
-
 	int n = poll(&pfd, 1, 0);
 
 	return n < 0 || (n == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)));
