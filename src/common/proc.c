@@ -39,6 +39,14 @@ bool nc_fd_is_epoll(int fd)
 	return strstr(target, "eventpoll") != NULL;
 }
 
+void nc_widen_socket(int fd, int bytes)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+}
+
 void nc_widen_dgram_sockets(int bytes)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -53,10 +61,7 @@ void nc_widen_dgram_sockets(int bytes)
 		if (fd <= 2 || fd == dirfd(d) ||
 		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_DGRAM)
 			continue;
-		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)))
-			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
-			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+		nc_widen_socket(fd, bytes);
 	}
 	closedir(d);
 }

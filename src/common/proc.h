@@ -21,5 +21,7 @@ bool nc_fd_is_epoll(int fd);
  * to resend.
  */
 void nc_widen_dgram_sockets(int bytes);
+/* The same for one socket @fd. */
+void nc_widen_socket(int fd, int bytes);
 
 #endif

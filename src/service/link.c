@@ -1,5 +1,6 @@
 /*
- * link.c - frames in and out through vdeplug4.
+ * link.c - frames in and out: through vdeplug4, a tap of our own (tap.c),
+ * or the local switch this service hosts (vswitch.c).
  *
  * On the local switch (switch.c holds the election), a joined service
  * watches its control connection; when the host exits, the control
@@ -27,6 +28,7 @@
 #include "stack.h"
 #include "switch.h"
 #include "tap.h"
+#include "vswitch.h"
 #include "../common/log.h"
 #include "../common/proc.h"
 #include "../common/underlay.h"
@@ -40,11 +42,9 @@ static struct {
 	VDECONN *conn;
 	int tap_fd;		/* tap://NAME, opened by tap.c instead of vdeplug: -1 if not */
 	bool frame_checked;	/* the frame being delivered: the kernel vouched for its checksums */
-	bool switch_host;
+	bool switch_host;	/* frames go to and come from vswitch.c */
 	bool recv_blocks;	/* the data fd is an epoll fd: vde_recv() may block */
 	bool fresh;		/* connected in this batch: its events may be stale */
-	bool widen_pending;
-	uint64_t next_widen;
 	uint64_t next_rejoin;	/* link down on a switch: when to elect again */
 	bool said_down;		/* the link's failure to open is in the log already */
 	char url[300];
@@ -71,10 +71,10 @@ static int link_connect(void);
 static void txq_flush(void);
 static bool lossy(void);
 
-/* link_up() - a link is open (vdeplug's connection or our own tap). */
+/* link_up() - a link is open (vdeplug's connection, our own tap, or the switch we host). */
 static bool link_up(void)
 {
-	return lnk.conn || lnk.tap_fd >= 0;
+	return lnk.conn || lnk.tap_fd >= 0 || lnk.switch_host;
 }
 
 /* link_recv() - one frame from whichever link is open. */
@@ -91,6 +91,10 @@ static ssize_t link_send(const void *frame, size_t len)
 {
 	if (lnk.tap_fd >= 0)
 		return nc_tap_send(lnk.tap_fd, frame, len, lnk.cfg->mtu);
+	if (lnk.switch_host) {
+		nc_vswitch_send(frame, len);
+		return (ssize_t)len;
+	}
 	return vde_send(lnk.conn, frame, len, MSG_DONTWAIT);
 }
 
@@ -126,15 +130,27 @@ const struct nc_link_stats *nc_link_stats(void)
 }
 
 /*
- * widen_switch_sockets() - the in-process switch sends to its ports with
- * non-blocking datagram sockets and drops a frame silently when a socket's
- * send buffer is full (about 23 jumbo frames by default). Its sockets are
- * ours, so give every datagram socket of the process room for a TCP window's
- * burst. Runs when the switch reports an internal event (a port came or went).
+ * widen_link_sockets() - a local switch drops a frame when a port's queue
+ * is full (about 23 jumbo frames by default), so a vdeplug link's datagram
+ * sockets get room for a TCP window's burst. (The switch we host widens its
+ * own ports' sockets.)
  */
-static void widen_switch_sockets(void)
+static void widen_link_sockets(void)
 {
 	nc_widen_dgram_sockets(8 * 1024 * 1024);
+}
+
+/* switch_frame() - a frame for us from the switch we host. */
+static void switch_frame(uint8_t *buf, size_t len, size_t size)
+{
+	lnk.frame_checked = false;
+	nc_link_input_frame(buf, len, size);
+}
+
+/* switch_buffer() - where the switch we host receives a frame: the stack's lent buffer. */
+static uint8_t *switch_buffer(size_t size)
+{
+	return lnk.rx_buffer ? lnk.rx_buffer(size) : NULL;
 }
 
 /* link_read() - take the frames that are waiting and hand them to the stack. */
@@ -172,12 +188,6 @@ static void link_read(struct nc_loop_handler *h, uint32_t events)
 			if (errno != EAGAIN && errno != EINTR)
 				nc_debug("link receive: %m");
 			break;
-		}
-		if (n == 1) {
-			/* An event inside the switch, not a frame. */
-			if (lnk.switch_host)
-				lnk.widen_pending = true;	/* a port may have come */
-			continue;
 		}
 		nc_link_input_frame(buf, (size_t)n, sizeof(lnk.frame));
 	}
@@ -227,15 +237,10 @@ static bool on_switch(void)
 			   lnk.cfg->link_kind == NC_LINK_SWITCH);
 }
 
-static int soonest(int a, int b)
-{
-	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
-}
-
 /*
- * nc_link_tick() - after each batch of events: widen the switch's sockets if
- * a port may have come, at most every 50 ms (empty datagrams look the same,
- * and the scan is not free). Returns ms until it wants to run again, or -1.
+ * nc_link_tick() - after each batch of events: on a local switch, rejoin
+ * one that went away, and the election's own upkeep. Returns ms until it
+ * wants to run again, or -1.
  */
 int nc_link_tick(void)
 {
@@ -244,7 +249,7 @@ int nc_link_tick(void)
 
 	lnk.fresh = false;	/* a new batch: events now come from the link in use */
 	if (on_switch()) {
-		if (!lnk.conn) {
+		if (!link_up()) {
 			now = nc_now_ms();
 			if (now >= lnk.next_rejoin) {
 				lnk.next_rejoin = now + 1000;
@@ -255,14 +260,6 @@ int nc_link_tick(void)
 		}
 		wait = nc_switch_tick(lnk.switch_host);
 	}
-	if (!lnk.widen_pending)
-		return wait;
-	now = nc_now_ms();
-	if (now < lnk.next_widen)
-		return soonest(wait, (int)(lnk.next_widen - now));
-	lnk.widen_pending = false;
-	lnk.next_widen = now + 50;
-	widen_switch_sockets();
 	return wait;
 }
 
@@ -350,7 +347,14 @@ static int link_connect(void)
 	lnk.switch_host = false;
 	lnk.tap_fd = -1;
 	if (on_switch()) {
-		lnk.conn = nc_switch_elect(&lnk.switch_host, lnk.url, sizeof(lnk.url));
+		if (nc_switch_elect(&lnk.conn, &lnk.switch_host, lnk.url, sizeof(lnk.url)))
+			lnk.conn = NULL;
+		if (lnk.switch_host) {
+			lnk.recv_blocks = false;
+			lnk.said_down = false;
+			nc_info("link %s (hosting the switch)", lnk.url);
+			return 0;
+		}
 	} else if (cfg->link_kind == NC_LINK_TAP) {
 		snprintf(lnk.url, sizeof(lnk.url), "%s", cfg->net);
 		lnk.tap_fd = nc_tap_open(lnk.url + strlen("tap://"));
@@ -371,15 +375,14 @@ static int link_connect(void)
 	lnk.recv_blocks = nc_fd_is_epoll(vde_datafd(lnk.conn));
 	if (!lnk.recv_blocks)
 		set_nonblocking(vde_datafd(lnk.conn));
-	widen_switch_sockets();
+	widen_link_sockets();
 	if (nc_loop_add(&lnk.data_h, vde_datafd(lnk.conn), EPOLLIN, link_read))
 		return -1;
 	ctl = vde_ctlfd(lnk.conn);
 	lnk.ctl_h.fd = -1;
-	if (ctl >= 0 && !lnk.switch_host && on_switch())
+	if (ctl >= 0 && on_switch())
 		nc_loop_add(&lnk.ctl_h, ctl, EPOLLIN, link_ctl_event);
-	nc_info("link %s (%s)", lnk.url,
-		lnk.switch_host ? "hosting the switch" : "joined");
+	nc_info("link %s (joined)", lnk.url);
 	return 0;
 }
 
@@ -404,7 +407,7 @@ void nc_link_attach(const struct nc_config *cfg, nc_link_frame_cb on_frame,
 	lnk.rx_buffer = rx_buffer;
 	lnk.data_h.fd = lnk.ctl_h.fd = -1;
 	lnk.tap_fd = -1;
-	nc_switch_init(cfg, mtu_changed);
+	nc_switch_init(cfg, mtu_changed, switch_frame, switch_buffer);
 }
 
 /* nc_link_on_mtu() - who is told when the link's MTU changes (an uplink came or went). */

@@ -4,14 +4,14 @@
  *
  * The local switch (switch://DIR, vde://DIR, or the per-user default) has no
  * daemon: whichever service finds no live switch at DIR hosts one in-process
- * with switch://DIR, the others join with vde://DIR. When the host exits,
+ * (vswitch.c), the others join with vdeplug's vde://DIR. When the host exits,
  * the joined services run the same host-or-join election again. The
  * election runs under an flock on DIR's parent folder (ours: checked), so
  * that two survivors never remove each other's new switch, and leaves no
  * lock file behind.
  *
  * A folder is netcon's only if it holds DIR/.netcon, which the host writes
- * as soon as vdeplug has made the folder. A switch that does not answer is
+ * as soon as it has made the folder. A switch that does not answer is
  * removed only then (a host that was killed); anything else at DIR - tinc's
  * UML socket, a vde_switch that is restarting - is reported and retried,
  * never touched.
@@ -38,6 +38,7 @@
 #include "clock.h"
 #include "switch.h"
 #include "uplink.h"
+#include "vswitch.h"
 #include "../common/log.h"
 #include "../common/paths.h"
 #include "../common/underlay.h"
@@ -60,6 +61,8 @@ static struct {
 	bool said_uplink_lost;	/* "--uplink is not carried" is */
 	uint64_t next_watch;
 	nc_switch_mtu_cb on_mtu;
+	nc_vswitch_frame_cb on_frame;	/* where the switch we host delivers our frames */
+	nc_vswitch_buffer_cb rx_buffer;
 } sw;
 
 static void marker_path(const char *dir, const char *name, char *buf, size_t len)
@@ -162,7 +165,7 @@ static void remove_stale_switch(const char *dir)
 /*
  * secure_switch_dir() - the switch's folder and the one holding it must be
  * ours alone: a switch another user set up would carry our traffic to them.
- * The switch folder itself is made by vdeplug.
+ * The switch folder itself is made by vswitch.c.
  */
 static int secure_switch_dir(const char *dir)
 {
@@ -250,23 +253,26 @@ static void host_state(const char *dir)
 
 /*
  * nc_switch_elect() - join the live switch at the configured folder, or host
- * a new one there. Returns the open connection (*@host says which), with its
- * URL in @url; NULL if there is none for now (the caller retries).
+ * a new one there. 0 with the connection in *@conn (joined) or *@host set
+ * (hosting: *@conn is NULL), and the URL in @url; -1 if there is none for
+ * now (the caller retries).
  */
-VDECONN *nc_switch_elect(bool *host, char *url, size_t urllen)
+int nc_switch_elect(VDECONN **conn_out, bool *host, char *url, size_t urllen)
 {
 	const char *dir = sw.cfg->switch_dir;
 	VDECONN *conn = NULL;
 	struct sw_state st;
 	int attempt, lock_fd;
 
+	*conn_out = NULL;
+	*host = false;
 	if (secure_switch_dir(dir))
-		return NULL;
-	for (attempt = 0; attempt < 50 && !conn; attempt++) {
+		return -1;
+	for (attempt = 0; attempt < 50 && !conn && !*host; attempt++) {
 		bool foreign = false;
 
 		if ((lock_fd = lock_parent(dir)) < 0)
-			return NULL;
+			return -1;
 		/*
 		 * Joining is the test of liveness: a bare connect-and-close probe
 		 * of DIR/ctl makes vdeplug's switch spin on the dead connection.
@@ -297,9 +303,8 @@ VDECONN *nc_switch_elect(bool *host, char *url, size_t urllen)
 		}
 		if (!conn && !foreign) {
 			snprintf(url, urllen, "switch://%s", dir);
-			conn = vde_open(url, "netcon", NULL);
-			*host = conn != NULL;
-			if (conn)
+			*host = nc_vswitch_open(dir, sw.on_frame, sw.rx_buffer) == 0;
+			if (*host)
 				host_state(dir);
 		}
 		close(lock_fd);
@@ -308,25 +313,27 @@ VDECONN *nc_switch_elect(bool *host, char *url, size_t urllen)
 				nc_warn("the switch at %s does not answer and is not netcon's "
 					"(no %s/%s): leaving it alone", dir, dir, MARKER);
 			sw.said_foreign = true;
-			return NULL;
+			return -1;
 		}
-		if (!conn) {
+		if (!conn && !*host) {
 			struct timespec ts = { 0, 20 * 1000 * 1000 };
 
 			nc_debug("switch %s: %m, retrying", url);
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (conn && *host && sw.known.uplink[0])
+	if (*host && sw.known.uplink[0])
 		nc_uplink_start(dir, sw.known.uplink, sw.known.mtu);
-	if (conn)
-		sw.said_foreign = false;
-	return conn;
+	if (!conn && !*host)
+		return -1;
+	sw.said_foreign = false;
+	*conn_out = conn;
+	return 0;
 }
 
 /*
  * nc_switch_leave() - close our connection @conn to the switch. Its host
- * stops the uplink, closes the switch (vdeplug removes its socket), then,
+ * stops the uplink, closes the switch (its ports and sockets), then,
  * under the election's lock, takes its marker and folder away - unless a
  * service that found it closing has already replaced it (the marker names
  * another host).
@@ -346,7 +353,7 @@ void nc_switch_leave(VDECONN *conn, bool was_host)
 		return;
 	}
 	nc_uplink_stop();
-	vde_close(conn);
+	nc_vswitch_close();
 	lock_fd = lock_parent(dir);
 	if (read_marker(dir, &st) == 0 && st.host_pid == (long)getpid()) {
 		marker_path(dir, MARKER, path, sizeof(path));
@@ -387,11 +394,17 @@ int nc_switch_tick(bool host)
 	return WATCH_MS;
 }
 
-/* nc_switch_init() - the configuration, and who hears of MTU changes. */
-void nc_switch_init(const struct nc_config *cfg, nc_switch_mtu_cb on_mtu)
+/*
+ * nc_switch_init() - the configuration, who hears of MTU changes, and where
+ * a switch we host delivers the frames for our own stack.
+ */
+void nc_switch_init(const struct nc_config *cfg, nc_switch_mtu_cb on_mtu,
+		    nc_vswitch_frame_cb on_frame, nc_vswitch_buffer_cb rx_buffer)
 {
 	sw.cfg = cfg;
 	sw.on_mtu = on_mtu;
+	sw.on_frame = on_frame;
+	sw.rx_buffer = rx_buffer;
 	snprintf(sw.known.uplink, sizeof(sw.known.uplink), "%s", cfg->uplink);
 }
 

@@ -117,6 +117,13 @@ if start_service g1 --net "vde://$T/lsw" --ip 10.77.0.1/16 --ip6 fd00:77::1/64 -
 		check san-link-garbage eval "kill -0 $PID_g1 && kill -0 $PID_g2 &&
 			$SVC status --socket $T/g1.sock && $SVC status --socket $T/g2.sock &&
 			(( \$(frames_in g1) - IN1 >= 20000 ))"
+		# Hostile requests on the switch's control socket (g1 hosts it).
+		"${NS[@]}" timeout 120 "$PY" "$TOP/tests/apps/switch_requests.py" "$T/lsw" \
+			>"$T/switch-requests.out" 2>&1
+		check san-switch-requests test $? = 0
+		sed 's/^/     /' "$T/switch-requests.out"
+		check san-switch-requests-alive eval "kill -0 $PID_g1 && $SVC status --socket $T/g1.sock &&
+			$SVC status --socket $T/g1.sock | grep -q 'hosting the switch'"
 		check san-link-garbage-tcp eval "serves g2 && serves g1"
 	else
 		fail san-link-garbage "no TCP between g1 and g2 before the garbage"
