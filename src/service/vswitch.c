@@ -248,15 +248,16 @@ static void port_data(struct nc_loop_handler *h, uint32_t events)
 static bool port_answer(struct vsw_port *p)
 {
 	struct vde_request req;
-	struct sockaddr_un ours = { .sun_family = AF_UNIX };
+	struct sockaddr_un ours = { .sun_family = AF_UNIX }, peer;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	int fd;
 
 	memcpy(&req, p->req, sizeof(req));
+	memcpy(&peer, p->req + offsetof(struct vde_request, sock), sizeof(peer));
 	if (req.magic != VDE_MAGIC || req.version != VDE_VERSION ||
-	    (req.type & 0xff) != VDE_REQ_NEW_CONTROL || req.sock.sun_family != AF_UNIX ||
-	    !memchr(req.sock.sun_path, '\0', sizeof(req.sock.sun_path)) || !req.sock.sun_path[0]) {
+	    (req.type & 0xff) != VDE_REQ_NEW_CONTROL || peer.sun_family != AF_UNIX ||
+	    !memchr(peer.sun_path, '\0', sizeof(peer.sun_path)) || !peer.sun_path[0]) {
 		nc_warn("local switch: refused a port: not a VDE version-3 request for a new port");
 		return false;
 	}
@@ -272,9 +273,9 @@ static bool port_answer(struct vsw_port *p)
 	if (fd < 0)
 		return false;
 	unlink(ours.sun_path);
-	if (connect(fd, (struct sockaddr *)&req.sock, sizeof(req.sock)) ||
+	if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)) ||
 	    bind(fd, (struct sockaddr *)&ours, sizeof(ours))) {
-		nc_warn("local switch: cannot make a port for %s: %m", req.sock.sun_path);
+		nc_warn("local switch: cannot make a port for %s: %m", peer.sun_path);
 		close(fd);
 		return false;
 	}
@@ -289,7 +290,7 @@ static bool port_answer(struct vsw_port *p)
 		return false;	/* port_close() takes the socket down */
 	p->active = true;
 	vsw.stats.ports_opened++;
-	nc_debug("local switch: port %d for %s", p->id, req.sock.sun_path);
+	nc_debug("local switch: port %d for %s", p->id, peer.sun_path);
 	return true;
 }
 
