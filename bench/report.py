@@ -421,10 +421,11 @@ def findings(w, rows, meta, files):
             ina, outa = fa[2] - fa[0], fa[3] - fa[1]
             per = lambda n, fr: dict(sa).get(n, 0) / tot * calls[0] / fr if fr else 0
             t += ("; the switch host makes %.1f system calls per frame — per frame received %.2f "
-                  "epoll_wait, %.2f poll and %.2f read (about one frame per wake-up), per frame "
-                  "sent %.2f write — the sender %.1f"
-                  % (calls[0] / fra, per("epoll_wait", ina), per("poll", ina), per("read", ina),
-                     per("write", outa), calls[1] / frb))
+                  "epoll_wait, %.2f poll and %.2f read or recv, per frame sent %.2f write or send "
+                  "— the sender %.1f"
+                  % (calls[0] / fra, per("epoll_wait", ina), per("poll", ina),
+                     per("read", ina) + per("recvfrom", ina),
+                     per("write", outa) + per("sendto", outa), calls[1] / frb))
         if ca and cb:
             t += ("; checksums take %.0f%% of the receiving service's CPU and %.0f%% of the sending "
                   "one's (computed for every segment, since a kernel may be on the switch through "
@@ -586,12 +587,28 @@ BEFORE_15 = [
 ]
 
 
+# Figures of the full run before netcon hosted its own switch (2026-12-02
+# 18:34 UTC, commit c14777b: vdeplug's embedded switch), for its table.
+BEFORE_VSW = [
+    ("bulk-switch", "1 stream, b → a (joiner to switch host)", 16.68, 0.81),
+    ("bulk-switch", "1 stream, a → b (switch host to joiner)", 15.47, 0.75),
+    ("bulk-switch", "4 streams, b → a (joiner to switch host)", 12.81, 0.56),
+    ("bulk-switch", "4 streams, a → b (switch host to joiner)", 13.73, 0.60),
+    ("cpu", "switch b → a: both services + programs", 1.82, 1.61),
+    ("cpu", "switch a → b: both services + programs", 1.79, 1.67),
+    ("conn", "two services over the switch", 2908, 0.46),
+    ("wrk", "two services over the switch", 35738, 0.76),
+    ("latency", "two services over the switch: median", 103.9, 1.72),
+]
+
+
 def before_after(w, rows, before, rev):
     w("| figure | before (%s) | ratio before | this run | ratio now |" % rev)
     w("|---|---|---|---|---|")
     for sec, row, val, ratio in before:
         r = rows.get((sec, row))
-        unit = r["unit"] if r else {"cpu": "CPU s/GiB"}.get(sec, "Gbit/s")
+        unit = r["unit"] if r else {"cpu": "CPU s/GiB", "latency": "µs", "conn": "conn/s",
+                                    "wrk": "req/s"}.get(sec, "Gbit/s")
         now = med(rows, sec, row)
         ratios = summarize(r)[2] if r else []
         w("| %s — %s | %s %s | %.2f | %s %s | %s |"
@@ -616,10 +633,17 @@ def removed(w, rows):
         "being full stops the reading, and the conformance suite runs with and without it "
         "(`--no-shortcut`, measured beside it below).",
         "**Small frames on the local switch**: its MTU is 65000 (was 9000, vdeplug's frame size): "
-        "vdeplug's switch forwards a datagram of whatever size its host's buffer holds, and lwIP "
+        "the switch forwards a datagram of whatever size its host's buffer holds, and lwIP "
         "sends one 64 KiB segment per frame, so the switch's per-frame work (a wake-up and a system "
         "call per hop) is 7 times rarer. TCP to a vdeplug client on the switch (a tap through "
         "vde_plug) still uses that client's MSS; the gateway's libslirp sends at most 9000.",
+        "**Nested waits on the switch host**: the local switch is netcon's own "
+        "(`src/service/vswitch.c`, VDE's protocol for joined services, vde_plug and the uplink), "
+        "with every port's socket in the hosting service's epoll set. vdeplug's embedded switch "
+        "hid its ports behind an epoll descriptor of its own whose vde_recv() blocks, so each frame "
+        "it received cost a nested epoll_wait() and a poll() probe besides its read: under strace, "
+        "1 stream b → a, the host made 1.0 read, 1.0 poll and 1.0 epoll_wait per frame received "
+        "before, 1.03 recv and 0.03 epoll_wait after.",
         "**Per-frame work on a tap**: tap:// is opened by netcon (`src/service/tap.c`) with "
         "IFF_VNET_HDR and the checksum and TSO offloads. The kernel hands over its TCP sends whole "
         "(up to 64 KiB in one read, checksums not verified again); connections over the tap send "
@@ -630,6 +654,10 @@ def removed(w, rows):
         w("- " + t)
     w("")
     before_after(w, rows, BEFORE_15, "bc97ab1")
+    w("The switch hosted by netcon instead of vdeplug's, against the full run on c14777b (the same "
+      "day, the same kind of machine):")
+    w("")
+    before_after(w, rows, BEFORE_VSW, "c14777b")
     w("Earlier (2026-11-24/25):")
     w("")
     for t in (

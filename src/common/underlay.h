@@ -22,8 +22,8 @@
 #define NC_FRAME_MTU_MAX	9000
 /*
  * The local switch's MTU. Its frames are datagrams of Unix sockets, which
- * carry far more than vdeplug's 9 KiB (vdeplug's switch forwards whatever
- * its host's buffer holds): one frame per 64 KiB TCP segment makes the
+ * carry far more than vdeplug's 9 KiB (the switch, vswitch.c, forwards
+ * whatever its buffer holds): one frame per 64 KiB TCP segment makes the
  * switch's per-frame costs (a wake-up, a system call per hop) 7 times
  * rarer than at 9000. A vdeplug client on the switch (vde_plug, a tap)
  * still gets its own MTU's segments: TCP's MSS comes from each end.
