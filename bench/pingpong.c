@@ -24,9 +24,8 @@
  * (resending every 100 ms: the server may be starting, or still connected to
  * the previous client), then runs as over TCP; a round trip whose answer does
  * not come within 500 ms is resent and counted lost (printed as ", N lost";
- * more than 10 ends the run). The client says no goodbye: a datagram sent
- * right before close() can make netcon's service read the closed socket's
- * end-of-file as empty datagrams without end (see docs/benchmarks.md).
+ * more than 10 ends the run). The client says no goodbye (the server's
+ * 200 ms of silence ends a client), as when the figures were first taken.
  */
 #include <errno.h>
 #include <netdb.h>

@@ -824,13 +824,13 @@ def text_udp_latency(rows, meta, files=None):
             "back; 1,000 warm-up round trips, then each round trip timed (median, p99). An answer "
             "not back within 500 ms is resent and counted lost (notes below, if any). \"All on "
             "CPU 0\" pins the service, both servers and the clients to one CPU, as for TCP. The client "
-            "sends no goodbye datagram (the server drops a peer silent for 200 ms): with one, the "
-            "service wedged in this benchmark's runs — a connected UDP socket whose program sends a "
-            "datagram and closes at once can have its end-of-file read in the service's batch read "
-            "(recvmsg returning 0 before EPOLLHUP is seen) as an empty datagram, again and again: "
-            "the service spun (tens of thousands of recvmsg a second returning 0, an empty datagram "
-            "sent for each), never returned to epoll_wait and stopped answering (`udp.c` from_app() via nc_sock_flush(); a bug to fix in src/, not measured "
-            "here). bench/run.sh now checks after each UDP run that the services still answer.")
+            "sends no goodbye datagram (the server drops a peer silent for 200 ms), as when these "
+            "figures were first taken. A goodbye once wedged the service: the end-of-file of a "
+            "connected UDP socket closed right after a send was read as an empty datagram, again "
+            "and again. That was fixed (`src/service/dgram_sock.c`: an empty record counts as the "
+            "end only when the program's end is shut, and the udp suite's "
+            "empty-datagram-then-close case checks it); "
+            "bench/run.sh still checks after each UDP run that the services answer.")
 
 
 def intro_hosts(rows, meta):

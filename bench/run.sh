@@ -1552,7 +1552,7 @@ else
 fi
 }
 
-# UDP last: a service wedged by a UDP run (see udp) cannot spoil the others.
+# UDP last: a service a UDP run wedged (checked after each, see udp) cannot spoil the others.
 for s in bulk latency conn published seccomp mem time hosts udp; do
 	want "$s" && "sec_$s"
 done
