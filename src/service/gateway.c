@@ -52,6 +52,7 @@
 #include "loop.h"
 #include "../common/log.h"
 #include "../common/underlay.h"
+#include "iobuf.h"
 
 #define GW_FRAME_MAX	(NC_LINK_FRAME_MAX + 64)	/* the largest MTU and its headers */
 #define GW_BATCH	64		/* frames taken per wake-up, either side */
@@ -82,8 +83,8 @@ static struct {
 	struct nc_gateway_stats stats;
 	unsigned n_ports;
 	struct nc_publish ports[NC_GATEWAY_PORTS_MAX];
-	uint8_t rx[GW_FRAME_MAX];	/* main thread */
-	uint8_t in[GW_FRAME_MAX];	/* gateway thread */
+	uint8_t rx[GW_FRAME_MAX] NC_IO_ALIGNED;	/* main thread */
+	uint8_t in[GW_FRAME_MAX] NC_IO_ALIGNED;	/* gateway thread */
 } gw = { .pair = { -1, -1 }, .wake = -1 };
 
 bool nc_gateway_on(void)

@@ -68,6 +68,7 @@
 #include "random.h"
 #include "../common/dgram.h"
 #include "../common/log.h"
+#include "iobuf.h"
 
 #define READ_BATCH	64		/* records taken from one program per event */
 #define ICMP_HDR	8		/* type, code, checksum, identifier, sequence */
@@ -76,7 +77,7 @@
 #define SCRATCH		(sizeof(struct nc_dgram_hdr) + 65536)
 
 static struct {
-	uint8_t scratch[SCRATCH];
+	uint8_t scratch[SCRATCH] NC_IO_ALIGNED;
 	struct raw_pcb *pcb4, *pcb6;
 	/* idents[id]: the sockets holding identifier @id, newest first (->icmp.next). */
 	struct nc_sock *idents[65536];

@@ -32,6 +32,7 @@
 #include "../common/log.h"
 #include "../common/proc.h"
 #include "../common/underlay.h"
+#include "iobuf.h"
 
 #define LINK_BATCH 64	/* frames taken per wake-up before yielding */
 #define TXQ_FRAMES 2048	/* frames held while the link pushes back */
@@ -53,7 +54,7 @@ static struct {
 	nc_link_mtu_cb on_mtu;
 	struct nc_loop_handler data_h, ctl_h;
 	struct nc_link_stats stats;
-	uint8_t frame[NC_LINK_FRAME_MAX];
+	uint8_t frame[NC_LINK_FRAME_MAX] NC_IO_ALIGNED;
 	/*
 	 * Frames the link refused for now (a full datagram queue at the other
 	 * end): kept in order and sent when the descriptor is writable again,

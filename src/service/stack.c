@@ -43,6 +43,7 @@
 #include "lwip/tso.h"
 #include "../common/log.h"
 #include "../common/underlay.h"
+#include "iobuf.h"
 
 #define PROBE_COUNT	3
 #define PROBE_WAIT_MS	150
@@ -149,7 +150,7 @@ const ip6_addr_t *netcon_ip6_gateway(struct netif *netif, const ip6_addr_t *dest
 /* eth_output() - lwIP's link output: one frame to the link. */
 static err_t eth_output(struct netif *netif, struct pbuf *p)
 {
-	static uint8_t frame[NC_LINK_FRAME_MAX];
+	static uint8_t frame[NC_LINK_FRAME_MAX] NC_IO_ALIGNED;
 
 	const uint8_t *f = p->payload;
 

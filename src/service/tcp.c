@@ -60,6 +60,7 @@
 #include "neigh.h"
 #include "clock.h"
 #include "../common/log.h"
+#include "iobuf.h"
 
 #define READ_CHUNK	(256 * 1024)
 #define WRITE_IOV	64
@@ -68,7 +69,7 @@
 struct nc_tcp_counts nc_tcp_counts;
 
 static struct {
-	uint8_t scratch[READ_CHUNK];	/* what tx_pull() reads from a program, and the filler */
+	uint8_t scratch[READ_CHUNK] NC_IO_ALIGNED;	/* what tx_pull() reads from a program, and the filler */
 } pump;
 
 /* ---------------------------------------------------------------- state -- */

@@ -30,13 +30,14 @@
 #include "lwip/priv/tcp_priv.h"
 
 #include "sock_priv.h"
+#include "iobuf.h"
 
 #define SPLICE_CHUNK	(256 * 1024)
 #define SPLICE_TRIES	8	/* lookups of a local peer before giving up on one */
 
 static struct {
+	uint8_t buf[SPLICE_CHUNK] NC_IO_ALIGNED;
 	bool off;			/* --no-shortcut */
-	uint8_t buf[SPLICE_CHUNK];
 } sp;
 
 /* nc_splice_enable() - whether local connections take the shortcut (--no-shortcut: no). */

@@ -48,13 +48,14 @@
 #include "stack.h"
 #include "../common/dgram.h"
 #include "../common/log.h"
+#include "iobuf.h"
 
 #define READ_BATCH	64		/* records taken from one program per event */
 #define SCRATCH		(sizeof(struct nc_dgram_hdr) + 65536)
 #define MAX_IOV		64
 
 static struct {
-	uint8_t scratch[SCRATCH];
+	uint8_t scratch[SCRATCH] NC_IO_ALIGNED;
 	uint64_t drops_in, drops_out;	/* for the status: full sockets, failed sends */
 } udp;
 

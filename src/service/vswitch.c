@@ -42,6 +42,7 @@
 #include "../common/log.h"
 #include "../common/proc.h"
 #include "../common/underlay.h"
+#include "iobuf.h"
 
 #define VDE_MAGIC	0xfeedfaceu
 #define VDE_VERSION	3
@@ -97,7 +98,7 @@ static struct {
 		uint64_t forwarded;	/* frames from a port to another port */
 		uint64_t dropped;	/* a port's queue was full, or a runt or oversize frame */
 	} stats;
-	uint8_t frame[NC_LINK_FRAME_MAX];	/* when the stack lends no buffer */
+	uint8_t frame[NC_LINK_FRAME_MAX] NC_IO_ALIGNED;	/* when the stack lends no buffer */
 } vsw = { .ctl_h.fd = -1 };
 
 /* eth_vlan() - the 802.1Q VLAN a frame is on (0: untagged), part of what the switch learns. */
