@@ -491,6 +491,11 @@ static int for_gateway(const uint8_t *f, size_t len)
 	return NC_GATEWAY_NOT;
 }
 
+int nc_gateway_classify(const uint8_t *hdr, size_t len)
+{
+	return gw.on ? for_gateway(hdr, len) : NC_GATEWAY_NOT;
+}
+
 int nc_gateway_frame(const uint8_t *frame, size_t len)
 {
 	int where;

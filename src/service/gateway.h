@@ -34,6 +34,8 @@ bool nc_gateway_on(void);
  * NC_GATEWAY_ALSO: the gateway has a copy, the link gets it too (ARP, ND).
  */
 enum { NC_GATEWAY_NOT, NC_GATEWAY_ONLY, NC_GATEWAY_ALSO };
+/* Where a frame lwIP sends would go (NC_GATEWAY_*), from its first @len bytes (headers); nothing is sent. */
+int nc_gateway_classify(const uint8_t *hdr, size_t len);
 int nc_gateway_frame(const uint8_t *frame, size_t len);
 
 /* Publish (@add) or unpublish a port; both families when @p names neither. 0 or -errno. */

@@ -13,4 +13,12 @@
  */
 #define NC_IO_ALIGNED __attribute__((aligned(4096)))
 
+/*
+ * A frame goes to a link in at most this many pieces (struct iovec): lwIP's
+ * pbuf chain as it is, the headers in the first piece, so that a segment's
+ * data goes from where the program's bytes were read to the kernel in one
+ * copy (tcp.c's send ring). A longer chain is gathered into one buffer.
+ */
+#define NC_FRAME_PIECES	16
+
 #endif

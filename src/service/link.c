@@ -69,6 +69,7 @@ static struct {
 } lnk;
 
 static int link_connect(void);
+static bool on_switch(void);
 static void txq_flush(void);
 static bool lossy(void);
 
@@ -87,16 +88,36 @@ static ssize_t link_recv(void *buf, size_t len)
 	return vde_recv(lnk.conn, buf, len, lnk.recv_blocks ? 0 : MSG_DONTWAIT);
 }
 
-/* link_send() - one frame to whichever link is open (never blocks). */
-static ssize_t link_send(const void *frame, size_t len)
+/*
+ * link_sendv() - one frame in @n pieces to whichever link is open (never
+ * blocks). Only links that nc_link_takes_pieces() names get more than one.
+ */
+static ssize_t link_sendv(const struct iovec *iov, int n, size_t len)
 {
 	if (lnk.tap_fd >= 0)
-		return nc_tap_send(lnk.tap_fd, frame, len, lnk.cfg->mtu);
+		return nc_tap_sendv(lnk.tap_fd, iov, n, len, lnk.cfg->mtu);
 	if (lnk.switch_host) {
-		nc_vswitch_send(frame, len);
+		nc_vswitch_sendv(iov, n, len);
 		return (ssize_t)len;
 	}
-	return vde_send(lnk.conn, frame, len, MSG_DONTWAIT);
+	if (n > 1) {
+		/* vdeplug's vde:// plugin sends each frame with send() on its data socket. */
+		struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+
+		return sendmsg(vde_datafd(lnk.conn), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	return vde_send(lnk.conn, iov[0].iov_base, len, MSG_DONTWAIT);
+}
+
+/*
+ * nc_link_takes_pieces() - whether a frame may go out in pieces (see
+ * nc_link_sendv()): a tap, the switch we host, or the vde:// connection
+ * to the local switch (vdeplug's plugin for it is a datagram socket). Other
+ * vdeplug plugins take one buffer.
+ */
+bool nc_link_takes_pieces(void)
+{
+	return lnk.tap_fd >= 0 || lnk.switch_host || (lnk.conn && on_switch());
 }
 
 /* nc_link_segments() - the link takes TCP segments larger than its MTU whole (tap with TSO). */
@@ -444,7 +465,9 @@ static void txq_flush(void)
 	while (lnk.txq.count) {
 		unsigned i = lnk.txq.head;
 
-		if (link_send(lnk.txq.buf[i], lnk.txq.len[i]) < 0) {
+		struct iovec iov = { .iov_base = lnk.txq.buf[i], .iov_len = lnk.txq.len[i] };
+
+		if (link_sendv(&iov, 1, lnk.txq.len[i]) < 0) {
 			if (errno == EAGAIN || errno == ENOBUFS)
 				return;
 			lnk.stats.send_errors++;
@@ -461,17 +484,22 @@ static void txq_flush(void)
 	nc_loop_mod(&lnk.data_h, EPOLLIN);
 }
 
-/* txq_push() - keep a frame for later; a full queue drops it, as a wire would. */
-static int txq_push(const void *frame, size_t len)
+/* txq_push() - keep a frame (gathered from its pieces) for later; a full queue drops it, as a wire would. */
+static int txq_push(const struct iovec *iov, int n, size_t len)
 {
 	unsigned i = (lnk.txq.head + lnk.txq.count) % TXQ_FRAMES;
+	size_t off = 0;
+	int k;
 
 	if (lnk.txq.count == TXQ_FRAMES || lnk.txq.bytes + len > TXQ_BYTES ||
 	    !(lnk.txq.buf[i] = malloc(len))) {
 		lnk.stats.send_errors++;
 		return -1;
 	}
-	memcpy(lnk.txq.buf[i], frame, len);
+	for (k = 0; k < n; k++) {
+		memcpy(lnk.txq.buf[i] + off, iov[k].iov_base, iov[k].iov_len);
+		off += iov[k].iov_len;
+	}
 	lnk.txq.len[i] = (uint16_t)len;
 	lnk.txq.bytes += len;
 	lnk.txq.count++;
@@ -485,27 +513,39 @@ static bool lossy(void)
 	return lnk.cfg && lnk.cfg->loss_ppm && nc_random_u32() % 1000000u < lnk.cfg->loss_ppm;
 }
 
-/* nc_link_send() - one frame out, in order behind any the link refused. */
-int nc_link_send(const void *frame, size_t len)
+/*
+ * nc_link_sendv() - one frame out, in @n pieces of @len bytes in all,
+ * in order behind any the link refused. More than one piece only where
+ * nc_link_takes_pieces() says so; the first holds the frame's headers.
+ */
+int nc_link_sendv(const struct iovec *iov, int n, size_t len)
 {
-	ssize_t n;
+	ssize_t sent;
 
 	if (!link_up())
 		return -1;
 	if (lossy())
 		return 0;
 	if (lnk.txq.count)
-		return txq_push(frame, len);
-	n = link_send(frame, len);
-	if (n < 0) {
+		return txq_push(iov, n, len);
+	sent = link_sendv(iov, n, len);
+	if (sent < 0) {
 		if ((errno == EAGAIN || errno == ENOBUFS) && !lnk.recv_blocks)
-			return txq_push(frame, len);
+			return txq_push(iov, n, len);
 		lnk.stats.send_errors++;
 		return -1;
 	}
 	lnk.stats.frames_out++;
 	lnk.stats.bytes_out += len;
 	return 0;
+}
+
+/* nc_link_send() - nc_link_sendv() of a frame in one piece. */
+int nc_link_send(const void *frame, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
+
+	return nc_link_sendv(&iov, 1, len);
 }
 
 void nc_link_close(void)

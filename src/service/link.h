@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "config.h"
 
@@ -43,6 +44,9 @@ void nc_link_attach(const struct nc_config *cfg, nc_link_frame_cb on_frame,
  */
 void nc_link_input_frame(uint8_t *buf, size_t len, size_t size);
 int nc_link_send(const void *frame, size_t len);
+int nc_link_sendv(const struct iovec *iov, int n, size_t len);
+/* A frame may go out in pieces (nc_link_sendv() with more than one). */
+bool nc_link_takes_pieces(void);
 /* The frame being delivered has checksums the kernel checked or left unfilled (tap offloads). */
 bool nc_link_frame_checked(void);
 /* The link takes TCP segments larger than its MTU and cuts them itself (tap with TSO). */

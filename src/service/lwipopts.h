@@ -69,7 +69,12 @@
 #define LWIP_HAVE_LOOPIF                1
 #define LWIP_NETIF_LOOPBACK             1
 #define LWIP_LOOPBACK_MAX_PBUFS         0
-#define LWIP_NETIF_TX_SINGLE_PBUF       1
+/*
+ * Segments may be pbuf chains: tcp.c hands lwIP the data of a bulk
+ * connection by reference (its send ring), and eth_output() gives the
+ * chain to the link in pieces. (1 would make tcp_write() copy everything.)
+ */
+#define LWIP_NETIF_TX_SINGLE_PBUF       0
 #define LWIP_CHECKSUM_CTRL_PER_NETIF    1
 /*
  * Checksums: our 64-bit sum (chksum.c) instead of lwIP's 16-bit one, data

@@ -156,6 +156,15 @@ struct nc_tcp_sock {
 	bool rx_fin_done;		/* ... and the program has been told */
 	bool peer_closed_first;		/* the peer's FIN came before ours */
 	/* Program to network. */
+	/*
+	 * The send ring of a bulk connection (tcp.c): what tx_pull() read from
+	 * the program, which lwIP's segments reference until acknowledged.
+	 * Byte seq of the stream is at ring[(seq - ring_base) % size].
+	 */
+	uint8_t *ring;
+	uint32_t ring_base;
+	bool ring_clean;		/* no segment from before the ring is left */
+	uint64_t tx_copied;		/* bytes given to lwIP by copy */
 	bool tx_eof;			/* the program will send no more */
 	bool tx_fin_done;		/* FIN queued in lwIP */
 	bool app_gone;			/* the program's last reference is closed */

@@ -147,15 +147,33 @@ const ip6_addr_t *netcon_ip6_gateway(struct netif *netif, const ip6_addr_t *dest
 	return &gw;
 }
 
-/* eth_output() - lwIP's link output: one frame to the link. */
+/*
+ * eth_output() - lwIP's link output: one frame to the link. A pbuf chain
+ * (a segment whose data lwIP references in tcp.c's send ring, headers in
+ * the first pbuf) goes in pieces where the link takes them, so that its
+ * data is copied once, into the kernel; otherwise it is gathered first.
+ */
 static err_t eth_output(struct netif *netif, struct pbuf *p)
 {
 	static uint8_t frame[NC_LINK_FRAME_MAX] NC_IO_ALIGNED;
-
+	struct iovec iov[NC_FRAME_PIECES];
 	const uint8_t *f = p->payload;
 
 	(void)netif;
 	_Static_assert(sizeof(frame) >= 0xffff, "a pbuf chain's 16-bit length fits the frame");
+	if (p->next && nc_link_takes_pieces() && p->len >= NC_ETH_HDR_LEN + 40 &&
+	    nc_gateway_classify(p->payload, p->len) == NC_GATEWAY_NOT) {
+		const struct pbuf *q;
+		int n = 0;
+
+		for (q = p; q && n < NC_FRAME_PIECES; q = q->next)
+			if (q->len)
+				iov[n++] = (struct iovec){ .iov_base = q->payload, .iov_len = q->len };
+		if (!q) {
+			nc_link_sendv(iov, n, p->tot_len);
+			return ERR_OK;
+		}
+	}
 	if (p->next) {
 		pbuf_copy_partial(p, frame, p->tot_len, 0);
 		f = frame;

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "iobuf.h"
 
 /*
  * nc_tap_open() - the tap device NAME (created if missing, which needs
@@ -151,24 +152,43 @@ static size_t gso_prepare(const uint8_t *f, size_t len, unsigned mtu,
 }
 
 /*
- * nc_tap_send() - one frame out: as it is, or, for a TCP segment longer
- * than @mtu allows, whole with a GSO header (see the top of the file).
+ * nc_tap_sendv() - one frame out, in @n pieces of @len bytes in all (the
+ * first holds every header): as it is, or, for a TCP segment longer than
+ * @mtu allows, whole with a GSO header (see the top of the file).
  */
-ssize_t nc_tap_send(int fd, const void *frame, size_t len, unsigned mtu)
+ssize_t nc_tap_sendv(int fd, const struct iovec *frame, int n, size_t len, unsigned mtu)
 {
 	struct virtio_net_hdr vh;
 	uint8_t hdr[ETH_HLEN + 60 + 60];
-	struct iovec iov[3];
-	size_t hl;
-	ssize_t n;
-	int cnt = 0;
+	struct iovec iov[2 + NC_FRAME_PIECES];
+	size_t hl = 0, first = frame[0].iov_len;
+	ssize_t sent;
+	int cnt = 0, i;
 
+	if (n < 1 || n > NC_FRAME_PIECES) {
+		errno = EINVAL;
+		return -1;
+	}
 	memset(&vh, 0, sizeof(vh));
 	iov[cnt++] = (struct iovec){ .iov_base = &vh, .iov_len = sizeof(vh) };
-	hl = gso_prepare(frame, len, mtu, &vh, hdr, sizeof(hdr));
+	if (first >= ETH_HLEN + 40)
+		hl = gso_prepare(frame[0].iov_base, len, mtu, &vh, hdr,
+				 first < sizeof(hdr) ? first : sizeof(hdr));
 	if (hl)
 		iov[cnt++] = (struct iovec){ .iov_base = hdr, .iov_len = hl };
-	iov[cnt++] = (struct iovec){ .iov_base = (uint8_t *)frame + hl, .iov_len = len - hl };
-	n = writev(fd, iov, cnt);
-	return n < 0 ? -1 : n - (ssize_t)sizeof(vh);
+	if (first > hl)
+		iov[cnt++] = (struct iovec){ .iov_base = (uint8_t *)frame[0].iov_base + hl,
+					     .iov_len = first - hl };
+	for (i = 1; i < n; i++)
+		iov[cnt++] = frame[i];
+	sent = writev(fd, iov, cnt);
+	return sent < 0 ? -1 : sent - (ssize_t)sizeof(vh);
+}
+
+/* nc_tap_send() - nc_tap_sendv() of a frame in one piece. */
+ssize_t nc_tap_send(int fd, const void *frame, size_t len, unsigned mtu)
+{
+	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
+
+	return nc_tap_sendv(fd, &iov, 1, len, mtu);
 }

@@ -59,10 +59,19 @@
 #include "timewait.h"
 #include "neigh.h"
 #include "clock.h"
+#include "link.h"
 #include "../common/log.h"
 #include "iobuf.h"
 
 #define READ_CHUNK	(256 * 1024)
+/*
+ * The send ring: as large as lwIP's send buffer, so that what lwIP can take
+ * always fits; a connection gets one once it has sent TX_RING_AFTER bytes by
+ * copy (request-response connections never do).
+ */
+#define TX_RING_SIZE	TCP_SND_BUF
+#define TX_RING_AFTER	(1024 * 1024)
+_Static_assert((TX_RING_SIZE & (TX_RING_SIZE - 1)) == 0, "ring offsets survive sequence wrap");
 #define WRITE_IOV	64
 #define NEIGH_GIVEUP_MS	3000	/* Linux: 3 ARP probes, 1 s apart */
 
@@ -101,7 +110,12 @@ void nc_tcp_set_state(struct nc_sock *s, enum nc_sock_state to)
 
 /* ------------------------------------------------------------------ PCB -- */
 
-/* pcb_detach() - cut the PCB loose from @s; lwIP owns it from here. */
+static void ring_release(struct nc_sock *s);
+
+/*
+ * pcb_detach() - cut the PCB loose from @s; lwIP owns it from here. Its
+ * segments must not point into @s's send ring any more (ring_release()).
+ */
 static void pcb_detach(struct nc_sock *s)
 {
 	if (!s->tcp.pcb)
@@ -129,6 +143,7 @@ void nc_sock_pcb_leaving(struct tcp_pcb *pcb)
 
 	if (s && s->tcp.pcb == pcb) {
 		nc_timewait_note_close(pcb, s->opts.reuseaddr);
+		ring_release(s);	/* TIME_WAIT: nothing left unacknowledged */
 		pcb_detach(s);
 	} else {
 		tcp_arg(pcb, NULL);
@@ -149,16 +164,19 @@ static err_t callback_result(const struct tcp_pcb *pcb)
 	return last_aborted == pcb ? ERR_ABRT : ERR_OK;
 }
 
-/* nc_tcp_pcb_abort() - send RST and free the PCB. */
+/* nc_tcp_pcb_abort() - send RST and free the PCB (with its segments: the ring goes after). */
 void nc_tcp_pcb_abort(struct nc_sock *s)
 {
 	struct tcp_pcb *pcb = s->tcp.pcb;
+	uint8_t *ring = s->tcp.ring;
 
 	if (!pcb)
 		return;
+	s->tcp.ring = NULL;
 	pcb_detach(s);
 	last_aborted = pcb;
 	tcp_abort(pcb);
+	free(ring);
 }
 
 /*
@@ -180,9 +198,11 @@ static err_t on_recv_orphan(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_
 /* nc_tcp_pcb_close() - end the connection gracefully; RST if lwIP cannot. */
 void nc_tcp_pcb_close(struct nc_sock *s)
 {
-	struct tcp_pcb *pcb = s->tcp.pcb;
+	struct tcp_pcb *pcb;
 	bool listening = s->state == SOCK_LISTEN;
 
+	ring_release(s);	/* the PCB sends what is unacknowledged from copies (or was reset) */
+	pcb = s->tcp.pcb;
 	if (!pcb)
 		return;
 	pcb_detach(s);
@@ -319,6 +339,173 @@ static void rx_flush(struct nc_sock *s)
 
 static void tcp_conn_failed(struct nc_sock *s, int e);
 
+/* ------------------------------------------------------------ send ring -- */
+
+/*
+ * Once a connection has sent TX_RING_AFTER bytes over a link that takes
+ * frames in pieces, tx_pull() reads the program's bytes into the
+ * connection's send ring and hands lwIP references to them (tcp_write()
+ * without TCP_WRITE_FLAG_COPY): a segment is its header pbuf and ROM pbufs
+ * into the ring, and eth_output() passes that chain to the kernel as it is.
+ * One copy in user space fewer per byte sent. A byte of the ring is not
+ * reused while any queued segment (unsent, or unacknowledged, even in part)
+ * may still read it; when the PCB goes on without us, its segments get
+ * copies of their data first (ring_release()).
+ */
+
+static size_t tx_room(const struct nc_sock *s);
+
+/* ring_oldest() - the first sequence number a queued segment of @pcb may still read. */
+static u32_t ring_oldest(const struct tcp_pcb *pcb)
+{
+	u32_t oldest = pcb->snd_lbb;
+
+	/* Each queue is in sequence order; a retransmission moves segments between them. */
+	if (pcb->unacked && TCP_SEQ_LT(lwip_ntohl(pcb->unacked->tcphdr->seqno), oldest))
+		oldest = lwip_ntohl(pcb->unacked->tcphdr->seqno);
+	if (pcb->unsent && TCP_SEQ_LT(lwip_ntohl(pcb->unsent->tcphdr->seqno), oldest))
+		oldest = lwip_ntohl(pcb->unsent->tcphdr->seqno);
+	return oldest;
+}
+
+/* ring_wanted() - whether @s sends from a ring from now on (see above). */
+static bool ring_wanted(struct nc_sock *s)
+{
+	if (s->tcp.ring)
+		return true;
+	if (s->tcp.tx_copied < TX_RING_AFTER || !nc_link_takes_pieces() || s->tcp.sp_to ||
+	    nc_tcp_remote_local(s))
+		return false;
+	s->tcp.ring = malloc(TX_RING_SIZE);
+	if (!s->tcp.ring)
+		return false;
+	s->tcp.ring_base = s->tcp.pcb->snd_lbb;
+	s->tcp.ring_clean = false;
+	return true;
+}
+
+/* ring_room() - where in the ring the next bytes go, and how many fit there in one piece. */
+static size_t ring_room(struct nc_sock *s, uint8_t **at)
+{
+	const struct tcp_pcb *pcb = s->tcp.pcb;
+	u32_t head = pcb->snd_lbb, oldest = ring_oldest(pcb), used;
+	size_t off = (size_t)((head - s->tcp.ring_base) % TX_RING_SIZE);
+
+	if (!s->tcp.ring_clean && !TCP_SEQ_LT(oldest, s->tcp.ring_base))
+		s->tcp.ring_clean = true;	/* the segments copied before the ring are gone */
+	used = s->tcp.ring_clean ? head - oldest : head - s->tcp.ring_base;
+	if (used >= TX_RING_SIZE)
+		return 0;
+	*at = s->tcp.ring + off;
+	return LWIP_MIN(TX_RING_SIZE - used, TX_RING_SIZE - off);
+}
+
+/*
+ * own_data() - give every pbuf of @seg's chains that points into
+ * [@lo, @lo + TX_RING_SIZE) a copy of its bytes. false: no memory, or a pbuf
+ * someone else holds too.
+ */
+static bool own_data(struct tcp_seg *seg, const uint8_t *lo, size_t *copied)
+{
+	for (; seg; seg = seg->next) {
+		struct pbuf **link;
+
+		for (link = &seg->p; *link; link = &(*link)->next) {
+			struct pbuf *q = *link, *r;
+			const uint8_t *at = q->payload;
+
+			if (at < lo || at >= lo + TX_RING_SIZE)
+				continue;
+			if (q->ref != 1 || !(r = pbuf_alloc(PBUF_RAW, q->len, PBUF_RAM)))
+				return false;
+			memcpy(r->payload, q->payload, q->len);
+			*copied += q->len;
+			r->tot_len = q->tot_len;
+			r->next = q->next;
+			q->next = NULL;
+			*link = r;
+			pbuf_free(q);
+		}
+	}
+	return true;
+}
+
+/*
+ * ring_release() - @s lets go of its ring: the PCB, if it goes on (closing
+ * gracefully, its data still to be acknowledged), gets copies of what its
+ * segments referenced; if that fails, it is reset instead (s->tcp.pcb is
+ * then NULL: callers read it after this).
+ */
+static void ring_release(struct nc_sock *s)
+{
+	struct tcp_pcb *pcb = s->tcp.pcb;
+	size_t copied = 0;
+
+	if (!s->tcp.ring)
+		return;
+	if (pcb && (!own_data(pcb->unsent, s->tcp.ring, &copied) ||
+		    !own_data(pcb->unacked, s->tcp.ring, &copied))) {
+		nc_err("socket %llu: no memory to keep its unacknowledged data; resetting",
+		       (unsigned long long)s->id);
+		pcb_detach(s);
+		last_aborted = pcb;
+		tcp_abort(pcb);
+	} else if (copied) {
+		nc_debug("socket %llu: %zu bytes still to be acknowledged copied out of its send ring",
+			 (unsigned long long)s->id, copied);
+	}
+	free(s->tcp.ring);
+	s->tcp.ring = NULL;
+}
+
+/* tx_give_ref() - @n bytes read into the ring at @at, to lwIP by reference. */
+static bool tx_give_ref(struct nc_sock *s, const uint8_t *at, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		size_t chunk = LWIP_MIN(n - off, 0xffff);
+		u8_t flags = off + chunk < n ? TCP_WRITE_FLAG_MORE : 0;
+		err_t err = tcp_write(s->tcp.pcb, at + off, (u16_t)chunk, flags);
+
+		if (err != ERR_OK) {
+			/* Cannot happen given tx_room(); never lose the bytes quietly. */
+			nc_err("tcp_write: error %d with %zu bytes read; resetting", err, n - off);
+			tcp_conn_failed(s, ENOBUFS);
+			return false;
+		}
+		off += chunk;
+	}
+	tcp_output(s->tcp.pcb);
+	return true;
+}
+
+/* tx_pull_ring() - tx_pull() for a connection with a send ring. */
+static bool tx_pull_ring(struct nc_sock *s)
+{
+	int rounds;
+
+	for (rounds = 0; rounds < 4; rounds++) {
+		size_t room = tx_room(s), fit;
+		uint8_t *at;
+		ssize_t n;
+
+		if (room == 0 || !(fit = ring_room(s, &at)))
+			return true;
+		room = LWIP_MIN(LWIP_MIN(room, fit), (size_t)READ_CHUNK);
+		n = read(s->fd, at, room);
+		if (n == 0)
+			return false;
+		if (n < 0)
+			return true;
+		if (!tx_give_ref(s, at, (size_t)n))
+			return true;
+		if ((size_t)n < room)
+			return true;
+	}
+	return true;
+}
+
 /* tx_room() - how many bytes lwIP can take from the program now. */
 static size_t tx_room(const struct nc_sock *s)
 {
@@ -369,6 +556,7 @@ static bool tx_give(struct nc_sock *s, const uint8_t *buf, size_t n)
 		}
 		off += chunk;
 	}
+	s->tcp.tx_copied += n;
 	tcp_output(s->tcp.pcb);
 	return true;
 }
@@ -404,6 +592,8 @@ static bool tx_pull(struct nc_sock *s)
 			return true;
 		break;
 	}
+	if (tx_room(s) && ring_wanted(s))
+		return tx_pull_ring(s);
 	for (rounds = 0; rounds < 4; rounds++) {
 		size_t room = tx_room(s);
 		ssize_t n;
@@ -682,6 +872,12 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 		app_closed_drain(s);	/* may close or reset the connection */
 		return callback_result(pcb);
 	}
+	if (s->tcp.ring && !pcb->unsent && !pcb->unacked) {
+		/* A burst is over: nothing points into the ring; the next one copies first again. */
+		free(s->tcp.ring);
+		s->tcp.ring = NULL;
+		s->tcp.tx_copied = 0;
+	}
 	tx_finish(s);
 	nc_sock_mark_dirty(s);
 	return ERR_OK;
@@ -769,6 +965,7 @@ static void on_err(void *arg, err_t err)
 	if (!s)
 		return;
 	s->tcp.pcb = NULL;	/* lwIP may have freed it already: not to be read */
+	ring_release(s);	/* ... with the segments that pointed into the ring */
 	if (s->state == SOCK_CONNECTING)
 		e = err == ERR_RST ? ECONNREFUSED : ETIMEDOUT;
 	else if (err == ERR_RST)
@@ -1283,6 +1480,7 @@ static void tcp_sock_release(struct nc_sock *s)
 		else
 			nc_tcp_pcb_close(s);
 	}
+	ring_release(s);
 	nc_tcp_set_state(s, SOCK_CLOSED);
 	if (s->tcp.listener)
 		nc_tcp_listen_unqueue(s);

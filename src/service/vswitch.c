@@ -182,6 +182,15 @@ static void port_send(struct vsw_port *p, const void *frame, size_t len)
 		vsw.stats.dropped++;
 }
 
+/* port_sendv() - one frame in @n pieces to a port's client; a full queue drops it. */
+static void port_sendv(struct vsw_port *p, const struct iovec *iov, int n)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+
+	if (sendmsg(p->data_h.fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		vsw.stats.dropped++;
+}
+
 /* flood() - a frame for everyone: every active port but @from (PORT_HOST: none left out). */
 static void flood(int from, const void *frame, size_t len)
 {
@@ -434,23 +443,40 @@ int nc_vswitch_open(const char *dir, nc_vswitch_frame_cb on_frame, nc_vswitch_bu
 	return 0;
 }
 
-void nc_vswitch_send(const void *frame, size_t len)
+/*
+ * nc_vswitch_sendv() - a frame of the host's own, in @n pieces of @len
+ * bytes in all (the Ethernet header in the first), to the port its
+ * destination is behind, or to every port.
+ */
+void nc_vswitch_sendv(const struct iovec *iov, int n, size_t len)
 {
-	const uint8_t *f = frame;
+	const uint8_t *f = iov[0].iov_base;
 	uint64_t now;
 	uint16_t vlan;
+	unsigned i;
 	int to;
 
-	if (vsw.ctl_h.fd < 0 || len < NC_ETH_HDR_LEN)
+	if (vsw.ctl_h.fd < 0 || len < NC_ETH_HDR_LEN || iov[0].iov_len < NC_ETH_HDR_LEN)
 		return;
 	now = nc_now_ms();
-	vlan = eth_vlan(f, len);
+	vlan = eth_vlan(f, iov[0].iov_len);
 	mac_learn(f + 6, vlan, PORT_HOST, now);
 	to = mac_lookup(f, vlan, now);
-	if (to >= 0)
-		port_send(vsw.port[to], frame, len);
-	else if (to == PORT_NONE)
-		flood(PORT_HOST, frame, len);
+	if (to >= 0) {
+		port_sendv(vsw.port[to], iov, n);
+	} else if (to == PORT_NONE) {
+		for (i = 0; i < MAX_PORTS; i++)
+			if (vsw.port[i] && vsw.port[i]->active)
+				port_sendv(vsw.port[i], iov, n);
+	}
+}
+
+/* nc_vswitch_send() - nc_vswitch_sendv() of a frame in one piece. */
+void nc_vswitch_send(const void *frame, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
+
+	nc_vswitch_sendv(&iov, 1, len);
 }
 
 void nc_vswitch_close(void)
