@@ -384,20 +384,35 @@ static bool ring_wanted(struct nc_sock *s)
 	return true;
 }
 
-/* ring_room() - where in the ring the next bytes go, and how many fit there in one piece. */
-static size_t ring_room(struct nc_sock *s, uint8_t **at)
+/*
+ * ring_free() - how many bytes of @s's ring no queued segment may read.
+ * Less than lwIP's own room while a segment is acknowledged only in part
+ * (all of it stays queued): tx_room() takes the smaller.
+ */
+static size_t ring_free(const struct nc_sock *s)
 {
 	const struct tcp_pcb *pcb = s->tcp.pcb;
 	u32_t head = pcb->snd_lbb, oldest = ring_oldest(pcb), used;
-	size_t off = (size_t)((head - s->tcp.ring_base) % TX_RING_SIZE);
 
-	if (!s->tcp.ring_clean && !TCP_SEQ_LT(oldest, s->tcp.ring_base))
-		s->tcp.ring_clean = true;	/* the segments copied before the ring are gone */
-	used = s->tcp.ring_clean ? head - oldest : head - s->tcp.ring_base;
-	if (used >= TX_RING_SIZE)
-		return 0;
+	/* Until the segments copied before the ring are gone, the ring holds only what followed. */
+	if (s->tcp.ring_clean || !TCP_SEQ_LT(oldest, s->tcp.ring_base))
+		used = head - oldest;
+	else
+		used = head - s->tcp.ring_base;
+	return used >= TX_RING_SIZE ? 0 : TX_RING_SIZE - used;
+}
+
+/* ring_room() - where in the ring the next bytes go, and how many fit there in one piece. */
+static size_t ring_room(struct nc_sock *s, uint8_t **at)
+{
+	u32_t head = s->tcp.pcb->snd_lbb;
+	size_t off = (size_t)((head - s->tcp.ring_base) % TX_RING_SIZE), room = ring_free(s);
+
+	/* Decided once: sequence comparisons with ring_base mean nothing 2 GiB on. */
+	if (!s->tcp.ring_clean && !TCP_SEQ_LT(ring_oldest(s->tcp.pcb), s->tcp.ring_base))
+		s->tcp.ring_clean = true;
 	*at = s->tcp.ring + off;
-	return LWIP_MIN(TX_RING_SIZE - used, TX_RING_SIZE - off);
+	return LWIP_MIN(room, TX_RING_SIZE - off);
 }
 
 /*
@@ -514,6 +529,8 @@ static size_t tx_room(const struct nc_sock *s)
 	if (!s->tcp.pcb || s->state != SOCK_CONNECTED || s->tcp.tx_eof)
 		return 0;
 	room = tcp_sndbuf(s->tcp.pcb);
+	if (s->tcp.ring)
+		room = LWIP_MIN(room, ring_free(s));
 	segs = TCP_SND_QUEUELEN - tcp_sndqueuelen(s->tcp.pcb);
 	if (segs < 8)
 		return 0;
