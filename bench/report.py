@@ -387,10 +387,11 @@ def cpu_finding(rows, meta, files, ca, cb):
         return t + ": not all of its figures were taken in this run (see CPU per GiB)."
     t += (": %s CPU s/GiB b → a against the kernel's %s. The two programs take %s of it (the "
           "kernel's figure is the same two programs doing TCP in the kernel), the services the "
-          "rest: %s the sender b, %s the receiver a, which hosts the switch. Every byte is copied "
-          "seven times where the loopback copies it twice: the program's write, the sender's read, "
-          "lwIP's tcp_write into a segment, the send to the switch, the switch host's receive, its "
-          "write into the program's socketpair, the program's read"
+          "rest: %s the sender b, %s the receiver a, which hosts the switch. A bulk connection's "
+          "byte is copied six times where the loopback copies it twice, each time by a system "
+          "call: the program's write, the sender's read into its send ring (lwIP references it "
+          "there), the send to the switch, the switch host's receive, its write into the program's "
+          "socketpair, the program's read"
           % (fmt(tot, "CPU s/GiB"), fmt(ker, "CPU s/GiB"), fmt(tot - snd - rcv, "CPU s/GiB"),
              fmt(snd, "CPU s/GiB"), fmt(rcv, "CPU s/GiB")))
     pids = meta.get("time_pids", "").split()
@@ -399,12 +400,12 @@ def cpu_finding(rows, meta, files, ca, cb):
                    if "libc" in dso and re.search(r"memcpy|memmove", sym))
         chk = cb.get("checksums", 0)
         t += ("; in the profile copies are %.0f%% of the receiving service's CPU and %.0f%% of the "
-              "sending one's, and the one copy in user space (lwIP's, %.0f%%) with the sender's "
-              "checksums (%.0f%%) come to %s CPU s/GiB: without both the total would still be %.2f× "
-              "the kernel's. The rest are kernel copies and wake-ups on the Unix sockets between "
-              "programs, services and the switch; meeting 1.5× takes moving frames between services "
-              "without a kernel copy at each hop (memory shared between the services of one host): "
-              "not done"
+              "sending one's (copies in user space %.0f%% of it), and the sender's checksums "
+              "(%.0f%%) with those user-space copies come to %s CPU s/GiB: without both the total "
+              "would still be %.2f× the kernel's. The rest are kernel copies and wake-ups on the "
+              "Unix sockets between programs, services and the switch; meeting 1.5× takes moving "
+              "frames between services without a kernel copy at each hop (memory shared between "
+              "the services of one host): not done"
               % (ca.get("copies (memcpy, copy to/from user)", 0),
                  cb.get("copies (memcpy, copy to/from user)", 0), user, chk,
                  fmt(snd * (user + chk) / 100, "CPU s/GiB"),
