@@ -78,7 +78,8 @@
 #define LWIP_CHECKSUM_CTRL_PER_NETIF    1
 /*
  * Checksums: our 64-bit sum (chksum.c) instead of lwIP's 16-bit one, data
- * summed while tcp_write() copies it (still in cache), and per-interface
+ * summed as tcp_write() takes it (still in cache: copied, or just read into
+ * tcp.c's send ring), and per-interface
  * control so local links skip what they do not need (stack.c).
  */
 #include "chksum.h"

@@ -11,6 +11,8 @@
  * Data path of a connection, with flow control end to end:
  *   program -> socketpair -> here: read only what tcp_sndbuf() can take;
  *     when it is full, stop watching the socketpair until lwIP reports acks.
+ *     lwIP copies what it is given, except on a bulk connection over the
+ *     switch or a tap: that reads into a send ring lwIP references.
  *   network -> lwIP -> here: keep the pbufs, write them to the socketpair when
  *     it has room, and only then tcp_recved() them, so the window advertised
  *     to the peer is the room the program has really made.
