@@ -475,27 +475,7 @@ static void ring_release(struct nc_sock *s)
 	s->tcp.ring = NULL;
 }
 
-/* tx_give_ref() - @n bytes read into the ring at @at, to lwIP by reference. */
-static bool tx_give_ref(struct nc_sock *s, const uint8_t *at, size_t n)
-{
-	size_t off = 0;
-
-	while (off < n) {
-		size_t chunk = LWIP_MIN(n - off, 0xffff);
-		u8_t flags = off + chunk < n ? TCP_WRITE_FLAG_MORE : 0;
-		err_t err = tcp_write(s->tcp.pcb, at + off, (u16_t)chunk, flags);
-
-		if (err != ERR_OK) {
-			/* Cannot happen given tx_room(); never lose the bytes quietly. */
-			nc_err("tcp_write: error %d with %zu bytes read; resetting", err, n - off);
-			tcp_conn_failed(s, ENOBUFS);
-			return false;
-		}
-		off += chunk;
-	}
-	tcp_output(s->tcp.pcb);
-	return true;
-}
+static bool tx_give(struct nc_sock *s, const uint8_t *buf, size_t n, u8_t copy);
 
 /* tx_pull_ring() - tx_pull() for a connection with a send ring. */
 static bool tx_pull_ring(struct nc_sock *s)
@@ -515,7 +495,7 @@ static bool tx_pull_ring(struct nc_sock *s)
 			return false;
 		if (n < 0)
 			return true;
-		if (!tx_give_ref(s, at, (size_t)n))
+		if (!tx_give(s, at, (size_t)n, 0))	/* by reference */
 			return true;
 		if ((size_t)n < room)
 			return true;
@@ -552,14 +532,18 @@ static void tx_finish(struct nc_sock *s)
 	}
 }
 
-/* tx_give() - @n bytes read from the program into lwIP (tx_room() said it has room). */
-static bool tx_give(struct nc_sock *s, const uint8_t *buf, size_t n)
+/*
+ * tx_give() - @n bytes read from the program into lwIP (tx_room() said it
+ * has room): copied (@copy TCP_WRITE_FLAG_COPY), or by reference from the
+ * send ring (0).
+ */
+static bool tx_give(struct nc_sock *s, const uint8_t *buf, size_t n, u8_t copy)
 {
 	size_t off = 0;
 
 	while (off < n) {
 		size_t chunk = n - off;
-		u8_t flags = TCP_WRITE_FLAG_COPY;
+		u8_t flags = copy;
 		err_t err;
 
 		if (chunk > 0xffff) {
@@ -575,7 +559,8 @@ static bool tx_give(struct nc_sock *s, const uint8_t *buf, size_t n)
 		}
 		off += chunk;
 	}
-	s->tcp.tx_copied += n;
+	if (copy)
+		s->tcp.tx_copied += n;
 	tcp_output(s->tcp.pcb);
 	return true;
 }
@@ -607,7 +592,7 @@ static bool tx_pull(struct nc_sock *s)
 			tcp_conn_failed(s, ENOBUFS);
 			return true;
 		}
-		if (!tx_give(s, rest, rest_len))
+		if (!tx_give(s, rest, rest_len, TCP_WRITE_FLAG_COPY))
 			return true;
 		break;
 	}
@@ -626,7 +611,7 @@ static bool tx_pull(struct nc_sock *s)
 			return false;
 		if (n < 0)
 			return true;
-		if (!tx_give(s, pump.scratch, (size_t)n))
+		if (!tx_give(s, pump.scratch, (size_t)n, TCP_WRITE_FLAG_COPY))
 			return true;
 		if ((size_t)n < room)
 			return true;

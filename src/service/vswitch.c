@@ -191,14 +191,14 @@ static void port_sendv(struct vsw_port *p, const struct iovec *iov, int n)
 		vsw.stats.dropped++;
 }
 
-/* flood() - a frame for everyone: every active port but @from (PORT_HOST: none left out). */
-static void flood(int from, const void *frame, size_t len)
+/* flood() - a frame in @n pieces for everyone: every active port but @from (PORT_HOST: none left out). */
+static void flood(int from, const struct iovec *iov, int n)
 {
 	unsigned i;
 
 	for (i = 0; i < MAX_PORTS; i++)
 		if (vsw.port[i] && vsw.port[i]->active && (int)i != from)
-			port_send(vsw.port[i], frame, len);
+			port_sendv(vsw.port[i], iov, n);
 }
 
 /* port_frame() - a frame from port @p: learn its source, pass it on. */
@@ -218,7 +218,9 @@ static void port_frame(struct vsw_port *p, uint8_t *buf, size_t len, size_t size
 			vsw.stats.forwarded++;
 		}
 	} else {
-		flood(p->id, buf, len);
+		struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+		flood(p->id, &iov, 1);
 		vsw.on_frame(buf, len, size);	/* last: the stack may keep the buffer */
 	}
 }
@@ -453,7 +455,6 @@ void nc_vswitch_sendv(const struct iovec *iov, int n, size_t len)
 	const uint8_t *f = iov[0].iov_base;
 	uint64_t now;
 	uint16_t vlan;
-	unsigned i;
 	int to;
 
 	if (vsw.ctl_h.fd < 0 || len < NC_ETH_HDR_LEN || iov[0].iov_len < NC_ETH_HDR_LEN)
@@ -465,9 +466,7 @@ void nc_vswitch_sendv(const struct iovec *iov, int n, size_t len)
 	if (to >= 0) {
 		port_sendv(vsw.port[to], iov, n);
 	} else if (to == PORT_NONE) {
-		for (i = 0; i < MAX_PORTS; i++)
-			if (vsw.port[i] && vsw.port[i]->active)
-				port_sendv(vsw.port[i], iov, n);
+		flood(PORT_HOST, iov, n);
 	}
 }
 
