@@ -7,7 +7,7 @@
  * starts on a page. The kernel's copy into user memory runs far slower into
  * a buffer that starts off a cache line: on this project's AMD EPYC machine
  * the shortcut's buffer, one byte past a line, carried 4 streams within one
- * service at 15-17 Gbit/s where page-aligned it carries 23-24 (2026-12-03).
+ * service at 15-19 Gbit/s where page-aligned it carries 18-24 (2026-12-03).
  * A static buffer's place is otherwise the linker's whim: a struct of bytes
  * has no alignment of its own, so an unrelated change moved it.
  */

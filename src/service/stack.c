@@ -161,6 +161,7 @@ static err_t eth_output(struct netif *netif, struct pbuf *p)
 
 	(void)netif;
 	_Static_assert(sizeof(frame) >= 0xffff, "a pbuf chain's 16-bit length fits the frame");
+	/* The first pbuf must hold what the gateway's and the tap's header checks read. */
 	if (p->next && nc_link_takes_pieces() && p->len >= NC_ETH_HDR_LEN + 40 &&
 	    nc_gateway_classify(p->payload, p->len) == NC_GATEWAY_NOT) {
 		const struct pbuf *q;

@@ -184,11 +184,3 @@ ssize_t nc_tap_sendv(int fd, const struct iovec *frame, int n, size_t len, unsig
 	sent = writev(fd, iov, cnt);
 	return sent < 0 ? -1 : sent - (ssize_t)sizeof(vh);
 }
-
-/* nc_tap_send() - nc_tap_sendv() of a frame in one piece. */
-ssize_t nc_tap_send(int fd, const void *frame, size_t len, unsigned mtu)
-{
-	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
-
-	return nc_tap_sendv(fd, &iov, 1, len, mtu);
-}

@@ -12,7 +12,6 @@
 
 int nc_tap_open(const char *name);
 ssize_t nc_tap_recv(int fd, void *buf, size_t len, bool *checked);
-ssize_t nc_tap_send(int fd, const void *frame, size_t len, unsigned mtu);
 ssize_t nc_tap_sendv(int fd, const struct iovec *frame, int n, size_t len, unsigned mtu);
 
 #endif

@@ -175,13 +175,6 @@ static void mac_forget_port(int port)
 			vsw.mac[i].port = PORT_NONE;
 }
 
-/* port_send() - one frame to a port's client; a full queue drops it. */
-static void port_send(struct vsw_port *p, const void *frame, size_t len)
-{
-	if (send(p->data_h.fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		vsw.stats.dropped++;
-}
-
 /* port_sendv() - one frame in @n pieces to a port's client; a full queue drops it. */
 static void port_sendv(struct vsw_port *p, const struct iovec *iov, int n)
 {
@@ -206,6 +199,7 @@ static void port_frame(struct vsw_port *p, uint8_t *buf, size_t len, size_t size
 {
 	uint64_t now = nc_now_ms();
 	uint16_t vlan = eth_vlan(buf, len);
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	int to;
 
 	mac_learn(buf + 6, vlan, p->id, now);
@@ -214,12 +208,10 @@ static void port_frame(struct vsw_port *p, uint8_t *buf, size_t len, size_t size
 		vsw.on_frame(buf, len, size);
 	} else if (to >= 0) {
 		if (to != p->id) {
-			port_send(vsw.port[to], buf, len);
+			port_sendv(vsw.port[to], &iov, 1);
 			vsw.stats.forwarded++;
 		}
 	} else {
-		struct iovec iov = { .iov_base = buf, .iov_len = len };
-
 		flood(p->id, &iov, 1);
 		vsw.on_frame(buf, len, size);	/* last: the stack may keep the buffer */
 	}
@@ -468,14 +460,6 @@ void nc_vswitch_sendv(const struct iovec *iov, int n, size_t len)
 	} else if (to == PORT_NONE) {
 		flood(PORT_HOST, iov, n);
 	}
-}
-
-/* nc_vswitch_send() - nc_vswitch_sendv() of a frame in one piece. */
-void nc_vswitch_send(const void *frame, size_t len)
-{
-	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
-
-	nc_vswitch_sendv(&iov, 1, len);
 }
 
 void nc_vswitch_close(void)

@@ -22,7 +22,6 @@ typedef uint8_t *(*nc_vswitch_buffer_cb)(size_t size);
  */
 int nc_vswitch_open(const char *dir, nc_vswitch_frame_cb on_frame, nc_vswitch_buffer_cb rx_buffer);
 /* One frame from the hosting stack to the ports it is for. Never blocks. */
-void nc_vswitch_send(const void *frame, size_t len);
 void nc_vswitch_sendv(const struct iovec *iov, int n, size_t len);
 /* Close every port (joined services see their control connection end) and remove the sockets. */
 void nc_vswitch_close(void);
